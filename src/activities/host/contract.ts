@@ -1,0 +1,78 @@
+// The host activities' signatures: the one contract between workflows (which import it as a type)
+// and the agent (which implements it on task queue `host/<hostId>`). Every activity is idempotent.
+import type { OverlaySpec, Peer } from '../../domain/types.js';
+
+export interface PreflightResult {
+  hostId: string;
+  underlayIface: string;
+  underlayIp: string | null;
+  underlayMtu: number;
+  vxlanSupported: boolean;
+  udpPortFree: boolean;
+  rpFilter: number;
+  driver: string | null;
+  /** Offloads turned off for VMXNET3 (tx-udp_tnl-segmentation, tx-udp_tnl-csum-segmentation). */
+  offloadsDisabled: string[];
+  problems: string[];
+}
+
+export interface ApplyOverlayInput {
+  spec: OverlaySpec;
+  /** This host's overlay IP (stable for the host's life in the cluster). */
+  overlayIp: string;
+}
+
+export interface ApplyOverlayResult {
+  changed: boolean;
+  vxlanDevice: string;
+  bridge: string;
+  mac: string;
+  mtu: number;
+}
+
+export interface SetPeersInput {
+  spec: OverlaySpec;
+  /** The whole desired peer table (never a delta): the activity diffs against the kernel. */
+  peers: Peer[];
+}
+
+export interface SetPeersResult {
+  added: number;
+  removed: number;
+}
+
+export interface VipInput {
+  spec: OverlaySpec;
+}
+
+export interface VipResult {
+  changed: boolean;
+}
+
+export interface ProbePeersInput {
+  targets: string[];
+  /** Probes per target. */
+  count?: number;
+  timeoutMs?: number;
+}
+
+export interface ProbePeersResult {
+  reachable: string[];
+  unreachable: string[];
+  sent: number;
+  lost: number;
+}
+
+export interface TeardownInput {
+  spec: OverlaySpec;
+}
+
+export interface HostActivities {
+  preflight(): Promise<PreflightResult>;
+  applyOverlay(input: ApplyOverlayInput): Promise<ApplyOverlayResult>;
+  setPeers(input: SetPeersInput): Promise<SetPeersResult>;
+  assignVip(input: VipInput): Promise<VipResult>;
+  releaseVip(input: VipInput): Promise<VipResult>;
+  probePeers(input: ProbePeersInput): Promise<ProbePeersResult>;
+  teardown(input: TeardownInput): Promise<{ changed: boolean }>;
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// edge-overlay CLI: parses arguments and hands over to one module per command family.
+import { Command, CommanderError } from 'commander';
+import { ConfigError } from './config/env.js';
+import { registerDevCommand } from './cli/dev.js';
+
+export function buildProgram(): Command {
+  const program = new Command('edge-overlay')
+    .description('stable overlay IPs for edge Kubernetes clusters, driven by Temporal workflows')
+    .showHelpAfterError()
+    .exitOverride();
+  registerDevCommand(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof ConfigError) {
+      process.stderr.write(`edge-overlay: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`edge-overlay: ${(err as Error).stack ?? String(err)}\n`);
+    return 1;
+  }
+}

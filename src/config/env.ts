@@ -1,0 +1,54 @@
+// Configuration from the environment, validated once with a message per bad variable.
+import { z } from 'zod';
+import { DEFAULT_TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE } from '../domain/constants.js';
+
+/** HOST:PORT with a port in range; HOST is a name or IPv4 (no scheme). */
+export const hostPortSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be HOST:PORT, e.g. 127.0.0.1:7233')
+  .refine((v) => {
+    const port = Number(v.split(':')[1]);
+    return port >= 1 && port <= 65535;
+  }, 'port must be 1-65535');
+
+export const portSchema = z.coerce.number().int().min(1).max(65535);
+
+const envSchema = z.object({
+  EDGE_OVERLAY_TEMPORAL: hostPortSchema.default(DEFAULT_TEMPORAL_ADDRESS),
+  EDGE_OVERLAY_NAMESPACE: z.string().min(1).default(TEMPORAL_NAMESPACE),
+  EDGE_OVERLAY_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  EDGE_OVERLAY_LOG_LEVEL: z
+    .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+    .default('info'),
+  EDGE_OVERLAY_LOG_FORMAT: z.enum(['json', 'pretty', 'auto']).default('auto'),
+  /** Base URL of the Temporal Web UI, used to build `uiUrl` links. */
+  EDGE_OVERLAY_UI_URL: z.url().optional(),
+  EDGE_OVERLAY_API_HOST: z.string().min(1).default('127.0.0.1'),
+  EDGE_OVERLAY_API_PORT: portSchema.optional(),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Turns zod issues into "NAME: message (got 'value')" lines. */
+export function formatIssues(issues: z.core.$ZodIssue[], source: Record<string, unknown>): string[] {
+  return issues.map((issue) => {
+    const key = issue.path.join('.');
+    const got = key && source[key] !== undefined ? ` (got '${String(source[key])}')` : '';
+    return `${key || '(root)'}: ${issue.message}${got}`;
+  });
+}
+
+export function loadEnv(env: NodeJS.ProcessEnv = process.env): Env {
+  // Empty variables count as unset, as in most shells' `VAR= cmd`.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) throw new ConfigError(formatIssues(parsed.error.issues, present));
+  return parsed.data;
+}

@@ -1,0 +1,49 @@
+// Child processes we start and stop by PID only (never pkill/killall).
+import { execa, type ResultPromise } from 'execa';
+import { createServer } from 'node:net';
+
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, host, () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** SIGTERM the child, then SIGKILL after `graceMs`; resolves once it has exited. */
+export async function stopChild(child: ResultPromise, graceMs = 5000): Promise<void> {
+  if (child.exitCode !== null || child.pid === undefined) {
+    await child.catch(() => undefined);
+    return;
+  }
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await child.catch(() => undefined);
+  clearTimeout(timer);
+}
+
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  { timeoutMs = 30_000, intervalMs = 100 } = {},
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      if (await check()) return;
+    } catch (err) {
+      lastError = err;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  const cause = lastError instanceof Error ? `: ${lastError.message}` : '';
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${cause}`);
+}
+
+export { execa };

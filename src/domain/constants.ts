@@ -1,0 +1,19 @@
+// Every default lives here once (STYLE: "the same number in two places").
+export const DEFAULT_OVERLAY_CIDR = '100.64.192.0/24';
+export const DEFAULT_VNI = 100;
+export const VXLAN_UDP_PORT = 4789;
+/** Bridge name is fixed: CNIs (kube-vip, Calico, Flannel) are pointed at it. */
+export const OVERLAY_BRIDGE = 'scbr-100';
+/** VxLAN encapsulation overhead over IPv4 (outer IP 20 + UDP 8 + VxLAN 8 + inner Ethernet 14). */
+export const VXLAN_ENCAP_OVERHEAD = 50;
+export const DEFAULT_MULTICAST_GROUP = '239.1.1.1';
+
+export const CONTROL_TASK_QUEUE = 'edge-overlay';
+export const DEFAULT_API_PORT = 8080;
+export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
+export const DEFAULT_TEMPORAL_PORT = 7233;
+export const DEFAULT_UI_PORT = 8233;
+export const TEMPORAL_NAMESPACE = 'default';
+
+export const vxlanDeviceName = (vni: number): string => `vxlan${vni}`;
+export const overlayMtu = (underlayMtu: number): number => underlayMtu - VXLAN_ENCAP_OVERHEAD;

@@ -1,0 +1,21 @@
+// ApplicationFailure `type` strings: the only thing that crosses the sandbox and the API boundary
+// reliably (STYLE 2.10). The API maps them to HTTP statuses; retry policies list the non-retryable ones.
+export const ErrorType = {
+  InvalidInput: 'InvalidInput',
+  InvalidOverlayConfig: 'InvalidOverlayConfig',
+  OverlayImmutable: 'OverlayImmutable',
+  HostNotRegistered: 'HostNotRegistered',
+  HostAlreadyInCluster: 'HostAlreadyInCluster',
+  HostNotInCluster: 'HostNotInCluster',
+  ClusterDeleting: 'ClusterDeleting',
+  HostCommandFailed: 'HostCommandFailed',
+  PreflightFailed: 'PreflightFailed',
+} as const;
+export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
+
+/** Failures that retrying cannot fix. */
+export const NON_RETRYABLE_ERROR_TYPES: string[] = [
+  ErrorType.InvalidInput,
+  ErrorType.InvalidOverlayConfig,
+  ErrorType.PreflightFailed,
+];

@@ -1,0 +1,92 @@
+// Plain data shared by workflows, activities, the API and the agent.
+export type HostRole = 'control-plane' | 'worker';
+export type OverlayMode = 'unicast' | 'multicast';
+
+export interface HostSpec {
+  hostId: string;
+  role: HostRole;
+}
+
+/** What every host of a cluster needs to build its overlay device. Immutable after creation. */
+export interface OverlaySpec {
+  clusterName: string;
+  overlayCidr: string;
+  /** Prefix length of overlayCidr, put on scbr-100 together with the host's overlay IP. */
+  prefixLength: number;
+  vni: number;
+  mode: OverlayMode;
+  port: number;
+  /** Multicast group in multicast mode. */
+  group?: string;
+  vip: string;
+}
+
+export type ClusterPhase = 'Provisioning' | 'Ready' | 'Degraded' | 'Recovering' | 'Deleting';
+export type HostState = 'Pending' | 'Joining' | 'Joined' | 'Failed' | 'Lost' | 'Removing';
+
+export interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+  lastTransitionTime: string;
+}
+
+/** GET /v1/clusters/:name (DESIGN.md). */
+export interface ClusterView {
+  name: string;
+  phase: ClusterPhase;
+  overlayCidr: string;
+  vip: string;
+  vipHolder: string | null;
+  vni: number;
+  mode: OverlayMode;
+  hosts: Array<{
+    hostId: string;
+    role: HostRole;
+    overlayIp: string;
+    underlayIp: string | null;
+    state: HostState;
+    lastSeen: string | null;
+  }>;
+  conditions: Condition[];
+}
+
+export type DomainEventType =
+  | 'ClusterCreated'
+  | 'HostJoined'
+  | 'HostJoinFailed'
+  | 'HostRemoved'
+  | 'UnderlayChanged'
+  | 'OverlayReconciled'
+  | 'VipMoved'
+  | 'HostLost'
+  | 'HostRecovered'
+  | 'PhaseChanged'
+  | 'ClusterDeleting'
+  | 'ClusterDeleted';
+
+export interface DomainEvent {
+  seq: number;
+  time: string;
+  type: DomainEventType;
+  hostId?: string;
+  data: Record<string, unknown>;
+}
+
+/** One peer as a host sees it: where to send VxLAN frames, and who answers there. */
+export interface Peer {
+  hostId: string;
+  underlayIp: string;
+  overlayIp: string;
+}
+
+/** Registration record of a host (POST /v1/hosts/register, GET /v1/hosts). */
+export interface HostRecord {
+  hostId: string;
+  underlayIp: string;
+  underlayIface?: string;
+  labels?: Record<string, string>;
+  lastSeen: string;
+  cluster: string | null;
+}

@@ -1,0 +1,37 @@
+// zod schemas for every name or address that can reach a command line or a workflow id.
+// Pure (no node: imports) so workflows, the API and the agent share them.
+import { z } from 'zod';
+
+/** Host ids become task-queue names, workflow ids, file names and MAC seeds: keep them boring. */
+export const hostIdSchema = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/, 'must be lowercase letters, digits and inner dashes (DNS label)');
+
+export const clusterNameSchema = hostIdSchema;
+
+/** Linux IFNAMSIZ is 16 including the NUL: at most 15 characters, no '/', whitespace or ':'. */
+export const ifaceNameSchema = z
+  .string()
+  .min(1)
+  .max(15)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a Linux interface name (letters, digits, . _ -)');
+
+const octet = '(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)';
+const ipv4Re = new RegExp(`^${octet}(\\.${octet}){3}$`);
+export const ipv4Schema = z.string().regex(ipv4Re, 'must be a dotted-quad IPv4 address');
+
+export const cidrSchema = z
+  .string()
+  .regex(
+    new RegExp(`^${octet}(\\.${octet}){3}/(3[0-2]|[12]?\\d)$`),
+    'must be an IPv4 CIDR like 100.64.192.0/24',
+  );
+
+export const vniSchema = z.number().int().min(1).max(16_777_215);
+export const overlayModeSchema = z.enum(['unicast', 'multicast']);
+export const hostRoleSchema = z.enum(['control-plane', 'worker']);
+export const macSchema = z
+  .string()
+  .regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/, 'must be a lowercase MAC address');

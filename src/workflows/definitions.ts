@@ -1,0 +1,63 @@
+// Messages of the cluster and host workflows, defined once and imported by workflows, API, CLI and
+// agent (STYLE 2.2). Names carry the kind of message.
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ClusterView, DomainEvent, HostRecord, HostSpec, OverlayMode } from '../domain/types.js';
+
+export const clusterWorkflowType = 'clusterWorkflow';
+export const hostJoinWorkflowType = 'hostJoinWorkflow';
+export const hostWorkflowType = 'hostWorkflow';
+
+/** Start argument of `cluster/<name>`; already validated and defaulted by the API. */
+export interface ClusterInput {
+  name: string;
+  overlayCidr: string;
+  vni: number;
+  mode: OverlayMode;
+  hosts: HostSpec[];
+}
+
+export interface AddHostsInput {
+  hosts: HostSpec[];
+}
+export interface RemoveHostInput {
+  hostId: string;
+}
+export interface ChangeOverlayInput {
+  overlayCidr?: string;
+  vni?: number;
+  mode?: OverlayMode;
+}
+export interface UnderlayChangedInput {
+  hostId: string;
+  underlayIp: string;
+}
+export interface HostHeartbeatInput {
+  hostId: string;
+  underlayIp?: string;
+}
+
+export const addHostsUpdate = defineUpdate<ClusterView, [AddHostsInput]>('addHosts');
+export const removeHostUpdate = defineUpdate<ClusterView, [RemoveHostInput]>('removeHost');
+/** Always rejected when something would change: overlay CIDR, VNI and mode are immutable (409). */
+export const changeOverlayUpdate = defineUpdate<ClusterView, [ChangeOverlayInput]>('changeOverlay');
+export const deleteClusterUpdate = defineUpdate<ClusterView, []>('deleteCluster');
+export const underlayChangedSignal = defineSignal<[UnderlayChangedInput]>('underlayChanged');
+export const hostHeartbeatSignal = defineSignal<[HostHeartbeatInput]>('hostHeartbeat');
+export const clusterStatusQuery = defineQuery<ClusterView>('clusterStatus');
+export const clusterEventsQuery = defineQuery<DomainEvent[]>('clusterEvents');
+
+/** Body of POST /v1/hosts/register; also what the agent sends when its address changes. */
+export interface RegisterHostInput {
+  hostId: string;
+  underlayIp: string;
+  underlayIface?: string;
+  labels?: Record<string, string>;
+}
+export interface HostClusterInput {
+  cluster: string | null;
+}
+
+/** Registration is an update-with-start on `host/<hostId>`: idempotent, and it returns the record. */
+export const registerHostUpdate = defineUpdate<HostRecord, [RegisterHostInput]>('registerHost');
+export const setHostClusterSignal = defineSignal<[HostClusterInput]>('setHostCluster');
+export const hostRecordQuery = defineQuery<HostRecord>('hostRecord');

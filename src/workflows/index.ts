@@ -1,0 +1,2 @@
+// The worker's workflowsPath points here: every workflow type is re-exported from this module.
+export {};
