@@ -19,6 +19,11 @@ export interface OverlaySpec {
   /** Multicast group in multicast mode. */
   group?: string;
   vip: string;
+  /**
+   * Per-cluster secret (base64url, >= 32 bytes) for the underlay beacon's HMAC-SHA256
+   * (src/agent/beacon). Absent: agents do not beacon and rely on the control plane alone.
+   */
+  beaconKey?: string;
 }
 
 export type ClusterPhase = 'Provisioning' | 'Ready' | 'Degraded' | 'Recovering' | 'Deleting';
