@@ -35,3 +35,28 @@ export const hostRoleSchema = z.enum(['control-plane', 'worker']);
 export const macSchema = z
   .string()
   .regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/, 'must be a lowercase MAC address');
+
+// Message bodies checked by update validators (workflows) and by the API before they reach history.
+export const labelsSchema = z.record(z.string().min(1).max(63), z.string().max(253));
+
+export const registerHostInputSchema = z.object({
+  hostId: hostIdSchema,
+  underlayIp: ipv4Schema,
+  underlayIface: ifaceNameSchema.optional(),
+  labels: labelsSchema.optional(),
+});
+
+export const hostHeartbeatInputSchema = z.object({
+  hostId: hostIdSchema,
+  underlayIp: ipv4Schema.optional(),
+});
+
+export const hostSpecSchema = z.object({ hostId: hostIdSchema, role: hostRoleSchema });
+
+export const addHostsInputSchema = z.object({ hosts: z.array(hostSpecSchema).min(1).max(1000) });
+export const removeHostInputSchema = z.object({ hostId: hostIdSchema });
+export const changeOverlayInputSchema = z.object({
+  overlayCidr: cidrSchema.optional(),
+  vni: vniSchema.optional(),
+  mode: overlayModeSchema.optional(),
+});

@@ -55,9 +55,26 @@ export interface RegisterHostInput {
 }
 export interface HostClusterInput {
   cluster: string | null;
+  /** When releasing (cluster null): only release if the host still belongs to this cluster. */
+  from?: string;
+}
+
+/** Start argument of `host/<hostId>`; `record` carries state across continue-as-new. */
+export interface HostWorkflowInput {
+  hostId: string;
+  record?: HostRecord | null;
+  /** History length after which the run continues as new (tests use a low one). */
+  continueAsNewAfterEvents?: number;
+}
+
+export interface ClaimHostInput {
+  cluster: string;
 }
 
 /** Registration is an update-with-start on `host/<hostId>`: idempotent, and it returns the record. */
 export const registerHostUpdate = defineUpdate<HostRecord, [RegisterHostInput]>('registerHost');
 export const setHostClusterSignal = defineSignal<[HostClusterInput]>('setHostCluster');
 export const hostRecordQuery = defineQuery<HostRecord>('hostRecord');
+/** Atomic membership claim used by the cluster workflow (through a control activity): fails with
+ * HostAlreadyInCluster when another cluster holds the host, HostNotRegistered before registration. */
+export const claimHostUpdate = defineUpdate<HostRecord, [ClaimHostInput]>('claimHost');

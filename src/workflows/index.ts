@@ -1,2 +1,2 @@
 // The worker's workflowsPath points here: every workflow type is re-exported from this module.
-export {};
+export { hostWorkflow } from './host.js';

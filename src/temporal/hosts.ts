@@ -1,0 +1,128 @@
+// Client-side helpers over `host/<hostId>` workflows, used by the API and the agent.
+import {
+  type Client,
+  WithStartWorkflowOperation,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { CONTROL_TASK_QUEUE } from '../domain/constants.js';
+import { ErrorType } from '../domain/errors.js';
+import { hostWorkflowId } from '../domain/ids.js';
+import type { HostRecord } from '../domain/types.js';
+import { hostIdSchema, ipv4Schema, registerHostInputSchema } from '../domain/validation.js';
+import {
+  hostHeartbeatSignal,
+  hostRecordQuery,
+  hostWorkflowType,
+  type RegisterHostInput,
+  registerHostUpdate,
+} from '../workflows/definitions.js';
+
+export interface HostClientOptions {
+  /** Task queue of the control worker that runs host workflows. */
+  taskQueue?: string;
+}
+
+function invalid(message: string, issues: unknown): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: ErrorType.InvalidInput,
+    message,
+    nonRetryable: true,
+    details: [issues],
+  });
+}
+
+/** Idempotent update-with-start of `host/<hostId>`. Failures are ApplicationFailure with a domain `type`. */
+export async function registerHost(
+  client: Client,
+  input: RegisterHostInput,
+  opts: HostClientOptions = {},
+): Promise<HostRecord> {
+  const parsed = registerHostInputSchema.safeParse(input);
+  if (!parsed.success)
+    throw invalid(`invalid host registration: ${parsed.error.message}`, parsed.error.issues);
+  const workflowId = hostWorkflowId(parsed.data.hostId);
+  const startWorkflowOperation = new WithStartWorkflowOperation(hostWorkflowType, {
+    workflowId,
+    taskQueue: opts.taskQueue ?? CONTROL_TASK_QUEUE,
+    args: [{ hostId: parsed.data.hostId }],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+  });
+  try {
+    return await client.workflow.executeUpdateWithStart(registerHostUpdate, {
+      args: [parsed.data],
+      startWorkflowOperation,
+    });
+  } catch (err) {
+    throw unwrapUpdateFailure(err);
+  }
+}
+
+/** Signals a heartbeat (and maybe a new underlay address). Throws HostNotRegistered for unknown hosts. */
+export async function reportHeartbeat(client: Client, hostId: string, underlayIp?: string): Promise<void> {
+  hostIdSchema.parse(hostId);
+  if (underlayIp !== undefined) ipv4Schema.parse(underlayIp);
+  try {
+    await client.workflow
+      .getHandle(hostWorkflowId(hostId))
+      .signal(hostHeartbeatSignal, underlayIp === undefined ? { hostId } : { hostId, underlayIp });
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw notRegistered(hostId);
+    throw err;
+  }
+}
+
+/** The current record, or null when the host never registered. */
+export async function getHost(client: Client, hostId: string): Promise<HostRecord | null> {
+  hostIdSchema.parse(hostId);
+  try {
+    return await client.workflow.getHandle(hostWorkflowId(hostId)).query(hostRecordQuery);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return null;
+    if (isHostNotRegisteredQueryFailure(err)) return null;
+    throw err;
+  }
+}
+
+/** Every registered host: running hostWorkflow executions from visibility, each queried for freshness
+ * (falls back to the memo when a query cannot be answered). Sorted by hostId. */
+export async function listHosts(client: Client): Promise<HostRecord[]> {
+  const found: Array<{ workflowId: string; memo?: Record<string, unknown> }> = [];
+  const query = `WorkflowType = '${hostWorkflowType}' AND ExecutionStatus = 'Running'`;
+  for await (const wf of client.workflow.list({ query }))
+    found.push({ workflowId: wf.workflowId, memo: wf.memo });
+  const records: HostRecord[] = [];
+  for (let i = 0; i < found.length; i += 20) {
+    const chunk = found.slice(i, i + 20);
+    const results = await Promise.all(
+      chunk.map(async ({ workflowId, memo }) => {
+        try {
+          return await client.workflow.getHandle(workflowId).query(hostRecordQuery);
+        } catch {
+          return (memo?.record as HostRecord | undefined) ?? null;
+        }
+      }),
+    );
+    for (const r of results) if (r) records.push(r);
+  }
+  return records.sort((a, b) => a.hostId.localeCompare(b.hostId));
+}
+
+function notRegistered(hostId: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: ErrorType.HostNotRegistered,
+    message: `host ${hostId} is not registered`,
+    nonRetryable: true,
+  });
+}
+
+function isHostNotRegisteredQueryFailure(err: unknown): boolean {
+  return err instanceof Error && err.message.includes(`is not registered`);
+}
+
+/** Update failures carry the workflow's ApplicationFailure as `cause`: hand that to callers. */
+export function unwrapUpdateFailure(err: unknown): unknown {
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) return err.cause;
+  return err;
+}

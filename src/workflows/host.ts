@@ -1,0 +1,125 @@
+// `host/<hostId>`: the registry entry of one edge host. Wiring only; transitions live in domain/host-record.
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  log,
+  setHandler,
+  upsertMemo,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { ErrorType } from '../domain/errors.js';
+import { applyHeartbeat, applyRegistration } from '../domain/host-record.js';
+import { clusterWorkflowId } from '../domain/ids.js';
+import type { HostRecord } from '../domain/types.js';
+import { hostHeartbeatInputSchema, registerHostInputSchema } from '../domain/validation.js';
+import {
+  claimHostUpdate,
+  type HostWorkflowInput,
+  hostHeartbeatSignal,
+  hostRecordQuery,
+  registerHostUpdate,
+  setHostClusterSignal,
+  underlayChangedSignal,
+} from './definitions.js';
+import { fail, parseOrFail } from './validate.js';
+
+export const DEFAULT_HOST_CONTINUE_AS_NEW_AFTER = 2000;
+
+export async function hostWorkflow(input: HostWorkflowInput): Promise<void> {
+  let record: HostRecord | null = input.record ?? null;
+  const threshold = input.continueAsNewAfterEvents ?? DEFAULT_HOST_CONTINUE_AS_NEW_AFTER;
+  const now = () => new Date().toISOString();
+  const requireRecord = (): HostRecord =>
+    record ?? fail(ErrorType.HostNotRegistered, `host ${input.hostId} is not registered`);
+
+  // The cluster may be gone (deleted, or never started): a lost signal must not fail the host entry.
+  async function tellCluster(cluster: string, send: (h: ReturnType<typeof clusterHandle>) => Promise<void>) {
+    try {
+      await send(clusterHandle(cluster));
+    } catch (err) {
+      log.warn('could not signal cluster', { cluster, hostId: input.hostId, error: String(err) });
+    }
+  }
+
+  function afterChange(previousUnderlayIp: string | null, memo: boolean) {
+    const current = requireRecord();
+    if (memo) upsertMemo({ record: current });
+    if (previousUnderlayIp !== null && current.cluster !== null) {
+      const payload = { hostId: current.hostId, underlayIp: current.underlayIp };
+      return tellCluster(current.cluster, (h) => h.signal(underlayChangedSignal, payload));
+    }
+    return Promise.resolve();
+  }
+
+  setHandler(hostRecordQuery, () => requireRecord());
+
+  setHandler(
+    registerHostUpdate,
+    async (reg) => {
+      const change = applyRegistration(record, reg, now());
+      record = change.record;
+      await afterChange(change.previousUnderlayIp, true);
+      return record;
+    },
+    {
+      validator: (reg) => {
+        const parsed = parseOrFail(registerHostInputSchema, reg);
+        if (parsed.hostId !== input.hostId) {
+          fail(
+            ErrorType.InvalidInput,
+            `hostId ${parsed.hostId} does not match workflow host ${input.hostId}`,
+          );
+        }
+      },
+    },
+  );
+
+  setHandler(hostHeartbeatSignal, async (hb) => {
+    const parsed = hostHeartbeatInputSchema.safeParse(hb);
+    if (!parsed.success || parsed.data.hostId !== input.hostId || record === null) {
+      log.warn('ignoring heartbeat', { hostId: input.hostId, registered: record !== null });
+      return;
+    }
+    const change = applyHeartbeat(record, parsed.data.underlayIp, now());
+    record = change.record;
+    const cluster = record.cluster;
+    if (cluster !== null) {
+      const beat = { hostId: record.hostId, underlayIp: record.underlayIp };
+      await tellCluster(cluster, (h) => h.signal(hostHeartbeatSignal, beat));
+    }
+    await afterChange(change.previousUnderlayIp, change.previousUnderlayIp !== null);
+  });
+
+  setHandler(
+    claimHostUpdate,
+    ({ cluster }) => {
+      const current = requireRecord();
+      if (current.cluster !== null && current.cluster !== cluster) {
+        fail(
+          ErrorType.HostAlreadyInCluster,
+          `host ${input.hostId} already belongs to cluster ${current.cluster}`,
+        );
+      }
+      record = { ...current, cluster };
+      upsertMemo({ record });
+      return record;
+    },
+    { validator: (_claim) => void requireRecord() },
+  );
+
+  setHandler(setHostClusterSignal, ({ cluster, from }) => {
+    if (record === null) return;
+    if (cluster === null && from !== undefined && record.cluster !== from) return;
+    record = { ...record, cluster };
+    upsertMemo({ record });
+  });
+
+  // An entity workflow: it lives until continue-as-new keeps its history short.
+  await condition(() => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= threshold);
+  await condition(allHandlersFinished);
+  await continueAsNew<typeof hostWorkflow>({ ...input, record });
+}
+
+const clusterHandle = (cluster: string) => getExternalWorkflowHandle(clusterWorkflowId(cluster));
