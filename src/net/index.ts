@@ -1,0 +1,11 @@
+// The only code that runs ip, bridge, ethtool, arping, ping, ss and sysctl (STYLE 2.5, 2.6).
+export * from './addr.js';
+export * from './ethtool.js';
+export * from './fdb.js';
+export * from './link.js';
+export * from './monitor.js';
+export * from './netns.js';
+export * from './ns.js';
+export * from './probe.js';
+export * from './runner.js';
+export * from './sysctl.js';

@@ -1,0 +1,55 @@
+// Reachability and announcements: ping (overlay probes) and arping (gratuitous ARP for the VIP).
+import { z } from 'zod';
+import { iface, ipv4 } from './check.js';
+import { inNetns } from './ns.js';
+import { CommandError, type Runner } from './runner.js';
+
+export interface PingResult {
+  target: string;
+  sent: number;
+  received: number;
+}
+
+/** ping -n -q -c COUNT -i 0.2 -W SECONDS TARGET → transmitted/received from the summary line */
+export async function ping(
+  r: Runner,
+  target: string,
+  count: number,
+  timeoutMs: number,
+  netns?: string,
+): Promise<PingResult> {
+  const n = z.number().int().min(1).max(100).parse(count);
+  const wait = (z.number().int().min(50).max(60_000).parse(timeoutMs) / 1000).toFixed(2);
+  const [file, args] = inNetns(netns, 'ping', [
+    '-n',
+    '-q',
+    '-c',
+    String(n),
+    '-i',
+    '0.2',
+    '-W',
+    wait,
+    ipv4(target),
+  ]);
+  const res = await r.run(file, args, { reject: false, timeoutMs: timeoutMs * n + 5000 });
+  const m = /(\d+) packets transmitted, (\d+) (?:packets )?received/.exec(res.stdout);
+  return { target, sent: m ? Number(m[1]) : n, received: m ? Number(m[2]) : 0 };
+}
+
+/** arping -U -c 1 -w 0 -I DEV IP (unsolicited/gratuitous ARP; exit 1 just means "no reply", as expected) */
+export async function arpingUnsolicited(r: Runner, dev: string, ip: string, netns?: string): Promise<void> {
+  const [file, args] = inNetns(netns, 'arping', ['-U', '-c', '1', '-w', '0', '-I', iface(dev), ipv4(ip)]);
+  const res = await r.run(file, args, { reject: false });
+  if (res.exitCode > 1) {
+    throw new CommandError([file, ...args], res.exitCode, res.stderr);
+  }
+}
+
+/** ss -H -u -a -n -p: is a USER process bound to this UDP port? (the kernel's own vxlan socket has no users) */
+export async function udpPortHeldByProcess(r: Runner, port: number, netns?: string): Promise<boolean> {
+  const [file, args] = inNetns(netns, 'ss', ['-H', '-u', '-a', '-n', '-p']);
+  const { stdout } = await r.run(file, args);
+  return stdout
+    .split('\n')
+    .some((line) => line.split(/\s+/)[3]?.endsWith(`:${port}`) === true && line.includes('users:'));
+}
