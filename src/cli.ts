@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from './config/env.js';
 import { registerDevCommand } from './cli/dev.js';
+import { registerServeCommands } from './cli/serve.js';
 
 export function buildProgram(): Command {
   const program = new Command('edge-overlay')
@@ -10,6 +11,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerDevCommand(program);
+  registerServeCommands(program);
   return program;
 }
 

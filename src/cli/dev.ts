@@ -7,6 +7,7 @@ import { startControlPlane } from '../dev/control-plane.js';
 import { DEFAULT_API_PORT, DEFAULT_TEMPORAL_PORT, DEFAULT_UI_PORT } from '../domain/constants.js';
 import { createLogger, installTemporalLogger } from '../log.js';
 import { parsePort } from './options.js';
+import { untilSignal } from './serve.js';
 
 interface DevFlags {
   apiPort?: number;
@@ -56,17 +57,15 @@ export function registerDevCommand(program: Command): void {
         `Press Ctrl-C to stop.`,
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
-      await new Promise<void>((done) => {
-        let stopping = false;
-        const shutdown = (signal: string) => {
-          if (stopping) return;
-          stopping = true;
-          log.info({ signal }, 'stopping control plane');
-          void plane.stop().finally(done);
-        };
-        process.once('SIGINT', () => shutdown('SIGINT'));
-        process.once('SIGTERM', () => shutdown('SIGTERM'));
-      });
+      const reason = await Promise.race([
+        untilSignal(log),
+        plane.workerDone.then(
+          () => 'control worker stopped',
+          (err: unknown) => `control worker crashed: ${(err as Error).message}`,
+        ),
+      ]);
+      log.info({ reason }, 'stopping control plane');
+      await plane.stop();
       process.stdout.write('edge-overlay control plane stopped\n');
     });
 }

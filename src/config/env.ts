@@ -3,13 +3,12 @@ import { z } from 'zod';
 import { DEFAULT_TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE } from '../domain/constants.js';
 
 /** HOST:PORT with a port in range; HOST is a name or IPv4 (no scheme). */
-export const hostPortSchema = z
-  .string()
-  .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'must be HOST:PORT, e.g. 127.0.0.1:7233')
-  .refine((v) => {
-    const port = Number(v.split(':')[1]);
-    return port >= 1 && port <= 65535;
-  }, 'port must be 1-65535');
+export const hostPortSchema = z.string().superRefine((v, ctx) => {
+  const m = /^([A-Za-z0-9.-]+):(\d{1,5})$/.exec(v);
+  if (!m) ctx.addIssue({ code: 'custom', message: 'must be HOST:PORT, e.g. 127.0.0.1:7233' });
+  else if (Number(m[2]) < 1 || Number(m[2]) > 65535)
+    ctx.addIssue({ code: 'custom', message: 'port must be 1-65535' });
+});
 
 export const portSchema = z.coerce.number().int().min(1).max(65535);
 

@@ -23,6 +23,8 @@ export interface ControlPlane {
   temporal: TemporalDevServer;
   apiUrl: string;
   uiUrl: string | null;
+  /** Settles if the control worker stops on its own (a crash): the caller should stop everything. */
+  workerDone: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -59,7 +61,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       opts.apiPort,
     );
     stack.push(() => api.close());
-    return { temporal, apiUrl: api.url, uiUrl: temporal.uiUrl, stop };
+    return { temporal, apiUrl: api.url, uiUrl: temporal.uiUrl, workerDone: worker.done, stop };
   } catch (err) {
     await stop();
     throw err;

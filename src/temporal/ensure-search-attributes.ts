@@ -1,8 +1,11 @@
 // Registers the search attributes on a server that was not started with them (production, compose).
 import type { Connection } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 
-const wanted: Record<string, temporal.api.enums.v1.IndexedValueType> = {
+// CommonJS package: named ESM imports are not available at runtime.
+const { temporal } = proto;
+
+const wanted: Record<string, proto.temporal.api.enums.v1.IndexedValueType> = {
   ClusterName: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
   ClusterPhase: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
   HostCount: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT,
