@@ -72,6 +72,8 @@ describe('edge-overlay dev', () => {
       expect((await fetch(`http://127.0.0.1:${ports.ui}/`)).status).toBe(200);
       expect((await fetch(`http://127.0.0.1:${ports.api}/healthz`)).status).toBe(200);
       expect(existsSync(join(dataDir, 'temporal.db'))).toBe(true);
+      // The SDK's runtime logs reach pino as JSON lines.
+      expect(first.output()).toMatch(/\{"level":\d+,.*"component":"temporal".*"msg":"Worker state changed"/);
 
       const connection = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
       const client = new Client({ connection });
