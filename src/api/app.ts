@@ -1,30 +1,66 @@
 // The HTTP API as a Fastify instance; only src/api/server.ts listens (STYLE 2.13).
 import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
+import { installBearerAuth } from './auth.js';
+import { type ApiContext, DEFAULT_UI_BASE_URL, workflowUiUrl } from './context.js';
+import { registerOpenApi, registerOpenApiRoute } from './openapi.js';
+import { installProblemHandlers, sendProblem, toProblem } from './problem.js';
+import { clusterRoutes } from './routes/clusters.js';
+import { healthRoutes } from './routes/health.js';
+import { hostRoutes } from './routes/hosts.js';
 
 export interface ApiDeps {
   client: Client;
   log: Logger;
   /** Bearer token every route except /healthz requires. */
   token: string;
-  /** Base URL of the Temporal Web UI for `uiUrl` links. */
+  /** Base URL of the Temporal Web UI for `uiUrl` links; null means the dev default (127.0.0.1:8233). */
   uiBaseUrl: string | null;
   namespace: string;
+  /** Task queue of the control worker (default CONTROL_TASK_QUEUE); tests use their own. */
+  taskQueue?: string;
+  /** Largest accepted request body in bytes (default 64 KiB). */
+  bodyLimit?: number;
 }
 
+export const API_VERSION = '1.0.0';
+export const DEFAULT_BODY_LIMIT = 64 * 1024;
+
 export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
+  const log = deps.log.child({ component: 'api' });
   const app = Fastify({
-    loggerInstance: deps.log.child({ component: 'api' }) as FastifyBaseLogger,
-    bodyLimit: 64 * 1024,
+    loggerInstance: log as FastifyBaseLogger,
+    bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    requestTimeout: 60_000,
+    connectionTimeout: 60_000,
+    // Hostile paths may be long; anything beyond this is a 414-sized mistake anyway.
+    routerOptions: { maxParamLength: 200 },
+    // Router-level failures (bad URL encoding, over-long parameters) as problem+json too.
+    frameworkErrors: (err, _req, reply) => sendProblem(reply, toProblem(err, log)),
   });
-  app.get('/healthz', async (_req, reply) => {
-    try {
-      await deps.client.connection.workflowService.getSystemInfo({});
-      return { status: 'ok' };
-    } catch (err) {
-      return reply.code(503).send({ status: 'unavailable', detail: (err as Error).message });
-    }
-  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  // JSON only: a text/plain body is a 415, not a string that happens to fail validation.
+  app.removeContentTypeParser('text/plain');
+  installProblemHandlers(app, log);
+  installBearerAuth(app, deps.token);
+  await registerOpenApi(app, API_VERSION);
+
+  const uiBaseUrl = deps.uiBaseUrl ?? DEFAULT_UI_BASE_URL;
+  const ctx: ApiContext = {
+    client: deps.client,
+    log,
+    namespace: deps.namespace,
+    ...(deps.taskQueue ? { taskQueue: deps.taskQueue } : {}),
+    uiUrl: (workflowId) => workflowUiUrl(uiBaseUrl, deps.namespace, workflowId),
+  };
+  await app.register(healthRoutes(ctx));
+  await app.register(hostRoutes(ctx), { prefix: '/v1' });
+  await app.register(clusterRoutes(ctx), { prefix: '/v1' });
+  registerOpenApiRoute(app);
   return app;
 }

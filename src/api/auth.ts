@@ -1,0 +1,38 @@
+// Bearer-token check on every route except the public ones, in constant time.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { ProblemError, ProblemType } from './problem.js';
+
+/** Routes anyone may call: liveness for probes and load balancers. */
+export const PUBLIC_ROUTES = new Set(['/healthz']);
+
+// Hashing both sides first gives equal-length buffers, so timingSafeEqual never throws and the
+// comparison time does not depend on the length or content of the guess.
+const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
+
+export function tokenMatches(expected: Buffer, presented: string): boolean {
+  return timingSafeEqual(expected, digest(presented));
+}
+
+/** `Authorization: Bearer <token>`; scheme is case-insensitive (RFC 7235). */
+export function bearerToken(header: string | undefined): string | null {
+  if (!header) return null;
+  const match = /^Bearer[ ]+([^\s]+)\s*$/i.exec(header);
+  return match?.[1] ?? null;
+}
+
+export function installBearerAuth(app: FastifyInstance, token: string): void {
+  const expected = digest(token);
+  app.addHook('onRequest', async (req, reply) => {
+    const path = req.routeOptions.url ?? req.url.split('?')[0];
+    if (path && PUBLIC_ROUTES.has(path)) return;
+    const presented = bearerToken(req.headers.authorization);
+    if (presented !== null && tokenMatches(expected, presented)) return;
+    reply.header('WWW-Authenticate', 'Bearer realm="edge-overlay"');
+    throw new ProblemError(
+      401,
+      ProblemType.Unauthorized,
+      presented === null ? 'missing bearer token (Authorization: Bearer <token>)' : 'invalid bearer token',
+    );
+  });
+}

@@ -1,0 +1,141 @@
+// POST /v1/clusters: start-or-attach. The same body (or a retry under the same Idempotency-Key)
+// gets the same 202; a different body under an existing name is a 409.
+import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { TypedSearchAttributes } from '@temporalio/common';
+import { createHash } from 'node:crypto';
+import { CONTROL_TASK_QUEUE, DEFAULT_OVERLAY_CIDR, DEFAULT_VNI } from '../domain/constants.js';
+import { clusterWorkflowId } from '../domain/ids.js';
+import { type ClusterInput, clusterWorkflowType } from '../workflows/definitions.js';
+import { ClusterNameAttr, ClusterPhaseAttr, HostCountAttr } from '../temporal/search-attributes.js';
+import { checkHostsAvailable, checkOverlay } from './cluster-checks.js';
+import { ProblemError, ProblemType } from './problem.js';
+import type { CreateClusterBody } from './schemas.js';
+
+/** Memo keys on `cluster/<name>` that make creation idempotent. */
+export const CREATE_FINGERPRINT_MEMO = 'createRequestSha256';
+export const IDEMPOTENCY_KEY_MEMO = 'idempotencyKey';
+
+export function normalizeCreate(body: CreateClusterBody): ClusterInput {
+  return {
+    name: body.name,
+    overlayCidr: body.overlayCidr ?? DEFAULT_OVERLAY_CIDR,
+    vni: body.vni ?? DEFAULT_VNI,
+    mode: body.mode ?? 'unicast',
+    hosts: body.hosts.map((h) => ({ hostId: h.hostId, role: h.role })),
+  };
+}
+
+/** Stable over key order and defaults: two bodies that mean the same cluster hash the same. */
+export function createFingerprint(input: ClusterInput): string {
+  const canonical = JSON.stringify([
+    input.name,
+    input.overlayCidr,
+    input.vni,
+    input.mode,
+    input.hosts.map((h) => [h.hostId, h.role]),
+  ]);
+  return createHash('sha256').update(canonical).digest('hex');
+}
+
+interface Existing {
+  running: boolean;
+  fingerprint: unknown;
+  idempotencyKey: unknown;
+}
+
+async function describeExisting(client: Client, workflowId: string): Promise<Existing | null> {
+  try {
+    const d = await client.workflow.getHandle(workflowId).describe();
+    const memo = d.memo ?? {};
+    return {
+      running: d.status.name === 'RUNNING',
+      fingerprint: memo[CREATE_FINGERPRINT_MEMO],
+      idempotencyKey: memo[IDEMPOTENCY_KEY_MEMO],
+    };
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return null;
+    throw err;
+  }
+}
+
+export type CreateOutcome = 'started' | 'attached';
+
+/** Decides about an existing execution: attach (same request), conflict, or null to start anew. */
+function attachOrConflict(
+  existing: Existing | null,
+  name: string,
+  fingerprint: string,
+  idempotencyKey: string | undefined,
+): CreateOutcome | null {
+  if (!existing) return null;
+  const sameBody = existing.fingerprint === fingerprint;
+  const sameKey = idempotencyKey !== undefined && existing.idempotencyKey === idempotencyKey;
+  if (existing.running) {
+    if (sameBody) return 'attached';
+    throw new ProblemError(
+      409,
+      ProblemType.ClusterExists,
+      sameKey
+        ? `Idempotency-Key was already used to create cluster ${name} with a different body`
+        : `cluster ${name} already exists with a different spec`,
+    );
+  }
+  // A finished (deleted) cluster may be created again, unless this is a retry of the request that made it.
+  return sameKey && sameBody ? 'attached' : null;
+}
+
+export interface CreateClusterDeps {
+  client: Client;
+  taskQueue?: string | undefined;
+}
+
+export async function createCluster(
+  deps: CreateClusterDeps,
+  body: CreateClusterBody,
+  idempotencyKey: string | undefined,
+): Promise<{ workflowId: string; outcome: CreateOutcome }> {
+  const input = normalizeCreate(body);
+  checkOverlay(input, []);
+  const workflowId = clusterWorkflowId(input.name);
+  const fingerprint = createFingerprint(input);
+
+  const before = attachOrConflict(
+    await describeExisting(deps.client, workflowId),
+    input.name,
+    fingerprint,
+    idempotencyKey,
+  );
+  if (before) return { workflowId, outcome: before };
+
+  const records = await checkHostsAvailable(deps.client, input.name, input.hosts);
+  checkOverlay(input, records);
+
+  try {
+    await deps.client.workflow.start(clusterWorkflowType, {
+      workflowId,
+      taskQueue: deps.taskQueue ?? CONTROL_TASK_QUEUE,
+      args: [input],
+      memo: {
+        [CREATE_FINGERPRINT_MEMO]: fingerprint,
+        ...(idempotencyKey ? { [IDEMPOTENCY_KEY_MEMO]: idempotencyKey } : {}),
+      },
+      typedSearchAttributes: new TypedSearchAttributes([
+        { key: ClusterNameAttr, value: input.name },
+        { key: ClusterPhaseAttr, value: 'Provisioning' },
+        { key: HostCountAttr, value: input.hosts.length },
+      ]),
+    });
+    return { workflowId, outcome: 'started' };
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    // Lost a race with a concurrent create of the same name: judge against the winner.
+    const winner = await describeExisting(deps.client, workflowId);
+    const outcome = attachOrConflict(winner, input.name, fingerprint, idempotencyKey);
+    if (outcome) return { workflowId, outcome };
+    throw new ProblemError(
+      409,
+      ProblemType.ClusterExists,
+      `cluster ${input.name} is being created concurrently`,
+    );
+  }
+}

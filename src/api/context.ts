@@ -1,0 +1,22 @@
+// What every route needs, passed explicitly (no module-level singletons).
+import type { Client } from '@temporalio/client';
+import type { Logger } from 'pino';
+import { DEFAULT_UI_PORT } from '../domain/constants.js';
+
+export interface ApiContext {
+  client: Client;
+  log: Logger;
+  namespace: string;
+  /** Control task queue for workflows the API starts (default CONTROL_TASK_QUEUE). */
+  taskQueue?: string;
+  /** Link into the Temporal Web UI for a workflow id. */
+  uiUrl(workflowId: string): string;
+}
+
+export const DEFAULT_UI_BASE_URL = `http://127.0.0.1:${DEFAULT_UI_PORT}`;
+
+/** `<uiBaseUrl>/namespaces/<ns>/workflows/<url-encoded workflowId>` */
+export function workflowUiUrl(uiBaseUrl: string, namespace: string, workflowId: string): string {
+  const base = uiBaseUrl.replace(/\/+$/, '');
+  return `${base}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}

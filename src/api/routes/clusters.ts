@@ -1,0 +1,221 @@
+// /v1/clusters: create (start-or-attach), read, change membership, delete. Changes go through
+// workflow updates, so the workflow's own validation comes back synchronously as 400/404/409.
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { clusterWorkflowId } from '../../domain/ids.js';
+import type { ClusterView } from '../../domain/types.js';
+import {
+  addHostsUpdate,
+  clusterEventsQuery,
+  clusterStatusQuery,
+  changeOverlayUpdate,
+  deleteClusterUpdate,
+  removeHostUpdate,
+} from '../../workflows/definitions.js';
+import { checkHostsAvailable } from '../cluster-checks.js';
+import { createCluster } from '../cluster-create.js';
+import { listClusters } from '../cluster-list.js';
+import type { ApiContext } from '../context.js';
+import { ProblemError, ProblemType, validationProblem } from '../problem.js';
+import {
+  acceptedSchema,
+  addHostsBody,
+  clusterHostParams,
+  clusterListSchema,
+  clusterParams,
+  clusterViewSchema,
+  createClusterBody,
+  eventsQuery,
+  eventsSchema,
+  idempotencyKeySchema,
+  patchClusterBody,
+  problemResponses,
+  problemSchema,
+} from '../schemas.js';
+import { temporalProblem } from '../temporal-errors.js';
+
+const notFound = (name: string) => () =>
+  new ProblemError(404, ProblemType.ClusterNotFound, `cluster ${name} does not exist`);
+
+const withConflicts = { 404: problemSchema, 409: problemSchema, ...problemResponses };
+
+export const clusterRoutes =
+  (ctx: ApiContext): FastifyPluginAsyncZod =>
+  async (app) => {
+    const accepted = (name: string) => {
+      const workflowId = clusterWorkflowId(name);
+      return { name, workflowId, uiUrl: ctx.uiUrl(workflowId) };
+    };
+    const handle = (name: string) => ctx.client.workflow.getHandle(clusterWorkflowId(name));
+    const withLinks = (view: ClusterView) => ({ ...view, ...accepted(view.name) });
+
+    /** Runs a Temporal call for cluster `name`, turning its failures into problems. */
+    async function onCluster<T>(name: string, call: () => Promise<T>): Promise<T> {
+      try {
+        return await call();
+      } catch (err) {
+        throw temporalProblem(err, notFound(name));
+      }
+    }
+
+    /** The live view; a finished (deleted) cluster is gone. */
+    const liveView = (name: string) =>
+      onCluster(name, async () => {
+        const h = handle(name);
+        const { status } = await h.describe();
+        if (status.name !== 'RUNNING') throw notFound(name)();
+        return withLinks(await h.query(clusterStatusQuery));
+      });
+
+    app.post(
+      '/clusters',
+      {
+        schema: {
+          summary: 'create a cluster (idempotent for the same body; honours Idempotency-Key)',
+          body: createClusterBody,
+          response: { 202: acceptedSchema, ...withConflicts },
+        },
+      },
+      async (req, reply) => {
+        const rawKey = req.headers['idempotency-key'];
+        let key: string | undefined;
+        if (rawKey !== undefined) {
+          const parsed = idempotencyKeySchema.safeParse(rawKey);
+          if (!parsed.success) {
+            throw validationProblem('invalid Idempotency-Key header', [
+              { field: 'Idempotency-Key', message: parsed.error.issues[0]?.message ?? 'invalid' },
+            ]);
+          }
+          key = parsed.data;
+        }
+        const { outcome } = await onCluster(req.body.name, () =>
+          createCluster({ client: ctx.client, taskQueue: ctx.taskQueue }, req.body, key),
+        );
+        req.log.info({ cluster: req.body.name, outcome }, 'create cluster');
+        reply.header('Location', `/v1/clusters/${req.body.name}`);
+        return reply.code(202).send(accepted(req.body.name));
+      },
+    );
+
+    app.get(
+      '/clusters',
+      {
+        schema: {
+          summary: 'running clusters (from visibility)',
+          response: { 200: clusterListSchema, ...problemResponses },
+        },
+      },
+      async () => ({ clusters: await onCluster('*', () => listClusters(ctx)) }),
+    );
+
+    app.get(
+      '/clusters/:name',
+      {
+        schema: {
+          summary: 'cluster status: phase, VIP, hosts, conditions',
+          params: clusterParams,
+          response: { 200: clusterViewSchema, 404: problemSchema, ...problemResponses },
+        },
+      },
+      async (req) => liveView(req.params.name),
+    );
+
+    app.patch(
+      '/clusters/:name',
+      {
+        schema: {
+          summary: 'overlay CIDR, VNI and mode are immutable: a change is a 409; the same values are a no-op',
+          params: clusterParams,
+          body: patchClusterBody,
+          response: { 200: clusterViewSchema, ...withConflicts },
+        },
+      },
+      async (req) => {
+        const { name } = req.params;
+        if (Object.keys(req.body).length === 0) return liveView(name);
+        return withLinks(
+          await onCluster(name, () => handle(name).executeUpdate(changeOverlayUpdate, { args: [req.body] })),
+        );
+      },
+    );
+
+    app.delete(
+      '/clusters/:name',
+      {
+        schema: {
+          summary: 'delete a cluster: tears the overlay down on every host',
+          params: clusterParams,
+          response: { 202: acceptedSchema, ...withConflicts },
+        },
+      },
+      async (req, reply) => {
+        const { name } = req.params;
+        await onCluster(name, async () => {
+          const h = handle(name);
+          if ((await h.describe()).status.name !== 'RUNNING') throw notFound(name)();
+          try {
+            await h.executeUpdate(deleteClusterUpdate);
+          } catch (err) {
+            // Deleting twice is the same request: the first one is still tearing down.
+            const problem = temporalProblem(err, notFound(name));
+            if (problem.problem.type !== ProblemType.ClusterDeleting) throw problem;
+          }
+        });
+        return reply.code(202).send(accepted(name));
+      },
+    );
+
+    app.post(
+      '/clusters/:name/hosts',
+      {
+        schema: {
+          summary: 'add hosts to a cluster',
+          params: clusterParams,
+          body: addHostsBody,
+          response: { 202: acceptedSchema, ...withConflicts },
+        },
+      },
+      async (req, reply) => {
+        const { name } = req.params;
+        await onCluster(name, async () => {
+          await handle(name).describe();
+          await checkHostsAvailable(ctx.client, name, req.body.hosts);
+          await handle(name).executeUpdate(addHostsUpdate, { args: [{ hosts: req.body.hosts }] });
+        });
+        return reply.code(202).send(accepted(name));
+      },
+    );
+
+    app.delete(
+      '/clusters/:name/hosts/:hostId',
+      {
+        schema: {
+          summary: 'remove a host from a cluster (tears its overlay down)',
+          params: clusterHostParams,
+          response: { 202: acceptedSchema, ...withConflicts },
+        },
+      },
+      async (req, reply) => {
+        const { name, hostId } = req.params;
+        await onCluster(name, () => handle(name).executeUpdate(removeHostUpdate, { args: [{ hostId }] }));
+        return reply.code(202).send(accepted(name));
+      },
+    );
+
+    app.get(
+      '/clusters/:name/events',
+      {
+        schema: {
+          summary: 'ordered domain events of the cluster',
+          params: clusterParams,
+          querystring: eventsQuery,
+          response: { 200: eventsSchema, 404: problemSchema, ...problemResponses },
+        },
+      },
+      async (req) => {
+        const { name } = req.params;
+        const events = await onCluster(name, () => handle(name).query(clusterEventsQuery));
+        const after = req.query.after;
+        return after === undefined ? events : events.filter((e) => e.seq > after);
+      },
+    );
+  };

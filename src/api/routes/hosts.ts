@@ -1,0 +1,87 @@
+// /v1/hosts: the registry of edge hosts. Registration is idempotent (update-with-start on host/<id>).
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { hostWorkflowId } from '../../domain/ids.js';
+import type { HostRecord } from '../../domain/types.js';
+import { getHost, listHosts, registerHost } from '../../temporal/hosts.js';
+import type { ApiContext } from '../context.js';
+import { ProblemError, ProblemType } from '../problem.js';
+import {
+  hostListSchema,
+  hostRecordSchema,
+  problemResponses,
+  problemSchema,
+  registerHostBody,
+} from '../schemas.js';
+import { temporalProblem } from '../temporal-errors.js';
+import { hostIdSchema } from '../../domain/validation.js';
+import { z } from 'zod';
+
+const hostNotRegistered = (hostId: string) =>
+  new ProblemError(404, ProblemType.HostNotRegistered, `host ${hostId} is not registered`);
+
+export const hostRoutes =
+  (ctx: ApiContext): FastifyPluginAsyncZod =>
+  async (app) => {
+    const withLinks = (r: HostRecord) => {
+      const workflowId = hostWorkflowId(r.hostId);
+      return { ...r, workflowId, uiUrl: ctx.uiUrl(workflowId) };
+    };
+    const hostOpts = ctx.taskQueue ? { taskQueue: ctx.taskQueue } : {};
+
+    app.post(
+      '/hosts/register',
+      {
+        schema: {
+          summary: 'register a host or refresh its underlay address (idempotent; the agent calls this)',
+          body: registerHostBody,
+          response: { 200: hostRecordSchema, ...problemResponses },
+        },
+      },
+      async (req) => {
+        try {
+          return withLinks(await registerHost(ctx.client, req.body, hostOpts));
+        } catch (err) {
+          throw temporalProblem(err, () => hostNotRegistered(req.body.hostId));
+        }
+      },
+    );
+
+    app.get(
+      '/hosts',
+      {
+        schema: {
+          summary: 'registered hosts with their current underlay address, last seen time and cluster',
+          response: { 200: hostListSchema, ...problemResponses },
+        },
+      },
+      async () => {
+        try {
+          return (await listHosts(ctx.client)).map(withLinks);
+        } catch (err) {
+          throw temporalProblem(err, () => new ProblemError(404, ProblemType.NotFound, 'no hosts'));
+        }
+      },
+    );
+
+    app.get(
+      '/hosts/:hostId',
+      {
+        schema: {
+          summary: 'one registered host',
+          params: z.strictObject({ hostId: hostIdSchema }),
+          response: { 200: hostRecordSchema, 404: problemSchema, ...problemResponses },
+        },
+      },
+      async (req) => {
+        const { hostId } = req.params;
+        let record: HostRecord | null;
+        try {
+          record = await getHost(ctx.client, hostId);
+        } catch (err) {
+          throw temporalProblem(err, () => hostNotRegistered(hostId));
+        }
+        if (!record) throw hostNotRegistered(hostId);
+        return withLinks(record);
+      },
+    );
+  };

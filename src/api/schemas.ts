@@ -1,0 +1,189 @@
+// zod schemas of the HTTP API: the single source for request validation, response serialisation and
+// the OpenAPI document. Request bodies are strict: an unknown field is a 400, not silently dropped.
+import { z } from 'zod';
+import {
+  cidrSchema,
+  clusterNameSchema,
+  hostIdSchema,
+  hostRoleSchema,
+  ifaceNameSchema,
+  ipv4Schema,
+  overlayModeSchema,
+  vniSchema,
+} from '../domain/validation.js';
+
+/** A cluster of more hosts than this would not fit a /22 anyway; keeps one request bounded. */
+export const MAX_HOSTS_PER_REQUEST = 1000;
+
+export const hostSpecBody = z.strictObject({
+  hostId: hostIdSchema,
+  role: hostRoleSchema,
+});
+
+const uniqueHostIds = (hosts: Array<{ hostId: string }>, ctx: z.RefinementCtx) => {
+  const seen = new Map<string, number>();
+  hosts.forEach((h, i) => {
+    const first = seen.get(h.hostId);
+    if (first !== undefined)
+      ctx.addIssue({ code: 'custom', path: [i, 'hostId'], message: `duplicate of hosts[${first}].hostId` });
+    else seen.set(h.hostId, i);
+  });
+};
+
+export const hostListBody = z
+  .array(hostSpecBody)
+  .min(1)
+  .max(MAX_HOSTS_PER_REQUEST)
+  .superRefine(uniqueHostIds);
+
+export const createClusterBody = z
+  .strictObject({
+    name: clusterNameSchema,
+    overlayCidr: cidrSchema.optional(),
+    vni: vniSchema.optional(),
+    mode: overlayModeSchema.optional(),
+    hosts: hostListBody,
+  })
+  .meta({ id: 'CreateClusterRequest' });
+export type CreateClusterBody = z.infer<typeof createClusterBody>;
+
+export const addHostsBody = z.strictObject({ hosts: hostListBody }).meta({ id: 'AddHostsRequest' });
+
+export const patchClusterBody = z
+  .strictObject({
+    overlayCidr: cidrSchema.optional(),
+    vni: vniSchema.optional(),
+    mode: overlayModeSchema.optional(),
+  })
+  .meta({
+    id: 'PatchClusterRequest',
+    description: 'overlay CIDR, VNI and mode are immutable: any change is a 409',
+  });
+
+// Labels are metadata only (never reach a command line), still bounded and printable.
+export const labelKeySchema = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(/^[A-Za-z0-9]([A-Za-z0-9._/-]*[A-Za-z0-9])?$/, 'must be letters, digits and . _ / -');
+export const labelValueSchema = z
+  .string()
+  .max(253)
+  .regex(/^[\x20-\x7e]*$/, 'must be printable ASCII');
+
+export const registerHostBody = z
+  .strictObject({
+    hostId: hostIdSchema,
+    underlayIp: ipv4Schema,
+    underlayIface: ifaceNameSchema.optional(),
+    labels: z
+      .record(labelKeySchema, labelValueSchema)
+      .refine((l) => Object.keys(l).length <= 64, 'at most 64 labels')
+      .optional(),
+  })
+  .meta({ id: 'RegisterHostRequest' });
+
+export const clusterParams = z.strictObject({ name: clusterNameSchema });
+export const clusterHostParams = z.strictObject({ name: clusterNameSchema, hostId: hostIdSchema });
+export const eventsQuery = z.strictObject({
+  after: z.coerce.number().int().min(0).optional().describe('only events with seq greater than this'),
+});
+
+export const idempotencyKeySchema = z
+  .string()
+  .min(1)
+  .max(255)
+  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
+
+// ---- responses ----
+
+export const problemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details (application/problem+json)' });
+
+export const acceptedSchema = z
+  .object({ name: z.string(), workflowId: z.string(), uiUrl: z.string() })
+  .meta({ id: 'Accepted' });
+
+export const conditionSchema = z.object({
+  type: z.string(),
+  status: z.enum(['True', 'False', 'Unknown']),
+  reason: z.string(),
+  message: z.string(),
+  lastTransitionTime: z.string(),
+});
+
+export const clusterHostSchema = z.object({
+  hostId: z.string(),
+  role: hostRoleSchema,
+  overlayIp: z.string(),
+  underlayIp: z.string().nullable(),
+  state: z.enum(['Pending', 'Joining', 'Joined', 'Failed', 'Lost', 'Removing']),
+  lastSeen: z.string().nullable(),
+});
+
+export const clusterViewSchema = z
+  .object({
+    name: z.string(),
+    phase: z.enum(['Provisioning', 'Ready', 'Degraded', 'Recovering', 'Deleting']),
+    overlayCidr: z.string(),
+    vip: z.string(),
+    vipHolder: z.string().nullable(),
+    vni: z.number().int(),
+    mode: overlayModeSchema,
+    hosts: z.array(clusterHostSchema),
+    conditions: z.array(conditionSchema),
+    workflowId: z.string(),
+    uiUrl: z.string(),
+  })
+  .meta({ id: 'Cluster' });
+
+export const clusterSummarySchema = z.object({
+  name: z.string(),
+  phase: z.string().nullable(),
+  hostCount: z.number().int().nullable(),
+  workflowId: z.string(),
+  uiUrl: z.string(),
+});
+export const clusterListSchema = z
+  .object({ clusters: z.array(clusterSummarySchema) })
+  .meta({ id: 'ClusterList' });
+
+export const domainEventSchema = z.object({
+  seq: z.number().int(),
+  time: z.string(),
+  type: z.string(),
+  hostId: z.string().optional(),
+  data: z.record(z.string(), z.unknown()),
+});
+export const eventsSchema = z.array(domainEventSchema).meta({ id: 'ClusterEvents' });
+
+export const hostRecordSchema = z
+  .object({
+    hostId: z.string(),
+    underlayIp: z.string(),
+    underlayIface: z.string().optional(),
+    labels: z.record(z.string(), z.string()).optional(),
+    lastSeen: z.string(),
+    cluster: z.string().nullable(),
+    workflowId: z.string(),
+    uiUrl: z.string(),
+  })
+  .meta({ id: 'Host' });
+export const hostListSchema = z.array(hostRecordSchema).meta({ id: 'HostList' });
+
+export const healthSchema = z.object({ status: z.literal('ok') });
+
+/** Error responses every authenticated route may give. */
+export const problemResponses = {
+  400: problemSchema,
+  401: problemSchema,
+  500: problemSchema,
+  503: problemSchema,
+} as const;

@@ -1,0 +1,79 @@
+// Temporal failures → problem+json. Workflows fail callers with ApplicationFailure `type` strings
+// (src/domain/errors.ts); branch on those, never on messages or instanceof across the sandbox.
+import {
+  isGrpcServiceError,
+  QueryNotRegisteredError,
+  ServiceError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { ErrorType } from '../domain/errors.js';
+import { type FieldError, ProblemError, ProblemType } from './problem.js';
+
+/** HTTP status and problem type for each domain failure a caller can cause. */
+const DOMAIN_STATUS: Record<string, { status: number; type: string }> = {
+  [ErrorType.InvalidInput]: { status: 400, type: ProblemType.ValidationFailed },
+  [ErrorType.InvalidOverlayConfig]: { status: 400, type: ProblemType.InvalidOverlayConfig },
+  // The request names a host the registry does not know: the body is wrong, not the URL.
+  [ErrorType.HostNotRegistered]: { status: 400, type: ProblemType.HostNotRegistered },
+  [ErrorType.OverlayImmutable]: { status: 409, type: ProblemType.OverlayImmutable },
+  [ErrorType.HostAlreadyInCluster]: { status: 409, type: ProblemType.HostAlreadyInCluster },
+  [ErrorType.ClusterDeleting]: { status: 409, type: ProblemType.ClusterDeleting },
+  [ErrorType.HostNotInCluster]: { status: 404, type: ProblemType.HostNotInCluster },
+};
+
+/** ApplicationFailure details[0] may be `[{path, message}]` (src/workflows/validate.ts). */
+function detailFieldErrors(failure: ApplicationFailure): FieldError[] | undefined {
+  const first = failure.details?.[0];
+  if (!Array.isArray(first)) return undefined;
+  const errors = first
+    .filter((i): i is { path: unknown; message: unknown } => typeof i === 'object' && i !== null)
+    .map((i) => ({ field: String(i.path ?? ''), message: String(i.message ?? 'invalid') }));
+  return errors.length ? errors : undefined;
+}
+
+export function applicationFailureProblem(failure: ApplicationFailure): ProblemError | null {
+  const mapped = failure.type ? DOMAIN_STATUS[failure.type] : undefined;
+  if (!mapped) return null;
+  const errors = mapped.status === 400 ? detailFieldErrors(failure) : undefined;
+  return new ProblemError(mapped.status, mapped.type, failure.message, errors);
+}
+
+const GRPC_UNAVAILABLE = 14;
+const GRPC_DEADLINE_EXCEEDED = 4;
+
+/**
+ * Turns what a Temporal call threw into a ProblemError; `notFound` is the problem to give when the
+ * workflow does not exist. Anything unrecognised is rethrown and becomes a hidden 500.
+ */
+export function temporalProblem(err: unknown, notFound: () => ProblemError): ProblemError {
+  if (err instanceof ProblemError) return err;
+  if (err instanceof WorkflowNotFoundError) return notFound();
+  const failure =
+    err instanceof ApplicationFailure
+      ? err
+      : err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure
+        ? err.cause
+        : null;
+  if (failure) {
+    const problem = applicationFailureProblem(failure);
+    if (problem) return problem;
+  }
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+    return new ProblemError(
+      504,
+      ProblemType.Unavailable,
+      'the cluster workflow did not answer in time; retry',
+    );
+  }
+  if (err instanceof QueryNotRegisteredError) {
+    return new ProblemError(503, ProblemType.Unavailable, 'the control worker does not serve this query yet');
+  }
+  const grpc = err instanceof ServiceError ? err.cause : err;
+  if (isGrpcServiceError(grpc) && (grpc.code === GRPC_UNAVAILABLE || grpc.code === GRPC_DEADLINE_EXCEEDED)) {
+    return new ProblemError(503, ProblemType.Unavailable, 'Temporal or the control worker is not reachable');
+  }
+  throw err;
+}
