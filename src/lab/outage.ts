@@ -1,0 +1,59 @@
+// The seed's storm: the DHCP server comes back with a different range and no leases, and every host
+// loses and re-acquires its address. Returns old/new addresses and when the last lease landed.
+import { eventsFileFor, readLeaseEvents, waitForLease } from './dhcp.js';
+import {
+  startDhcpClient,
+  startDhcpServer,
+  stopDhcpClient,
+  stopDhcpServer,
+  underlayAddresses,
+} from './lab.js';
+import type { LabState } from './state.js';
+
+export interface OutageResult {
+  before: Record<string, string | null>;
+  after: Record<string, string>;
+  /** Wall clock (ms) when the outage started. */
+  startedAtMs: number;
+  /** Wall clock (ms) of the last host's new lease, from the udhcpc hook's event log. */
+  lastLeaseAtMs: number;
+  /** startedAt → last lease. */
+  renumberMs: number;
+}
+
+export interface OutageOptions {
+  /** Called between "every host lost its address" and the restart of the clients. */
+  whileDown?: () => Promise<void>;
+  timeoutMs?: number;
+}
+
+export async function runOutage(state: LabState, o: OutageOptions = {}): Promise<OutageResult> {
+  if (!state.dhcp) throw new Error('the outage needs a DHCP lab (lab up --dhcp)');
+  const before = await underlayAddresses(state);
+  const startedAtMs = Date.now();
+  await stopDhcpServer(state, { clearLeases: true });
+  state.activePool = state.activePool === 0 ? 1 : 0;
+  await startDhcpServer(state);
+  // A killed udhcpc (without -R) leaves its address; the new instance's deconfig removes it.
+  await Promise.all(state.hosts.map((h) => stopDhcpClient(state, h)));
+  if (o.whileDown) await o.whileDown();
+  for (const h of state.hosts) await startDhcpClient(state, h);
+  const after: Record<string, string> = {};
+  await Promise.all(
+    state.hosts.map(async (h) => {
+      after[h.hostId] = await waitForLease(h.ns, h.iface, {
+        notThis: before[h.hostId] ?? null,
+        timeoutMs: o.timeoutMs ?? 60_000,
+      });
+    }),
+  );
+  const lastLeaseAtMs = Math.max(
+    ...state.hosts.map((h) => {
+      const bound = readLeaseEvents(eventsFileFor(state.runDir, h.hostId)).filter(
+        (e) => e.kind === 'bound' && e.timeMs >= startedAtMs && e.ip === after[h.hostId],
+      );
+      return bound.at(-1)?.timeMs ?? Date.now();
+    }),
+  );
+  return { before, after, startedAtMs, lastLeaseAtMs, renumberMs: lastLeaseAtMs - startedAtMs };
+}

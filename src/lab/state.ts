@@ -1,0 +1,70 @@
+// The lab's run-dir state file (lab.json): everything `lab down` / `lab outage` need to find the
+// namespaces and the PIDs of a lab started by another process. Written atomically after every change.
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+const pidSchema = z.object({ pid: z.number().int().positive(), comm: z.string() });
+export type TrackedPid = z.infer<typeof pidSchema>;
+
+const hostSchema = z.object({
+  hostId: z.string(),
+  ns: z.string(),
+  iface: z.string(),
+  switchPort: z.string(),
+  mac: z.string(),
+  /** Only without DHCP. */
+  staticIp: z.string().optional(),
+  udhcpc: pidSchema.optional(),
+  agent: pidSchema.optional(),
+});
+export type LabHost = z.infer<typeof hostSchema>;
+
+export const labStateSchema = z.object({
+  version: z.literal(1),
+  id: z.string(),
+  runDir: z.string(),
+  switchNs: z.string(),
+  bridge: z.string(),
+  dhcpNs: z.string(),
+  ctlNs: z.string(),
+  subnetPrefix: z.string(),
+  prefixLength: z.number().int(),
+  ctlIp: z.string(),
+  dhcpIp: z.string(),
+  dhcp: z.boolean(),
+  /** Two disjoint pools: every outage switches to the other, so every address changes. */
+  pools: z.array(z.tuple([z.string(), z.string()])).length(2),
+  activePool: z.number().int().min(0).max(1),
+  hosts: z.array(hostSchema),
+  dnsmasq: pidSchema.optional(),
+  hookPath: z.string().optional(),
+  /** Forwarders from the control namespace to the root-loopback control plane. */
+  control: z
+    .object({
+      temporalAddress: z.string(),
+      apiUrl: z.string(),
+      pids: z.array(pidSchema),
+    })
+    .optional(),
+  /** The `lab up` process holding the control plane, when there is one. */
+  owner: pidSchema.optional(),
+  /** Anything else started inside the lab (etcd members, test servers). */
+  extra: z.array(pidSchema).default([]),
+});
+export type LabState = z.infer<typeof labStateSchema>;
+
+export const stateFile = (runDir: string): string => join(runDir, 'lab.json');
+
+export function saveLabState(state: LabState): void {
+  const file = stateFile(state.runDir);
+  writeFileSync(`${file}.tmp`, `${JSON.stringify(state, null, 2)}\n`);
+  renameSync(`${file}.tmp`, file);
+}
+
+export function loadLabState(runDir: string): LabState {
+  const file = stateFile(runDir);
+  if (!existsSync(file))
+    throw new Error(`no lab in ${runDir} (missing lab.json): run "edge-overlay lab up" first`);
+  return labStateSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+}
