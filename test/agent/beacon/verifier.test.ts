@@ -119,7 +119,12 @@ describe('beacon verifier', () => {
       fc.property(msgArb, fc.nat(1000), (msg, back) => {
         const v = verifier();
         expect(v.verify(encodeBeacon(msg, key), NOW).accepted).toBe(true);
-        const older = { ...msg, seq: Math.max(0, msg.seq - back), nonce: 'ab'.repeat(16), underlayIp: '10.9.9.9' };
+        const older = {
+          ...msg,
+          seq: Math.max(0, msg.seq - back),
+          nonce: 'ab'.repeat(16),
+          underlayIp: '10.9.9.9',
+        };
         expect(v.verify(encodeBeacon(older, key), NOW)).toEqual({ accepted: false, reason: 'replay' });
         expect(v.known().get(msg.hostId)).toBe(msg.underlayIp);
       }),
