@@ -2,7 +2,11 @@
 // edge-overlay CLI: parses arguments and hands over to one module per command family.
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from './config/env.js';
+import { CliError } from './cli/api-client.js';
+import { registerClusterCommands } from './cli/cluster.js';
 import { registerDevCommand } from './cli/dev.js';
+import { registerHostsCommand } from './cli/hosts.js';
+import { registerLabCommands } from './cli/lab.js';
 import { registerServeCommands } from './cli/serve.js';
 
 export function buildProgram(): Command {
@@ -11,7 +15,10 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerDevCommand(program);
+  registerLabCommands(program);
   registerServeCommands(program);
+  registerClusterCommands(program);
+  registerHostsCommand(program);
   return program;
 }
 
@@ -21,6 +28,10 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof CliError) {
+      process.stderr.write(`edge-overlay: ${err.message}\n`);
+      return err.exitCode;
+    }
     if (err instanceof ConfigError) {
       process.stderr.write(`edge-overlay: ${err.message}\n`);
       return 2;
