@@ -1,0 +1,151 @@
+// A small typed client of the HTTP API for the CLI: JSON in, JSON or problem+json out.
+import type { ClusterView, DomainEvent, HostRecord, HostSpec, OverlayMode } from '../domain/types.js';
+
+/** An error the CLI reports as one clear message and an exit code, without a stack trace. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors?: Array<{ field: string; message: string }>;
+}
+
+export class ApiError extends CliError {
+  constructor(
+    readonly status: number,
+    readonly problem: Problem | null,
+    what: string,
+  ) {
+    super(formatProblem(status, problem, what));
+    this.name = 'ApiError';
+  }
+}
+
+/** "409 Conflict: cluster alpha already exists…" plus one indented line per field error. */
+export function formatProblem(status: number, problem: Problem | null, what: string): string {
+  if (!problem) return `${what}: HTTP ${status}`;
+  const lines = [`${what}: ${problem.status} ${problem.title}: ${problem.detail}`];
+  for (const e of problem.errors ?? []) lines.push(`  ${e.field}: ${e.message}`);
+  if (status === 401) lines.push('  (set EDGE_OVERLAY_TOKEN or pass --token-file FILE)');
+  return lines.join('\n');
+}
+
+export interface Accepted {
+  name: string;
+  workflowId: string;
+  uiUrl: string;
+}
+export type ClusterStatus = ClusterView & { workflowId: string; uiUrl: string };
+export type HostEntry = HostRecord & { workflowId: string; uiUrl: string };
+export interface ClusterSummary {
+  name: string;
+  phase: string | null;
+  hostCount: number | null;
+  workflowId: string;
+  uiUrl: string;
+}
+
+export interface CreateClusterRequest {
+  name: string;
+  overlayCidr?: string;
+  vni?: number;
+  mode?: OverlayMode;
+  hosts: HostSpec[];
+}
+
+export interface ApiClientOptions {
+  baseUrl: string;
+  token: string;
+  /** Per-request timeout. */
+  timeoutMs?: number;
+}
+
+export class ApiClient {
+  private readonly base: string;
+  constructor(private readonly opts: ApiClientOptions) {
+    this.base = opts.baseUrl.replace(/\/+$/, '');
+  }
+
+  private async request<T>(
+    method: string,
+    path: string,
+    what: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.base}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.opts.token}`,
+          accept: 'application/json, application/problem+json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...headers,
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 30_000),
+      });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
+      throw new CliError(`${what}: cannot reach the API at ${this.base} (${cause})`);
+    }
+    const text = await res.text();
+    const json = parseJson(text);
+    if (!res.ok) throw new ApiError(res.status, isProblem(json) ? json : null, what);
+    return json as T;
+  }
+
+  createCluster(req: CreateClusterRequest, idempotencyKey?: string): Promise<Accepted> {
+    const headers: Record<string, string> = idempotencyKey ? { 'idempotency-key': idempotencyKey } : {};
+    return this.request('POST', '/v1/clusters', `create cluster ${req.name}`, req, headers);
+  }
+  listClusters(): Promise<{ clusters: ClusterSummary[] }> {
+    return this.request('GET', '/v1/clusters', 'list clusters');
+  }
+  getCluster(name: string): Promise<ClusterStatus> {
+    return this.request('GET', `/v1/clusters/${encodeURIComponent(name)}`, `cluster ${name}`);
+  }
+  addHosts(name: string, hosts: HostSpec[]): Promise<Accepted> {
+    return this.request('POST', `/v1/clusters/${encodeURIComponent(name)}/hosts`, `add hosts to ${name}`, {
+      hosts,
+    });
+  }
+  removeHost(name: string, hostId: string): Promise<Accepted> {
+    const path = `/v1/clusters/${encodeURIComponent(name)}/hosts/${encodeURIComponent(hostId)}`;
+    return this.request('DELETE', path, `remove ${hostId} from ${name}`);
+  }
+  events(name: string, after?: number): Promise<DomainEvent[]> {
+    const q = after === undefined ? '' : `?after=${after}`;
+    return this.request('GET', `/v1/clusters/${encodeURIComponent(name)}/events${q}`, `events of ${name}`);
+  }
+  deleteCluster(name: string): Promise<Accepted> {
+    return this.request('DELETE', `/v1/clusters/${encodeURIComponent(name)}`, `delete cluster ${name}`);
+  }
+  listHosts(): Promise<HostEntry[]> {
+    return this.request('GET', '/v1/hosts', 'list hosts');
+  }
+}
+
+function parseJson(text: string): unknown {
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+function isProblem(v: unknown): v is Problem {
+  return typeof v === 'object' && v !== null && 'status' in v && 'detail' in v && 'title' in v;
+}

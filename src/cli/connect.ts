@@ -1,0 +1,70 @@
+// Options every API-calling command shares (--api, --token-file, --json) and output helpers.
+import { type Command, InvalidArgumentError } from 'commander';
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+import { loadEnv } from '../config/env.js';
+import { resolveToken } from '../config/token.js';
+import { DEFAULT_API_PORT } from '../domain/constants.js';
+import { ApiClient } from './api-client.js';
+import { zodParser } from './options.js';
+
+export const DEFAULT_API_URL = `http://127.0.0.1:${DEFAULT_API_PORT}`;
+/** Where `edge-overlay dev` (default --data-dir) writes its generated token. */
+export const DEV_TOKEN_FILE = '.data/api-token';
+
+export interface ApiFlags {
+  api?: string;
+  tokenFile?: string;
+  json?: boolean;
+}
+
+const apiUrlSchema = z
+  .url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. http://127.0.0.1:8080' })
+  .refine((u) => !new URL(u).search, 'must not have a query string');
+
+export function withApiOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      '--api <url>',
+      `API base URL (env EDGE_OVERLAY_API_URL, default ${DEFAULT_API_URL})`,
+      zodParser(apiUrlSchema),
+    )
+    .option(
+      '--token-file <file>',
+      `bearer token file (or env EDGE_OVERLAY_TOKEN; falls back to ${DEV_TOKEN_FILE})`,
+    )
+    .option('--json', 'print JSON instead of tables');
+}
+
+/** Flags win over the environment; the dev server's token file is the last resort. */
+export function connect(flags: ApiFlags, env: NodeJS.ProcessEnv = process.env): ApiClient {
+  const parsedEnv = loadEnv(env);
+  const envUrl = env.EDGE_OVERLAY_API_URL || undefined;
+  const baseUrl = flags.api ?? (envUrl ? zodParser(apiUrlSchema)(envUrl) : DEFAULT_API_URL);
+  const fallback = !flags.tokenFile && !parsedEnv.EDGE_OVERLAY_TOKEN && existsSync(DEV_TOKEN_FILE);
+  const { token } = resolveToken({
+    tokenFile: flags.tokenFile ?? (fallback ? DEV_TOKEN_FILE : undefined),
+    envToken: parsedEnv.EDGE_OVERLAY_TOKEN,
+  });
+  return new ApiClient({ baseUrl, token });
+}
+
+/** A number of seconds, or a number with s/m/h: "90", "90s", "5m". Returns milliseconds. */
+export function durationParser(value: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
+  if (!m) throw new InvalidArgumentError(`'${value}' is not a duration (e.g. 90, 90s, 5m)`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  const ms = Number(m[1]) * unit;
+  if (ms <= 0) throw new InvalidArgumentError('duration must be positive');
+  return ms;
+}
+
+/** Result on stdout: JSON with --json, text otherwise. */
+export function printOut(flags: ApiFlags, json: unknown, text: string): void {
+  process.stdout.write(flags.json ? `${JSON.stringify(json, null, 2)}\n` : `${text}\n`);
+}
+
+/** Progress on stderr, so `--json` stdout stays one parseable document. */
+export function progress(_flags: ApiFlags, line: string): void {
+  process.stderr.write(`${line}\n`);
+}
