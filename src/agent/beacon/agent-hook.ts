@@ -1,0 +1,121 @@
+// The beacon's whole integration with the agent, kept apart from it:
+//   const beacon = createBeaconAgentHook({ hostId, underlayIface, log, inner: stateFileMemory });
+//   const activities = beacon.bind(createHostActivities({ ..., memory: beacon.memory }));
+//   ... on shutdown: await beacon.stop();
+// applyOverlay with a spec carrying beaconKey starts the beacon; setPeers records the table the
+// control plane wants; an accepted beacon that moves a known peer re-runs setPeers locally with that
+// one address changed (so the overlay heals even while Temporal is unreachable). Every setPeers,
+// local or from a workflow, runs one at a time.
+import type { Logger } from 'pino';
+import type { HostActivities } from '../../activities/host/contract.js';
+import type { OverlayMemory } from '../../activities/host/deps.js';
+import type { OverlaySpec, Peer } from '../../domain/types.js';
+import { type Beacon, startBeacon } from './beacon.js';
+import { movePeerUnderlay } from './peers.js';
+
+export interface BeaconHookOptions {
+  hostId: string;
+  underlayIface: string;
+  log: Logger;
+  /** The agent's own memory (state file); every call is passed on to it first. */
+  inner?: OverlayMemory;
+  port?: number;
+  intervalMs?: number;
+}
+
+export interface BeaconAgentHook {
+  memory: OverlayMemory;
+  bind(activities: HostActivities): HostActivities;
+  /** Beacon-driven peer moves so far (for logs and tests). */
+  moves(): number;
+  stop(): Promise<void>;
+}
+
+export function createBeaconAgentHook(o: BeaconHookOptions): BeaconAgentHook {
+  const log = o.log.child({ component: 'beacon' });
+  let activities: HostActivities | undefined;
+  let beacon: Beacon | undefined;
+  let beaconFor = '';
+  let spec: OverlaySpec | undefined;
+  let peers: Peer[] = [];
+  let moves = 0;
+  let chain: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = chain.then(fn, fn);
+    chain = next.catch(() => undefined);
+    return next;
+  };
+
+  const stopBeacon = async () => {
+    const b = beacon;
+    beacon = undefined;
+    beaconFor = '';
+    await b?.stop();
+  };
+
+  const onBeacon = (msg: { hostId: string; underlayIp: string; overlayIp: string }) => {
+    void serial(async () => {
+      const moved = movePeerUnderlay(peers, msg);
+      if (!moved || !spec || !activities) return;
+      log.info({ peer: msg.hostId, underlayIp: msg.underlayIp }, 'beacon: peer moved, reprogramming');
+      moves++;
+      await activities.setPeers({ spec, peers: moved });
+    }).catch((err) => log.warn({ err }, 'beacon: local setPeers failed'));
+  };
+
+  const ensureBeacon = async (s: OverlaySpec, overlayIp: string) => {
+    const identity = `${s.clusterName}|${overlayIp}|${s.beaconKey ?? ''}`;
+    if (identity === beaconFor) return;
+    await stopBeacon();
+    if (!s.beaconKey) return;
+    beacon = await startBeacon({
+      clusterName: s.clusterName,
+      hostId: o.hostId,
+      overlayIp,
+      key: s.beaconKey,
+      iface: o.underlayIface,
+      ...(o.port !== undefined ? { port: o.port } : {}),
+      ...(o.intervalMs !== undefined ? { intervalMs: o.intervalMs } : {}),
+      onBeacon,
+      log,
+    });
+    beaconFor = identity;
+    log.info({ cluster: s.clusterName }, 'beacon started');
+  };
+
+  const memory: OverlayMemory = {
+    async overlayApplied(input) {
+      await o.inner?.overlayApplied(input);
+      spec = input.spec;
+      try {
+        await ensureBeacon(input.spec, input.overlayIp);
+      } catch (err) {
+        log.warn({ err }, 'beacon could not start; relying on the control plane');
+      }
+    },
+    async peersSet(s, p) {
+      await o.inner?.peersSet(s, p);
+      spec = s;
+      peers = p.filter((peer) => peer.hostId !== o.hostId);
+    },
+    async vipChanged(s, held) {
+      await o.inner?.vipChanged(s, held);
+    },
+    async tornDown(s) {
+      await o.inner?.tornDown(s);
+      spec = undefined;
+      peers = [];
+      await stopBeacon();
+    },
+  };
+
+  return {
+    memory,
+    bind(a) {
+      activities = a;
+      return { ...a, setPeers: (input) => serial(() => a.setPeers(input)) };
+    },
+    moves: () => moves,
+    stop: stopBeacon,
+  };
+}
