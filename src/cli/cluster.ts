@@ -30,7 +30,8 @@ export function parseHostArg(arg: string): HostSpec {
   return { hostId: parsedId.data, role: r };
 }
 
-const parseHosts = (args: string[]): HostSpec[] => args.map(parseHostArg);
+/** Commander calls this once per variadic value, passing what it collected so far. */
+const collectHost = (arg: string, prev: HostSpec[] | undefined): HostSpec[] => [...(prev ?? []), parseHostArg(arg)];
 const parseName = zodParser(hostIdSchema);
 const parseVni = zodParser(z.coerce.number().pipe(vniSchema));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -80,7 +81,7 @@ export function registerClusterCommands(program: Command): void {
         'create a cluster: edge-overlay cluster create NAME HOST[:ROLE]... (ROLE control-plane|worker)',
       )
       .argument('<name>', 'cluster name (DNS label)', parseName)
-      .argument('<hosts...>', 'hosts as ID or ID:control-plane / ID:worker')
+      .argument('<hosts...>', 'hosts as ID or ID:control-plane / ID:worker', collectHost)
       .option('--overlay-cidr <cidr>', 'overlay CIDR (default 100.64.192.0/24)', zodParser(cidrSchema))
       .option('--vni <n>', 'VxLAN id (default 100)', parseVni)
       .option('--mode <mode>', 'unicast or multicast (default unicast)', zodParser(overlayModeSchema))
@@ -88,11 +89,11 @@ export function registerClusterCommands(program: Command): void {
       .option('--wait', 'wait until the cluster is Ready, showing progress')
       .option('--timeout <duration>', 'how long --wait waits (e.g. 300, 90s, 5m)', durationParser, 300_000)
       .option('--interval <duration>', 'poll interval for --wait', durationParser, 1000),
-  ).action(async (name: string, hostArgs: string[], flags: CreateFlags) => {
+  ).action(async (name: string, hosts: HostSpec[], flags: CreateFlags) => {
     const api = connect(flags);
     const req = {
       name,
-      hosts: parseHosts(hostArgs),
+      hosts,
       ...(flags.overlayCidr ? { overlayCidr: flags.overlayCidr } : {}),
       ...(flags.vni !== undefined ? { vni: flags.vni } : {}),
       ...(flags.mode ? { mode: flags.mode } : {}),
@@ -131,9 +132,8 @@ export function registerClusterCommands(program: Command): void {
       .command('add-host')
       .description('add hosts: edge-overlay cluster add-host NAME HOST[:ROLE]...')
       .argument('<name>', 'cluster', parseName)
-      .argument('<hosts...>', 'hosts as ID or ID:control-plane / ID:worker'),
-  ).action(async (name: string, hostArgs: string[], flags: ApiFlags) => {
-    const hosts = parseHosts(hostArgs);
+      .argument('<hosts...>', 'hosts as ID or ID:control-plane / ID:worker', collectHost),
+  ).action(async (name: string, hosts: HostSpec[], flags: ApiFlags) => {
     const accepted = await connect(flags).addHosts(name, hosts);
     printOut(
       flags,
