@@ -1,0 +1,111 @@
+// Steps shared by the e2e tests, `npm run demo` and `npm run bench:recovery`: drive the product
+// through its API (as a user would) and observe the lab from the outside (ping, etcdctl).
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ApiClient, ClusterStatus } from '../cli/api-client.js';
+import { waitFor } from '../dev/process.js';
+import type { HostSpec } from '../domain/types.js';
+import { ipv4Schema } from '../domain/validation.js';
+import { execaRunner, inNetns } from '../net/index.js';
+import type { EtcdMemberSpec } from './etcd.js';
+import type { LabHost, LabState } from './state.js';
+
+/** Waits until every lab host's agent has registered through the API. */
+export async function waitForRegistered(api: ApiClient, lab: LabState, timeoutMs = 60_000): Promise<void> {
+  const want = lab.hosts.map((h) => h.hostId);
+  await waitFor(
+    `agents of ${want.join(', ')} to register`,
+    async () => {
+      const known = new Set((await api.listHosts()).map((h) => h.hostId));
+      return want.every((id) => known.has(id));
+    },
+    { timeoutMs, intervalMs: 250 },
+  );
+}
+
+/** The first `controlPlanes` hosts are control-plane (VIP candidates), the rest workers. */
+export function hostSpecs(lab: LabState, controlPlanes = 2): HostSpec[] {
+  return lab.hosts.map((h, i) => ({
+    hostId: h.hostId,
+    role: i < controlPlanes ? 'control-plane' : 'worker',
+  }));
+}
+
+export async function createClusterAndWait(
+  api: ApiClient,
+  name: string,
+  hosts: HostSpec[],
+  timeoutMs = 90_000,
+): Promise<ClusterStatus> {
+  await api.createCluster({ name, hosts });
+  let view: ClusterStatus | undefined;
+  await waitFor(
+    `cluster ${name} Ready with ${hosts.length} joined hosts and a VIP holder`,
+    async () => {
+      view = await api.getCluster(name);
+      return (
+        view.phase === 'Ready' && view.vipHolder !== null && view.hosts.every((h) => h.state === 'Joined')
+      );
+    },
+    { timeoutMs, intervalMs: 250 },
+  );
+  return view!;
+}
+
+/** hostId → overlay IP from the cluster view. */
+export function overlayIps(view: ClusterStatus): Record<string, string> {
+  return Object.fromEntries(view.hosts.map((h) => [h.hostId, h.overlayIp]));
+}
+
+/** One ICMP echo from NS to DST (fractional -W works with iputils 20221126). */
+export async function ping(ns: string, dst: string, timeoutS = 0.5): Promise<boolean> {
+  const [file, args] = inNetns(ns, 'ping', [
+    '-n',
+    '-q',
+    '-c1',
+    '-W',
+    String(timeoutS),
+    ipv4Schema.parse(dst),
+  ]);
+  return (await execaRunner.run(file, args, { reject: false, timeoutMs: 5000 })).exitCode === 0;
+}
+
+/** Every ordered pair of hosts over the overlay, in parallel; ok when all answer. */
+export async function overlayPingMatrix(
+  hosts: LabHost[],
+  ips: Record<string, string>,
+  timeoutS = 0.5,
+): Promise<{ ok: number; total: number }> {
+  const pairs = hosts.flatMap((s) => hosts.filter((d) => d !== s).map((d) => [s, d] as const));
+  const results = await Promise.all(pairs.map(([s, d]) => ping(s.ns, ips[d.hostId]!, timeoutS)));
+  return { ok: results.filter(Boolean).length, total: pairs.length };
+}
+
+/** Polls the ping matrix until every pair answers; returns the wall clock (ms) of success. */
+export async function waitForOverlay(
+  hosts: LabHost[],
+  ips: Record<string, string>,
+  timeoutMs = 30_000,
+): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  let last = { ok: 0, total: 0 };
+  while (Date.now() < deadline) {
+    last = await overlayPingMatrix(hosts, ips, 0.3);
+    if (last.ok === last.total) return Date.now();
+    await sleep(20);
+  }
+  throw new Error(`overlay ping matrix still ${last.ok}/${last.total} after ${timeoutMs} ms`);
+}
+
+/** etcd members bound to the hosts' overlay IPs (the product case). */
+export function overlayEtcdMembers(lab: LabState, ips: Record<string, string>): EtcdMemberSpec[] {
+  return lab.hosts.map((h) => ({ name: h.hostId, ns: h.ns, ip: ips[h.hostId]! }));
+}
+
+/** etcd members bound to the hosts' current underlay IPs (the control case). */
+export function underlayEtcdMembers(lab: LabState, addrs: Record<string, string | null>): EtcdMemberSpec[] {
+  return lab.hosts.map((h) => {
+    const ip = addrs[h.hostId];
+    if (!ip) throw new Error(`${h.hostId} has no underlay address`);
+    return { name: h.hostId, ns: h.ns, ip };
+  });
+}
