@@ -36,13 +36,37 @@ export async function ping(
   return { target, sent: m ? Number(m[1]) : n, received: m ? Number(m[2]) : 0 };
 }
 
-/** arping -U -c 1 -w 0 -I DEV IP (unsolicited/gratuitous ARP; exit 1 just means "no reply", as expected) */
-export async function arpingUnsolicited(r: Runner, dev: string, ip: string, netns?: string): Promise<void> {
-  const [file, args] = inNetns(netns, 'arping', ['-U', '-c', '1', '-w', '0', '-I', iface(dev), ipv4(ip)]);
-  const res = await r.run(file, args, { reject: false });
-  if (res.exitCode > 1) {
-    throw new CommandError([file, ...args], res.exitCode, res.stderr);
+type ArpingVariant = 'habets' | 'iputils';
+const variants = new WeakMap<Runner, Promise<ArpingVariant>>();
+
+/** arping --help: Debian ships Thomas Habets' arping, many distros iputils'; their flags differ. */
+function arpingVariant(r: Runner, netns?: string): Promise<ArpingVariant> {
+  let v = variants.get(r);
+  if (!v) {
+    const [file, args] = inNetns(netns, 'arping', ['--help']);
+    v = r
+      .run(file, args, { reject: false })
+      .then((res): ArpingVariant => (/Habets/.test(res.stdout + res.stderr) ? 'habets' : 'iputils'));
+    variants.set(r, v);
   }
+  return v;
+}
+
+/**
+ * Gratuitous ARP (sender IP = target IP = the address, so peers override their cache entry):
+ * Habets: arping -q -U -S IP -i DEV -c 1 -w 0 IP; iputils: arping -q -U -c 1 -w 1 -I DEV IP.
+ * Exit 1 only means "no reply", which is expected.
+ */
+export async function arpingUnsolicited(r: Runner, dev: string, ip: string, netns?: string): Promise<void> {
+  const d = iface(dev);
+  const a = ipv4(ip);
+  const argv =
+    (await arpingVariant(r, netns)) === 'habets'
+      ? ['-q', '-U', '-S', a, '-i', d, '-c', '1', '-w', '0', a]
+      : ['-q', '-U', '-c', '1', '-w', '1', '-I', d, a];
+  const [file, args] = inNetns(netns, 'arping', argv);
+  const res = await r.run(file, args, { reject: false });
+  if (res.exitCode > 1) throw new CommandError([file, ...args], res.exitCode, res.stderr);
 }
 
 /** ss -H -u -a -n -p: is a USER process bound to this UDP port? (the kernel's own vxlan socket has no users) */

@@ -1,0 +1,44 @@
+// createHostActivities: the HostActivities contract over injected dependencies (runner, log, netns).
+// Options are validated before anything runs; every input is zod-checked; every activity is idempotent.
+import type { HostActivities } from './contract.js';
+import { activity, checkHostOptions, type HostActivityOptions, parseInput } from './deps.js';
+import { applyOverlay, teardown } from './overlay.js';
+import { setPeers } from './peers.js';
+import { preflight } from './preflight.js';
+import { probePeers } from './probe.js';
+import {
+  applyOverlayInputSchema,
+  probePeersInputSchema,
+  setPeersInputSchema,
+  teardownInputSchema,
+  vipInputSchema,
+} from './schemas.js';
+import { assignVip, releaseVip } from './vip.js';
+
+export type { HostActivityOptions, OverlayMemory } from './deps.js';
+export { flushLearned } from './peers.js';
+export { deviceMac } from './mac.js';
+
+export function createHostActivities(opts: HostActivityOptions): HostActivities {
+  const deps = checkHostOptions(opts);
+  return {
+    preflight: () => activity(deps, 'preflight', () => preflight(deps)),
+    applyOverlay: (input) =>
+      activity(deps, 'applyOverlay', () =>
+        applyOverlay(deps, parseInput(applyOverlayInputSchema, input, 'input')),
+      ),
+    setPeers: (input) =>
+      activity(deps, 'setPeers', () => {
+        const { spec, peers } = parseInput(setPeersInputSchema, input, 'input');
+        return setPeers(deps, spec, peers);
+      }),
+    assignVip: (input) =>
+      activity(deps, 'assignVip', () => assignVip(deps, parseInput(vipInputSchema, input, 'input').spec)),
+    releaseVip: (input) =>
+      activity(deps, 'releaseVip', () => releaseVip(deps, parseInput(vipInputSchema, input, 'input').spec)),
+    probePeers: (input) =>
+      activity(deps, 'probePeers', () => probePeers(deps, parseInput(probePeersInputSchema, input, 'input'))),
+    teardown: (input) =>
+      activity(deps, 'teardown', () => teardown(deps, parseInput(teardownInputSchema, input, 'input').spec)),
+  };
+}
