@@ -71,10 +71,20 @@ export const labelValueSchema = z
   .max(253)
   .regex(/^[\x20-\x7e]*$/, 'must be printable ASCII');
 
+/** First octet ranges no VxLAN peer can be reached at: "this network", loopback, multicast, reserved. */
+const unreachableFirstOctet = (ip: string) => {
+  const first = Number(ip.split('.')[0]);
+  return first === 0 || first === 127 || first >= 224;
+};
+export const underlayIpSchema = ipv4Schema.refine(
+  (ip) => !unreachableFirstOctet(ip),
+  'must be a unicast address peers can reach (not 0/8, loopback, multicast or reserved)',
+);
+
 export const registerHostBody = z
   .strictObject({
     hostId: hostIdSchema,
-    underlayIp: ipv4Schema,
+    underlayIp: underlayIpSchema,
     underlayIface: ifaceNameSchema.optional(),
     labels: z
       .record(labelKeySchema, labelValueSchema)
