@@ -1,6 +1,7 @@
 // Messages of the cluster and host workflows, defined once and imported by workflows, API, CLI and
 // agent (STYLE 2.2). Names carry the kind of message.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ClusterOptions } from '../domain/cluster-options.js';
 import type { ClusterView, DomainEvent, HostRecord, HostSpec, OverlayMode } from '../domain/types.js';
 
 export const clusterWorkflowType = 'clusterWorkflow';
@@ -14,6 +15,8 @@ export interface ClusterInput {
   vni: number;
   mode: OverlayMode;
   hosts: HostSpec[];
+  /** Tunables (heartbeat timeout, continue-as-new threshold, …); defaults in domain/cluster-options. */
+  options?: Partial<ClusterOptions>;
 }
 
 export interface AddHostsInput {

@@ -1,0 +1,118 @@
+// Phase and conditions of a cluster computed from a snapshot, with no I/O; `now` comes from workflow time.
+import { ConditionType, type ConditionInput, Reason, setCondition } from './conditions.js';
+import type { ClusterPhase, Condition, HostRole, HostState } from './types.js';
+
+export interface StatusSnapshot {
+  deleting: boolean;
+  /** The initial members are still being claimed. */
+  initializing?: boolean;
+  /** A reconciliation is running or queued. */
+  reconciling: boolean;
+  /** Hosts whose last peer-table push failed. */
+  reconcileFailures: string[];
+  hosts: Array<{ hostId: string; role: HostRole; state: HostState }>;
+  vipHolder: string | null;
+}
+
+export function computePhase(s: StatusSnapshot): ClusterPhase {
+  if (s.deleting) return 'Deleting';
+  if (s.initializing) return 'Provisioning';
+  if (s.hosts.some((h) => h.state === 'Pending' || h.state === 'Joining')) return 'Provisioning';
+  if (s.reconciling) return 'Recovering';
+  if (degraded(s)) return 'Degraded';
+  return 'Ready';
+}
+
+function degraded(s: StatusSnapshot): boolean {
+  const hasControlPlane = s.hosts.some((h) => h.role === 'control-plane' && h.state === 'Joined');
+  return (
+    s.hosts.some((h) => h.state === 'Failed' || h.state === 'Lost') ||
+    s.reconcileFailures.length > 0 ||
+    (hasControlPlane && s.vipHolder === null)
+  );
+}
+
+const names = (hosts: StatusSnapshot['hosts']) => hosts.map((h) => h.hostId).join(', ');
+
+export function hostsJoinedCondition(s: StatusSnapshot): ConditionInput {
+  const failed = s.hosts.filter((h) => h.state === 'Failed');
+  const joining = s.hosts.filter((h) => h.state === 'Pending' || h.state === 'Joining');
+  const type = ConditionType.HostsJoined;
+  if (failed.length > 0) {
+    return {
+      type,
+      status: 'False',
+      reason: Reason.HostJoinFailed,
+      message: `failed to join: ${names(failed)}`,
+    };
+  }
+  if (joining.length > 0) {
+    return { type, status: 'False', reason: Reason.HostsJoining, message: `joining: ${names(joining)}` };
+  }
+  return { type, status: 'True', reason: Reason.AllHostsJoined, message: `${s.hosts.length} hosts joined` };
+}
+
+export function hostsHealthyCondition(s: StatusSnapshot): ConditionInput {
+  const lost = s.hosts.filter((h) => h.state === 'Lost');
+  const type = ConditionType.HostsHealthy;
+  if (lost.length > 0) {
+    return { type, status: 'False', reason: Reason.HostLost, message: `missed heartbeats: ${names(lost)}` };
+  }
+  return { type, status: 'True', reason: Reason.AllHostsReporting, message: 'every host reports' };
+}
+
+export function overlayReconciledCondition(s: StatusSnapshot): ConditionInput {
+  const type = ConditionType.OverlayReconciled;
+  if (s.reconciling) {
+    return { type, status: 'False', reason: Reason.Reconciling, message: 'pushing peer tables' };
+  }
+  if (s.reconcileFailures.length > 0) {
+    const message = `peer table push failed on: ${s.reconcileFailures.join(', ')}`;
+    return { type, status: 'False', reason: Reason.ReconcileFailed, message };
+  }
+  return { type, status: 'True', reason: Reason.PeerTablesCurrent, message: 'every peer table is current' };
+}
+
+export function vipAssignedCondition(s: StatusSnapshot): ConditionInput {
+  const type = ConditionType.VipAssigned;
+  if (s.vipHolder !== null) {
+    return { type, status: 'True', reason: Reason.VipHeld, message: `held by ${s.vipHolder}` };
+  }
+  if (!s.hosts.some((h) => h.role === 'control-plane')) {
+    return { type, status: 'False', reason: Reason.NoControlPlane, message: 'no control-plane host' };
+  }
+  const message = 'no joined, healthy control-plane host';
+  return { type, status: 'False', reason: Reason.NoHealthyControlPlane, message };
+}
+
+export function deletingCondition(s: StatusSnapshot): ConditionInput {
+  const type = ConditionType.Deleting;
+  return s.deleting
+    ? { type, status: 'True', reason: Reason.DeletionRequested, message: 'tearing the overlay down' }
+    : { type, status: 'False', reason: Reason.NotDeleting, message: '' };
+}
+
+export function readyCondition(phase: ClusterPhase): ConditionInput {
+  const type = ConditionType.Ready;
+  return phase === 'Ready'
+    ? { type, status: 'True', reason: Reason.Ready, message: 'overlay is up on every host' }
+    : { type, status: 'False', reason: Reason.NotReady, message: `phase ${phase}` };
+}
+
+/** Sets every condition on every visit (even when unchanged) so none is ever missing. */
+export function computeConditions(
+  s: StatusSnapshot,
+  previous: readonly Condition[],
+  now: string,
+): Condition[] {
+  const phase = computePhase(s);
+  const inputs = [
+    readyCondition(phase),
+    hostsJoinedCondition(s),
+    hostsHealthyCondition(s),
+    overlayReconciledCondition(s),
+    vipAssignedCondition(s),
+    deletingCondition(s),
+  ];
+  return inputs.reduce<Condition[]>((list, c) => setCondition(list, c, now), [...previous]);
+}

@@ -1,0 +1,151 @@
+// Update and signal handlers of the cluster workflow. Validators reject bad input before it reaches
+// history; handlers change state and wake the main loop, which does the slow work.
+import { log, setHandler } from '@temporalio/workflow';
+import { ErrorType } from '../domain/errors.js';
+import { freeCount } from '../domain/ipam.js';
+import {
+  addHostsInputSchema,
+  changeOverlayInputSchema,
+  hostHeartbeatInputSchema,
+  removeHostInputSchema,
+} from '../domain/validation.js';
+import { type ClusterState, nowIso } from './cluster-state.js';
+import {
+  addHostsUpdate,
+  changeOverlayUpdate,
+  deleteClusterUpdate,
+  hostHeartbeatSignal,
+  removeHostUpdate,
+  underlayChangedSignal,
+} from './definitions.js';
+import { admitClaims, claimHosts, releaseClaim } from './membership.js';
+import { fail, parseOrFail } from './validate.js';
+
+export function registerMessageHandlers(state: ClusterState, wake: () => void): void {
+  const notDeleting = () => {
+    if (state.s.deleting) fail(ErrorType.ClusterDeleting, `cluster ${state.name} is being deleted`);
+  };
+
+  setHandler(
+    addHostsUpdate,
+    async ({ hosts }) => {
+      const claims = await claimHosts(state, hosts);
+      const refused = claims.filter((c) => !c.ok);
+      if (refused.length > 0) {
+        // All or nothing: give back what this request claimed for hosts that are not members.
+        const claimedNew = claims.filter((c) => c.ok && !state.host(c.hostId));
+        await Promise.all(claimedNew.map((c) => releaseClaim(state, c.hostId)));
+        const first = refused[0]!;
+        const message = refused.map((c) => (c.ok ? '' : c.message)).join('; ');
+        fail(first.ok ? ErrorType.InvalidInput : first.errorType, message);
+      }
+      // Re-check after the await: a concurrent request may have added some of them.
+      const fresh = hosts.filter((h) => {
+        const cur = state.host(h.hostId);
+        return !cur || cur.state === 'Failed';
+      });
+      admitClaims(state, fresh, claims);
+      state.refreshStatus();
+      wake();
+      return state.view();
+    },
+    {
+      validator: (input) => {
+        const { hosts } = parseOrFail(addHostsInputSchema, input);
+        notDeleting();
+        const ids = hosts.map((h) => h.hostId);
+        const dup = ids.find((id, i) => ids.indexOf(id) !== i);
+        if (dup !== undefined) fail(ErrorType.InvalidInput, `host ${dup} is listed twice`);
+        for (const h of hosts) {
+          const cur = state.host(h.hostId);
+          // A Failed member may be added again: that is how a failed join is retried.
+          if (cur && cur.state !== 'Failed') {
+            fail(ErrorType.HostAlreadyInCluster, `host ${h.hostId} is already in cluster ${state.name}`);
+          }
+        }
+        const needed = hosts.filter((h) => !state.host(h.hostId)).length;
+        if (needed > freeCount(state.s.ipam)) {
+          fail(
+            ErrorType.InvalidOverlayConfig,
+            `${state.s.spec.overlayCidr} has no room for ${needed} more hosts`,
+          );
+        }
+      },
+    },
+  );
+
+  setHandler(
+    removeHostUpdate,
+    ({ hostId }) => {
+      const host = state.host(hostId)!;
+      if (host.state !== 'Removing') {
+        host.state = 'Removing';
+        state.refreshStatus();
+        wake();
+      }
+      return state.view();
+    },
+    {
+      validator: (input) => {
+        const { hostId } = parseOrFail(removeHostInputSchema, input);
+        notDeleting();
+        if (!state.host(hostId))
+          fail(ErrorType.HostNotInCluster, `host ${hostId} is not in cluster ${state.name}`);
+      },
+    },
+  );
+
+  setHandler(changeOverlayUpdate, () => state.view(), {
+    validator: (input) => {
+      const want = parseOrFail(changeOverlayInputSchema, input);
+      const { spec } = state.s;
+      const changes = (['overlayCidr', 'vni', 'mode'] as const)
+        .filter((k) => want[k] !== undefined && want[k] !== spec[k])
+        .map((k) => ({ path: k, message: `${k} is immutable (is ${spec[k]}, requested ${want[k]})` }));
+      if (changes.length > 0) {
+        fail(ErrorType.OverlayImmutable, changes.map((c) => c.message).join('; '), changes);
+      }
+    },
+  });
+
+  setHandler(deleteClusterUpdate, () => {
+    if (!state.s.deleting) {
+      state.s.deleting = true;
+      state.record('ClusterDeleting', { hosts: state.s.hosts.map((h) => h.hostId) });
+      state.refreshStatus();
+      wake();
+    }
+    return state.view();
+  });
+
+  setHandler(underlayChangedSignal, ({ hostId, underlayIp }) => {
+    noteUnderlay(state, hostId, underlayIp, wake);
+  });
+
+  setHandler(hostHeartbeatSignal, (beat) => {
+    const parsed = hostHeartbeatInputSchema.safeParse(beat);
+    const host = parsed.success ? state.host(parsed.data.hostId) : undefined;
+    if (!parsed.success || !host) return;
+    host.lastSeen = nowIso();
+    if (host.state === 'Lost') {
+      host.state = 'Joined';
+      delete state.s.appliedPeers[host.hostId]; // it may have rebooted: push its table again
+      state.record('HostRecovered', { underlayIp: parsed.data.underlayIp ?? host.underlayIp }, host.hostId);
+      wake();
+    }
+    if (parsed.data.underlayIp !== undefined) noteUnderlay(state, host.hostId, parsed.data.underlayIp, wake);
+  });
+}
+
+/** Coalesces: only the newest address per host waits for the next reconciliation. */
+function noteUnderlay(state: ClusterState, hostId: string, underlayIp: string, wake: () => void): void {
+  const host = state.host(hostId);
+  if (!host || host.state === 'Removing') {
+    log.warn('underlay change for a host not in the cluster', { hostId, cluster: state.name });
+    return;
+  }
+  const known = state.s.pendingUnderlay[hostId] ?? host.underlayIp;
+  if (known === underlayIp) return;
+  state.s.pendingUnderlay[hostId] = underlayIp;
+  wake();
+}

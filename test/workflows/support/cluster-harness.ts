@@ -1,0 +1,169 @@
+// One test's world: a control worker on its own task queue (stoppable and restartable), fake hosts with
+// their own workers, registered in the real host registry, and helpers to drive and observe a cluster.
+import { randomUUID } from 'node:crypto';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createControlActivities } from '../../../src/activities/control/index.js';
+import type { ClusterOptions } from '../../../src/domain/cluster-options.js';
+import { DEFAULT_OVERLAY_CIDR, DEFAULT_VNI } from '../../../src/domain/constants.js';
+import { clusterWorkflowId } from '../../../src/domain/ids.js';
+import type { ClusterView, DomainEvent, HostRole } from '../../../src/domain/types.js';
+import { registerHost } from '../../../src/temporal/hosts.js';
+import {
+  type ClusterInput,
+  clusterEventsQuery,
+  clusterStatusQuery,
+  clusterWorkflowType,
+} from '../../../src/workflows/definitions.js';
+import { temporalAddress, uniqueTaskQueue, workflowBundle } from '../../helpers/temporal.js';
+import { FakeHost, type FakeHostBehaviour } from './fake-host.js';
+
+export const suffix = (): string => randomUUID().slice(0, 6);
+
+export class ClusterHarness {
+  readonly taskQueue = uniqueTaskQueue('cluster');
+  readonly hosts: FakeHost[] = [];
+  private worker: Worker | null = null;
+  private workerRun: Promise<void> | null = null;
+  private subnet = 1 + Math.floor(Math.random() * 250);
+
+  private constructor(
+    readonly client: Client,
+    private readonly connection: Connection,
+    readonly native: NativeConnection,
+  ) {}
+
+  static async create(): Promise<ClusterHarness> {
+    const connection = await Connection.connect({ address: temporalAddress() });
+    const native = await NativeConnection.connect({ address: temporalAddress() });
+    const h = new ClusterHarness(new Client({ connection }), connection, native);
+    await h.startControlWorker();
+    return h;
+  }
+
+  async startControlWorker(opts: { workflowsPath?: string } = {}): Promise<void> {
+    this.worker = await Worker.create({
+      connection: this.native,
+      taskQueue: this.taskQueue,
+      ...(opts.workflowsPath ? { workflowsPath: opts.workflowsPath } : { workflowBundle: workflowBundle() }),
+      activities: createControlActivities({ client: this.client }),
+      stickyQueueScheduleToStartTimeout: '1s',
+      shutdownGraceTime: '1s',
+    });
+    this.workerRun = this.worker.run();
+  }
+
+  async stopControlWorker(): Promise<void> {
+    if (this.worker?.getState() === 'RUNNING') this.worker.shutdown();
+    await this.workerRun;
+    this.worker = null;
+  }
+
+  /** Registers `n` fake hosts (with running workers) in the host registry. */
+  async addHosts(n: number, prefix = 'h', behaviour: (i: number) => FakeHostBehaviour = () => ({})) {
+    const s = suffix();
+    const made: FakeHost[] = [];
+    for (let i = 0; i < n; i++) {
+      const host = new FakeHost(
+        `${prefix}${i + 1}-${s}`,
+        `10.213.${this.subnet}.${10 + this.hosts.length + i}`,
+        behaviour(i),
+      );
+      made.push(host);
+    }
+    await Promise.all(
+      made.map(async (h) => {
+        await h.start(this.native);
+        await registerHost(
+          this.client,
+          { hostId: h.hostId, underlayIp: h.underlayIp },
+          { taskQueue: this.taskQueue },
+        );
+      }),
+    );
+    this.hosts.push(...made);
+    return made;
+  }
+
+  host(hostId: string): FakeHost {
+    const h = this.hosts.find((x) => x.hostId === hostId);
+    if (!h) throw new Error(`no fake host ${hostId}`);
+    return h;
+  }
+
+  async startCluster(
+    hosts: Array<{ hostId: string; role: HostRole }>,
+    options: Partial<ClusterOptions> = {},
+    extra: Partial<ClusterInput> = {},
+  ): Promise<{ name: string; handle: WorkflowHandle }> {
+    const name = `c-${suffix()}`;
+    const input: ClusterInput = {
+      name,
+      overlayCidr: DEFAULT_OVERLAY_CIDR,
+      vni: DEFAULT_VNI,
+      mode: 'unicast',
+      hosts,
+      options: {
+        heartbeatTimeoutMs: 600_000,
+        reconcileDebounceMs: 300,
+        hostActivityTimeoutMs: 20_000,
+        ...options,
+      },
+      ...extra,
+    };
+    const handle = await this.client.workflow.start(clusterWorkflowType, {
+      workflowId: clusterWorkflowId(name),
+      taskQueue: this.taskQueue,
+      args: [input],
+    });
+    return { name, handle };
+  }
+
+  handle(name: string): WorkflowHandle {
+    return this.client.workflow.getHandle(clusterWorkflowId(name));
+  }
+  view(name: string): Promise<ClusterView> {
+    return this.handle(name).query(clusterStatusQuery);
+  }
+  events(name: string): Promise<DomainEvent[]> {
+    return this.handle(name).query(clusterEventsQuery);
+  }
+
+  async waitFor<T>(
+    what: string,
+    fn: () => Promise<T>,
+    ok: (v: T) => boolean,
+    timeoutMs = 30_000,
+  ): Promise<T> {
+    const end = Date.now() + timeoutMs;
+    let last: T | undefined;
+    for (;;) {
+      try {
+        last = await fn();
+        if (ok(last)) return last;
+      } catch (err) {
+        if (Date.now() > end) throw err;
+      }
+      if (Date.now() > end)
+        throw new Error(`timed out waiting for ${what}: ${JSON.stringify(last)?.slice(0, 2000)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  waitForView(name: string, what: string, ok: (v: ClusterView) => boolean, timeoutMs?: number) {
+    return this.waitFor(what, () => this.view(name), ok, timeoutMs);
+  }
+
+  async close(): Promise<void> {
+    await this.stopControlWorker();
+    await Promise.all(this.hosts.map((h) => h.stop()));
+    await this.native.close();
+    await this.connection.close();
+  }
+}
+
+export const roles = (hosts: FakeHost[], controlPlanes = 1) =>
+  hosts.map((h, i) => ({
+    hostId: h.hostId,
+    role: (i < controlPlanes ? 'control-plane' : 'worker') as HostRole,
+  }));

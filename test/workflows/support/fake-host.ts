@@ -1,0 +1,125 @@
+// In-memory hosts for workflow-logic tests: one real Worker per host on `host/<hostId>`, implementing
+// HostActivities against a plain object instead of the kernel.
+import { ApplicationFailure } from '@temporalio/common';
+import { type NativeConnection, Worker } from '@temporalio/worker';
+import type { HostActivities } from '../../../src/activities/host/contract.js';
+import { ErrorType } from '../../../src/domain/errors.js';
+import { hostTaskQueue } from '../../../src/domain/ids.js';
+import type { OverlaySpec, Peer } from '../../../src/domain/types.js';
+
+export interface FakeHostBehaviour {
+  /** preflight fails with PreflightFailed (non-retryable). */
+  failPreflight?: boolean;
+  /** setPeers waits this long before applying (to catch a reconcile in flight). */
+  setPeersDelayMs?: number;
+}
+
+export class FakeHost {
+  overlay: { spec: OverlaySpec; overlayIp: string } | null = null;
+  peers: Peer[] = [];
+  hasVip = false;
+  calls: string[] = [];
+  worker: Worker | null = null;
+  private running: Promise<void> | null = null;
+
+  constructor(
+    readonly hostId: string,
+    public underlayIp: string,
+    public behaviour: FakeHostBehaviour = {},
+  ) {}
+
+  count(name: string): number {
+    return this.calls.filter((c) => c === name).length;
+  }
+
+  activities(): HostActivities {
+    return {
+      preflight: async () => {
+        this.calls.push('preflight');
+        if (this.behaviour.failPreflight) {
+          throw ApplicationFailure.create({
+            type: ErrorType.PreflightFailed,
+            message: `${this.hostId}: vxlan module missing`,
+            nonRetryable: true,
+          });
+        }
+        return {
+          hostId: this.hostId,
+          underlayIface: 'eth0',
+          underlayIp: this.underlayIp,
+          underlayMtu: 1500,
+          vxlanSupported: true,
+          udpPortFree: true,
+          rpFilter: 0,
+          driver: null,
+          offloadsDisabled: [],
+          problems: [],
+        };
+      },
+      applyOverlay: async ({ spec, overlayIp }) => {
+        this.calls.push('applyOverlay');
+        const changed = this.overlay?.overlayIp !== overlayIp;
+        this.overlay = { spec, overlayIp };
+        return {
+          changed,
+          vxlanDevice: `vxlan${spec.vni}`,
+          bridge: 'scbr-100',
+          mac: '02:00:00:00:00:01',
+          mtu: 1450,
+        };
+      },
+      setPeers: async ({ peers }) => {
+        this.calls.push('setPeers');
+        if (this.behaviour.setPeersDelayMs)
+          await new Promise((r) => setTimeout(r, this.behaviour.setPeersDelayMs));
+        const before = new Set(this.peers.map((p) => `${p.hostId}|${p.underlayIp}`));
+        const after = new Set(peers.map((p) => `${p.hostId}|${p.underlayIp}`));
+        this.peers = peers;
+        return {
+          added: [...after].filter((k) => !before.has(k)).length,
+          removed: [...before].filter((k) => !after.has(k)).length,
+        };
+      },
+      probePeers: async ({ targets }) => {
+        this.calls.push('probePeers');
+        return { reachable: targets, unreachable: [], sent: targets.length, lost: 0 };
+      },
+      assignVip: async () => {
+        this.calls.push('assignVip');
+        const changed = !this.hasVip;
+        this.hasVip = true;
+        return { changed };
+      },
+      releaseVip: async () => {
+        this.calls.push('releaseVip');
+        const changed = this.hasVip;
+        this.hasVip = false;
+        return { changed };
+      },
+      teardown: async () => {
+        this.calls.push('teardown');
+        const changed = this.overlay !== null;
+        this.overlay = null;
+        this.peers = [];
+        this.hasVip = false;
+        return { changed };
+      },
+    };
+  }
+
+  async start(connection: NativeConnection): Promise<void> {
+    this.worker = await Worker.create({
+      connection,
+      taskQueue: hostTaskQueue(this.hostId),
+      activities: this.activities(),
+      shutdownGraceTime: '1s',
+    });
+    this.running = this.worker.run();
+  }
+
+  async stop(): Promise<void> {
+    if (this.worker?.getState() === 'RUNNING') this.worker.shutdown();
+    await this.running;
+    this.worker = null;
+  }
+}
