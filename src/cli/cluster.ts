@@ -31,7 +31,10 @@ export function parseHostArg(arg: string): HostSpec {
 }
 
 /** Commander calls this once per variadic value, passing what it collected so far. */
-const collectHost = (arg: string, prev: HostSpec[] | undefined): HostSpec[] => [...(prev ?? []), parseHostArg(arg)];
+const collectHost = (arg: string, prev: HostSpec[] | undefined): HostSpec[] => [
+  ...(prev ?? []),
+  parseHostArg(arg),
+];
 const parseName = zodParser(hostIdSchema);
 const parseVni = zodParser(z.coerce.number().pipe(vniSchema));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
