@@ -1,26 +1,18 @@
 // Semantic checks of an overlay CIDR beyond its syntax (schemas.ts checks that), returning every
-// problem with its field name (STYLE 2.7).
+// problem with its field name (STYLE 2.7). The CIDR math is the workflow's own (src/domain/cidr.ts),
+// so the API never accepts what the workflow would refuse.
+import {
+  cidrContains,
+  cidrsOverlap,
+  type Ipv4Cidr,
+  overlayCidrProblems,
+  parseCidr,
+  parseIpv4,
+} from '../domain/cidr.js';
 import type { HostRecord } from '../domain/types.js';
 import type { FieldError } from './problem.js';
 
-const toInt = (ip: string): number => ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
-const toIp = (n: number): string => [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
-
-interface Net {
-  base: number;
-  prefix: number;
-  size: number;
-}
-
-function parse(cidr: string): Net {
-  const [ip, p] = cidr.split('/');
-  const prefix = Number(p);
-  return { base: toInt(ip ?? ''), prefix, size: 2 ** (32 - prefix) };
-}
-
-const contains = (net: Net, ip: number) => ip >= net.base && ip < net.base + net.size;
-
-/** Ranges an overlay must not use: they are routed specially by every Linux host. */
+/** Ranges an overlay must not use: every Linux host routes them specially. */
 const RESERVED: Array<[string, string]> = [
   ['0.0.0.0/8', '"this network"'],
   ['127.0.0.0/8', 'loopback'],
@@ -31,29 +23,22 @@ const RESERVED: Array<[string, string]> = [
 
 export function cidrOverlapProblems(cidr: string, hostCount: number, records: HostRecord[]): FieldError[] {
   const field = 'overlayCidr';
-  const net = parse(cidr);
-  const errors: FieldError[] = [];
-  const network = net.base - (net.base % net.size);
-  if (network !== net.base) {
-    errors.push({ field, message: `host bits are set; the network is ${toIp(network)}/${net.prefix}` });
+  const errors: FieldError[] = overlayCidrProblems({ cidr, hostCount }).map((message) => ({
+    field,
+    message,
+  }));
+  let net: Ipv4Cidr;
+  try {
+    net = parseCidr(cidr);
+  } catch {
+    return errors; // already reported above (e.g. host bits set)
   }
-  const aligned = { ...net, base: network };
   for (const [range, what] of RESERVED) {
-    const r = parse(range);
-    if (contains(r, aligned.base) || contains(aligned, r.base)) {
-      errors.push({ field, message: `overlaps ${what} range ${range}` });
-    }
-  }
-  // Network and broadcast addresses are unusable, and the first usable one is the cluster VIP.
-  const capacity = Math.max(0, net.size - 3);
-  if (capacity < hostCount) {
-    errors.push({
-      field,
-      message: `/${net.prefix} has room for ${capacity} host(s) besides the VIP; ${hostCount} requested`,
-    });
+    if (cidrsOverlap(net, parseCidr(range)))
+      errors.push({ field, message: `overlaps the ${what} range ${range}` });
   }
   for (const r of records) {
-    if (contains(aligned, toInt(r.underlayIp))) {
+    if (cidrContains(net, parseIpv4(r.underlayIp))) {
       errors.push({ field, message: `contains the underlay address ${r.underlayIp} of host ${r.hostId}` });
     }
   }

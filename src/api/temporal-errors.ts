@@ -37,7 +37,8 @@ function detailFieldErrors(failure: ApplicationFailure): FieldError[] | undefine
 export function applicationFailureProblem(failure: ApplicationFailure): ProblemError | null {
   const mapped = failure.type ? DOMAIN_STATUS[failure.type] : undefined;
   if (!mapped) return null;
-  const errors = mapped.status === 400 ? detailFieldErrors(failure) : undefined;
+  // Field errors are the contract for 400s; a 409 on named fields (OverlayImmutable) carries them too.
+  const errors = detailFieldErrors(failure);
   return new ProblemError(mapped.status, mapped.type, failure.message, errors);
 }
 

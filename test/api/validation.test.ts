@@ -45,9 +45,9 @@ describe('API input validation (no workflow needed)', () => {
       'host bits set',
       { ...okBody, overlayCidr: '100.64.192.5/24' },
       'overlayCidr',
-      'network is 100.64.192.0/24',
+      'did you mean 100.64.192.0/24?',
     ],
-    ['a /31', { ...okBody, overlayCidr: '100.64.192.0/31' }, 'overlayCidr', 'room for 0'],
+    ['a /31', { ...okBody, overlayCidr: '100.64.192.0/31' }, 'overlayCidr', '0 usable addresses; 2 needed'],
     ['a multicast CIDR', { ...okBody, overlayCidr: '239.1.0.0/16' }, 'overlayCidr', 'multicast'],
     ['a loopback CIDR', { ...okBody, overlayCidr: '127.0.0.0/24' }, 'overlayCidr', 'loopback'],
     ['VNI 0', { ...okBody, vni: 0 }, 'vni', ''],
@@ -74,7 +74,7 @@ describe('API input validation (no workflow needed)', () => {
 
   it('rejects a /30 for two hosts: VIP + 2 hosts need 3 usable addresses', () => {
     expect(cidrOverlapProblems('10.99.0.0/30', 1, [])).toEqual([]);
-    expect(cidrOverlapProblems('10.99.0.0/30', 2, [])[0]?.message).toContain('room for 1');
+    expect(cidrOverlapProblems('10.99.0.0/30', 2, [])[0]?.message).toContain('2 usable addresses; 3 needed');
     expect(cidrOverlapProblems('100.64.192.0/24', 253, [])).toEqual([]);
     expect(cidrOverlapProblems('100.64.192.0/24', 254, [])).toHaveLength(1);
   });
