@@ -1,0 +1,170 @@
+// `edge-overlay cluster …` end to end: CLI → API (listening) → real cluster workflow → fake hosts.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ApiServer, startApiServer } from '../../src/api/server.js';
+import { freePort } from '../../src/dev/process.js';
+import { ClusterHarness, suffix } from '../workflows/support/cluster-harness.js';
+import type { FakeHost } from '../workflows/support/fake-host.js';
+import { runCli } from './helper.js';
+
+const TOKEN = 'cli-cluster-token-0123456789';
+
+describe('edge-overlay cluster commands end to end', () => {
+  let h: ClusterHarness;
+  let server: ApiServer;
+  let hosts: FakeHost[];
+  let tokenFile: string;
+  const name = `cli-${suffix()}`;
+  const api = () => ['--api', server.url, '--token-file', tokenFile];
+
+  beforeAll(async () => {
+    h = await ClusterHarness.create();
+    tokenFile = join(mkdtempSync(join(tmpdir(), 'eo-cli-')), 'token');
+    writeFileSync(tokenFile, TOKEN);
+    server = await startApiServer(
+      {
+        client: h.client,
+        log: pino({ level: 'silent' }),
+        token: TOKEN,
+        uiBaseUrl: 'http://127.0.0.1:8233',
+        namespace: 'default',
+        taskQueue: h.taskQueue,
+      },
+      '127.0.0.1',
+      await freePort(),
+    );
+    hosts = await h.addHosts(3, 'cli');
+  });
+  afterAll(async () => {
+    await server.close();
+    await h.close();
+  });
+
+  it('create --wait shows progress and ends with the Ready status table', async () => {
+    const run = await runCli([
+      'cluster',
+      'create',
+      name,
+      `${hosts[0]!.hostId}:control-plane`,
+      hosts[1]!.hostId,
+      '--wait',
+      '--timeout',
+      '60s',
+      '--interval',
+      '200ms',
+      ...api(),
+    ]);
+    expect(run.stderr).toContain(`cluster ${name} accepted; waiting for Ready`);
+    expect(run.stderr).toMatch(new RegExp(`${name}: Ready \\(2 Joined\\)`));
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`Cluster:   ${name}`);
+    expect(run.stdout).toContain('Phase:     Ready');
+    expect(run.stdout).toContain(`VIP:       100.64.192.1 (on ${hosts[0]!.hostId})`);
+    expect(run.stdout).toMatch(
+      new RegExp(`${hosts[1]!.hostId}\\s+worker\\s+100\\.64\\.192\\.3\\s+10\\.213\\.\\d+\\.\\d+\\s+Joined`),
+    );
+    expect(run.stdout).toContain(`workflows/cluster%2F${name}`);
+  });
+
+  it('create again with the same spec is accepted (idempotent); a different spec is a clear 409', async () => {
+    const same = await runCli([
+      'cluster',
+      'create',
+      name,
+      `${hosts[0]!.hostId}:cp`,
+      hosts[1]!.hostId,
+      ...api(),
+    ]);
+    expect(same.code).toBe(0);
+    expect(same.stdout).toContain(`cluster ${name} accepted`);
+    const other = await runCli(['cluster', 'create', name, hosts[1]!.hostId, '--vni', '7', ...api()]);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain(`409 Conflict: cluster ${name} already exists with a different spec`);
+  });
+
+  it('status --json prints the API body', async () => {
+    const run = await runCli(['cluster', 'status', name, '--json', ...api()]);
+    expect(run.code).toBe(0);
+    const body = JSON.parse(run.stdout);
+    expect(body).toMatchObject({ name, phase: 'Ready', vni: 100, mode: 'unicast' });
+    expect(body.hosts).toHaveLength(2);
+  });
+
+  it('add-host and remove-host change membership', async () => {
+    const add = await runCli(['cluster', 'add-host', name, hosts[2]!.hostId, ...api()]);
+    expect(add.code).toBe(0);
+    expect(add.stdout).toContain(`adding ${hosts[2]!.hostId} to ${name}`);
+    await h.waitForView(name, 'third joined', (v) =>
+      v.hosts.some((x) => x.hostId === hosts[2]!.hostId && x.state === 'Joined'),
+    );
+    const again = await runCli(['cluster', 'add-host', name, hosts[2]!.hostId, ...api()]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('409 Conflict');
+
+    const rm = await runCli(['cluster', 'remove-host', name, hosts[2]!.hostId, ...api()]);
+    expect(rm.code).toBe(0);
+    await h.waitForView(name, 'third removed', (v) => !v.hosts.some((x) => x.hostId === hosts[2]!.hostId));
+    const rmAgain = await runCli(['cluster', 'remove-host', name, hosts[2]!.hostId, ...api()]);
+    expect(rmAgain.code).toBe(1);
+    expect(rmAgain.stderr).toContain(`404 Not Found: host ${hosts[2]!.hostId} is not in cluster ${name}`);
+  });
+
+  it('events prints an ordered table; list shows the cluster', async () => {
+    const run = await runCli(['cluster', 'events', name, ...api()]);
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^SEQ\s+TIME\s+TYPE\s+HOST\s+DATA$/);
+    expect(lines[1]).toMatch(/^1\s+\S+\s+ClusterCreated\s+-\s+overlayCidr=100\.64\.192\.0\/24/);
+    expect(run.stdout).toContain('HostJoined');
+    expect(run.stdout).toContain('HostRemoved');
+    const json = JSON.parse((await runCli(['cluster', 'events', name, '--json', ...api()])).stdout);
+    expect(json[0].type).toBe('ClusterCreated');
+
+    const list = await h.waitFor(
+      'listed',
+      () => runCli(['cluster', 'list', ...api()]),
+      (r) => r.stdout.includes(name),
+    );
+    expect(list.stdout).toMatch(new RegExp(`${name}\\s+\\w+\\s+2\\s+http`));
+  });
+
+  it('delete --wait returns once the cluster is gone', async () => {
+    const run = await runCli([
+      'cluster',
+      'delete',
+      name,
+      '--wait',
+      '--interval',
+      '200ms',
+      '--timeout',
+      '60s',
+      ...api(),
+    ]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`cluster ${name} deleted`);
+    const status = await runCli(['cluster', 'status', name, ...api()]);
+    expect(status.code).toBe(1);
+    expect(status.stderr).toContain('404 Not Found');
+  });
+
+  it('create --wait gives up with exit code 3 when the cluster does not become Ready in time', async () => {
+    const [slow] = await h.addHosts(1, 'slow', () => ({ failPreflight: true }));
+    const run = await runCli([
+      'cluster',
+      'create',
+      `cli-slow-${suffix()}`,
+      `${slow!.hostId}:cp`,
+      '--wait',
+      '--timeout',
+      '2s',
+      '--interval',
+      '200ms',
+      ...api(),
+    ]);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/timed out after 2s waiting for cli-slow-\w+ to become Ready \(phase \w+\)/);
+  });
+});
