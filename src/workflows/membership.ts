@@ -2,7 +2,7 @@
 import { executeChild, getExternalWorkflowHandle, log } from '@temporalio/workflow';
 import type { ClaimResult } from '../activities/control/index.js';
 import { hostJoinWorkflowId, hostWorkflowId } from '../domain/ids.js';
-import type { HostSpec } from '../domain/types.js';
+import type { HostSpec, Peer } from '../domain/types.js';
 import { control, hostActivities } from './activity-options.js';
 import type { ClusterState } from './cluster-state.js';
 import { nowIso } from './cluster-state.js';
@@ -62,7 +62,29 @@ export async function joinPending(state: ClusterState): Promise<void> {
   const desired = state.desiredPeers();
   const joinedIps = new Set(state.hostsIn('Joined').map((h) => h.overlayIp));
   const budget = state.s.options.hostActivityTimeoutMs;
-  const results = await Promise.allSettled(
+  // Each outcome is recorded as soon as that child settles, so a slow host never hides the others' progress.
+  const settle = (
+    hostId: string,
+    outcome: { result: HostJoinResult; peers: Peer[] } | { error: unknown },
+  ) => {
+    const current = state.host(hostId);
+    if (current?.state !== 'Joining') return; // removed while joining
+    if ('result' in outcome) {
+      current.state = 'Joined';
+      current.lastSeen = nowIso();
+      delete current.reason;
+      state.s.appliedPeers[hostId] = outcome.peers;
+      const { overlayIp, mtu, probe } = outcome.result;
+      state.record('HostJoined', { overlayIp, underlayIp: current.underlayIp, mtu, probe }, hostId);
+    } else {
+      const failure = describeFailure(outcome.error);
+      current.state = 'Failed';
+      current.reason = `${failure.type}: ${failure.message}`;
+      state.record('HostJoinFailed', { errorType: failure.type, message: failure.message }, hostId);
+    }
+    state.refreshStatus();
+  };
+  await Promise.allSettled(
     pending.map((h) => {
       const peers = desired[h.hostId] ?? [];
       return executeChild(hostJoinWorkflow, {
@@ -77,33 +99,12 @@ export async function joinPending(state: ClusterState): Promise<void> {
             activityBudgetMs: budget,
           },
         ],
-      }).then((r): [HostJoinResult, typeof peers] => [r, peers]);
+      }).then(
+        (result) => settle(h.hostId, { result, peers }),
+        (error) => settle(h.hostId, { error }),
+      );
     }),
   );
-  results.forEach((res, i) => {
-    const host = pending[i]!;
-    const current = state.host(host.hostId);
-    if (current?.state !== 'Joining') return; // removed while joining
-    if (res.status === 'fulfilled') {
-      const [result, peers] = res.value;
-      current.state = 'Joined';
-      current.lastSeen = nowIso();
-      delete current.reason;
-      state.s.appliedPeers[host.hostId] = peers;
-      const data = {
-        overlayIp: result.overlayIp,
-        underlayIp: current.underlayIp,
-        mtu: result.mtu,
-        probe: result.probe,
-      };
-      state.record('HostJoined', data, host.hostId);
-    } else {
-      const failure = describeFailure(res.reason);
-      current.state = 'Failed';
-      current.reason = `${failure.type}: ${failure.message}`;
-      state.record('HostJoinFailed', { errorType: failure.type, message: failure.message }, host.hostId);
-    }
-  });
 }
 
 /** Tears the overlay down on each Removing host (best effort), frees its claim, forgets it. */
