@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from './config/env.js';
 import { CliError } from './cli/api-client.js';
+import { registerAgentCommand } from './cli/agent.js';
 import { registerClusterCommands } from './cli/cluster.js';
 import { registerDevCommand } from './cli/dev.js';
 import { registerHostsCommand } from './cli/hosts.js';
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerDevCommand(program);
+  registerAgentCommand(program);
   registerLabCommands(program);
   registerServeCommands(program);
   registerClusterCommands(program);

@@ -77,3 +77,14 @@ export async function udpPortHeldByProcess(r: Runner, port: number, netns?: stri
     .split('\n')
     .some((line) => line.split(/\s+/)[3]?.endsWith(`:${port}`) === true && line.includes('users:'));
 }
+
+/**
+ * ss -K -H -t src IP: aborts TCP sockets whose source address the host no longer has (needs
+ * CONFIG_INET_DIAG_DESTROY). They are dead anyway; killing them makes gRPC reconnect at once instead
+ * of after its keepalive timeout. Returns false when the kernel refused.
+ */
+export async function tcpSocketsKillFrom(r: Runner, ip: string, netns?: string): Promise<boolean> {
+  const [file, args] = inNetns(netns, 'ss', ['-K', '-H', '-t', 'src', ipv4(ip)]);
+  const res = await r.run(file, args, { reject: false });
+  return res.exitCode === 0;
+}

@@ -1,0 +1,128 @@
+// Tells the control plane who and where this host is: registration (update-with-start on host/<id>) at
+// start and on every underlay change, then periodic heartbeats. Straight to Temporal; the API
+// (POST /v1/hosts/register) is the fallback when Temporal is not connected. Failed reports retry every second.
+import type { Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Logger } from 'pino';
+import { ErrorType } from '../domain/errors.js';
+import { registerHost, reportHeartbeat } from '../temporal/hosts.js';
+
+/** A call on a half-dead connection must not block the next report. */
+const CALL_DEADLINE_MS = 10_000;
+
+export interface ReporterOptions {
+  hostId: string;
+  underlayIface: string;
+  log: Logger;
+  labels?: Record<string, string>;
+  api?: { url: string; token: string };
+  heartbeatMs?: number;
+  /** Injected for tests. */
+  fetch?: typeof fetch;
+}
+
+export class Reporter {
+  private client: Client | null = null;
+  private ip: string | null = null;
+  private registeredIp: string | null = null;
+  private wake: (() => void) | undefined;
+  private looping = false;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private stopped = false;
+  /** Successful registrations so far (tests and logs). */
+  registrations = 0;
+
+  constructor(private readonly o: ReporterOptions) {}
+
+  start(ip: string | null): void {
+    this.ip = ip;
+    this.heartbeat = setInterval(() => void this.beat(), this.o.heartbeatMs ?? 10_000);
+    this.heartbeat.unref();
+    this.kick();
+  }
+
+  setClient(client: Client | null): void {
+    this.client = client;
+    if (client) this.kick();
+  }
+
+  addressChanged(ip: string | null): void {
+    this.ip = ip;
+    this.kick();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearInterval(this.heartbeat);
+    this.wake?.();
+  }
+
+  /** Registers until the registered address is the current one; one loop at a time, woken by changes. */
+  private kick(): void {
+    this.wake?.();
+    if (this.looping) return;
+    this.looping = true;
+    void this.registerLoop().finally(() => {
+      this.looping = false;
+    });
+  }
+
+  private async registerLoop(): Promise<void> {
+    while (!this.stopped && this.ip !== null && this.ip !== this.registeredIp) {
+      const ip = this.ip;
+      try {
+        await this.register(ip);
+        this.registeredIp = ip;
+        this.registrations++;
+        this.o.log.info({ underlayIp: ip }, 'host registered');
+      } catch (err) {
+        this.o.log.warn({ err: String(err), underlayIp: ip }, 'registration failed; retrying in 1 s');
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, 1000);
+          this.wake = () => {
+            clearTimeout(t);
+            resolve();
+          };
+        });
+        this.wake = undefined;
+      }
+    }
+  }
+
+  private async register(underlayIp: string): Promise<void> {
+    const input = {
+      hostId: this.o.hostId,
+      underlayIp,
+      underlayIface: this.o.underlayIface,
+      ...(this.o.labels ? { labels: this.o.labels } : {}),
+    };
+    const client = this.client;
+    if (client) {
+      await client.connection.withDeadline(Date.now() + CALL_DEADLINE_MS, () => registerHost(client, input));
+      return;
+    }
+    if (!this.o.api) throw new Error('Temporal not connected yet');
+    const res = await (this.o.fetch ?? fetch)(new URL('/v1/hosts/register', this.o.api.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${this.o.api.token}` },
+      body: JSON.stringify(input),
+      signal: AbortSignal.timeout(5000),
+    });
+    if (!res.ok) throw new Error(`POST /v1/hosts/register: HTTP ${res.status} ${await res.text()}`);
+  }
+
+  private async beat(): Promise<void> {
+    if (this.stopped || !this.client || this.registeredIp === null) return;
+    try {
+      const client = this.client;
+      await client.connection.withDeadline(Date.now() + CALL_DEADLINE_MS, () =>
+        reportHeartbeat(client, this.o.hostId, this.ip ?? undefined),
+      );
+    } catch (err) {
+      if (err instanceof ApplicationFailure && err.type === ErrorType.HostNotRegistered) {
+        this.registeredIp = null;
+        this.kick();
+      } else this.o.log.warn({ err: String(err) }, 'heartbeat failed');
+    }
+  }
+}

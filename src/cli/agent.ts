@@ -1,0 +1,97 @@
+// `edge-overlay agent --host-id ID --underlay-iface IF [--temporal HOST:PORT] [--api URL] [--state-dir DIR]
+// [--token-file FILE]`: runs the host agent until SIGTERM/SIGINT. Flags win over the environment.
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { startAgent } from '../agent/agent.js';
+import { ConfigError, type Env, loadEnv } from '../config/env.js';
+import { resolveToken } from '../config/token.js';
+import { hostIdSchema, ifaceNameSchema } from '../domain/validation.js';
+import { createLogger, installTemporalLogger } from '../log.js';
+import { parseHostPort, zodParser } from './options.js';
+
+export const DEFAULT_STATE_DIR = '/var/lib/edge-overlay';
+
+export interface AgentFlags {
+  hostId: string;
+  underlayIface: string;
+  temporal?: string;
+  api?: string;
+  stateDir?: string;
+  tokenFile?: string;
+}
+
+const apiUrlSchema = z.url({
+  protocol: /^https?$/,
+  error: 'must be an http(s) URL, e.g. http://10.0.0.2:8080',
+});
+
+export interface AgentConfig {
+  hostId: string;
+  underlayIface: string;
+  temporalAddress: string;
+  namespace: string;
+  stateDir: string;
+  api?: { url: string; token: string };
+}
+
+/** Flags over environment; the API token is needed only with --api. */
+export function resolveAgentConfig(flags: AgentFlags, env: Env): AgentConfig {
+  const api = flags.api
+    ? {
+        url: flags.api,
+        token: resolveToken({ tokenFile: flags.tokenFile, envToken: env.EDGE_OVERLAY_TOKEN }).token,
+      }
+    : undefined;
+  if (!api && flags.tokenFile) throw new ConfigError(['--token-file: only used together with --api']);
+  return {
+    hostId: flags.hostId,
+    underlayIface: flags.underlayIface,
+    temporalAddress: flags.temporal ?? env.EDGE_OVERLAY_TEMPORAL,
+    namespace: env.EDGE_OVERLAY_NAMESPACE,
+    stateDir: resolve(flags.stateDir ?? DEFAULT_STATE_DIR),
+    ...(api ? { api } : {}),
+  };
+}
+
+export function registerAgentCommand(program: Command): void {
+  program
+    .command('agent')
+    .description('run the host agent: host activities on task queue host/<id>, underlay watch, state file')
+    .requiredOption('--host-id <id>', 'this host id (DNS label)', zodParser(hostIdSchema))
+    .requiredOption('--underlay-iface <if>', 'underlay interface, e.g. eth0', zodParser(ifaceNameSchema))
+    .option(
+      '--temporal <host:port>',
+      'Temporal frontend (env EDGE_OVERLAY_TEMPORAL, default 127.0.0.1:7233)',
+      parseHostPort,
+    )
+    .option(
+      '--api <url>',
+      'API base URL: registration fallback while Temporal is unreachable',
+      zodParser(apiUrlSchema),
+    )
+    .option('--state-dir <dir>', `local state folder (default ${DEFAULT_STATE_DIR})`)
+    .option('--token-file <file>', 'API bearer token file (or env EDGE_OVERLAY_TOKEN)')
+    .action(async (flags: AgentFlags) => {
+      const env = loadEnv();
+      const config = resolveAgentConfig(flags, env);
+      const log = createLogger({
+        level: env.EDGE_OVERLAY_LOG_LEVEL,
+        format: env.EDGE_OVERLAY_LOG_FORMAT,
+        name: 'edge-overlay-agent',
+      });
+      installTemporalLogger(log);
+      const agent = await startAgent({ ...config, log });
+      await new Promise<void>((done) => {
+        let stopping = false;
+        const shutdown = (signal: string) => {
+          if (stopping) return;
+          stopping = true;
+          log.info({ signal }, 'stopping agent (the overlay stays up)');
+          void agent.stop().finally(done);
+        };
+        process.once('SIGINT', () => shutdown('SIGINT'));
+        process.once('SIGTERM', () => shutdown('SIGTERM'));
+      });
+    });
+}
