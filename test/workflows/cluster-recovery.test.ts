@@ -1,0 +1,210 @@
+// Underlay renumbering, VIP failover, continue-as-new and a control worker killed mid-reconciliation.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { clusterWorkflowId } from '../../src/domain/ids.js';
+import type { DomainEvent } from '../../src/domain/types.js';
+import { registerHost, reportHeartbeat } from '../../src/temporal/hosts.js';
+import { ClusterHarness, roles } from './support/cluster-harness.js';
+import type { FakeHost } from './support/fake-host.js';
+import { recordHistory } from './support/record.js';
+
+const after = (events: DomainEvent[], seq: number, type: DomainEvent['type']) =>
+  events.filter((e) => e.seq > seq && e.type === type);
+
+/** DHCP renumbering as the agent reports it: re-registration with the new address. */
+async function renumber(h: ClusterHarness, fakes: FakeHost[], thirdOctet: number) {
+  await Promise.all(
+    fakes.map((f, i) => {
+      f.underlayIp = `10.213.${thirdOctet}.${100 + i}`;
+      return registerHost(
+        h.client,
+        { hostId: f.hostId, underlayIp: f.underlayIp },
+        { taskQueue: h.taskQueue },
+      );
+    }),
+  );
+}
+
+function expectPeersMatch(hosts: FakeHost[]) {
+  for (const f of hosts) {
+    const want = hosts
+      .filter((o) => o !== f)
+      .map((o) => `${o.hostId}=${o.underlayIp}`)
+      .sort();
+    expect(f.peers.map((p) => `${p.hostId}=${p.underlayIp}`).sort()).toEqual(want);
+  }
+}
+
+describe('cluster recovery', () => {
+  let h: ClusterHarness;
+  beforeEach(async () => {
+    h = await ClusterHarness.create();
+  });
+  afterEach(async () => h.close());
+
+  it('renumbering 3 hosts at once is one reconciliation and keeps every overlay IP', async () => {
+    const hosts = await h.addHosts(5);
+    const { name } = await h.startCluster(roles(hosts, 3), { reconcileDebounceMs: 500 });
+    const ready = await h.waitForView(name, 'Ready', (v) => v.phase === 'Ready');
+    const mark = Math.max(...(await h.events(name)).map((e) => e.seq));
+
+    const t0 = Date.now();
+    await renumber(h, hosts.slice(1, 4), 77);
+    const events = await h.waitFor(
+      'reconciled',
+      () => h.events(name),
+      (ev) => after(ev, mark, 'OverlayReconciled').length > 0,
+    );
+    console.log(
+      JSON.stringify({
+        metric: 'reconcile-3-renumbered-ms',
+        wall: Date.now() - t0,
+        inWorkflow: after(events, mark, 'OverlayReconciled')[0]?.data.durationMs,
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 1500)); // any second reconciliation would show up by now
+    const settled = await h.events(name);
+    expect(
+      after(settled, mark, 'UnderlayChanged')
+        .map((e) => e.hostId)
+        .sort(),
+    ).toEqual(
+      hosts
+        .slice(1, 4)
+        .map((x) => x.hostId)
+        .sort(),
+    );
+    const reconciled = after(settled, mark, 'OverlayReconciled');
+    expect(reconciled).toHaveLength(1);
+    expect(reconciled[0]?.data.changedHosts).toHaveLength(3);
+    const view = await h.view(name);
+    expect(view.phase).toBe('Ready');
+    expect(view.hosts.map((x) => x.overlayIp)).toEqual(ready.hosts.map((x) => x.overlayIp));
+    expect(view.vipHolder).toBe(ready.vipHolder);
+    expect(view.hosts.map((x) => x.underlayIp)).toEqual(hosts.map((x) => x.underlayIp));
+    expectPeersMatch(hosts);
+    await recordHistory(h.client, 'cluster', 'renumber-3', clusterWorkflowId(name));
+  });
+
+  it('moves the VIP when its holder misses heartbeats, and does not flap back on recovery', async () => {
+    const hosts = await h.addHosts(4);
+    const { name } = await h.startCluster(roles(hosts, 2), { heartbeatTimeoutMs: 2_500 });
+    await h.waitForView(name, 'Ready', (v) => v.phase === 'Ready');
+    const [holder, standby] = hosts;
+    const silent = new Set([holder!.hostId]);
+    let beating = true;
+    const beats = (async () => {
+      while (beating) {
+        await Promise.all(
+          hosts.filter((f) => !silent.has(f.hostId)).map((f) => reportHeartbeat(h.client, f.hostId)),
+        );
+        await new Promise((r) => setTimeout(r, 400));
+      }
+    })();
+    try {
+      const t0 = Date.now();
+      const moved = await h.waitForView(name, 'VIP moved', (v) => v.vipHolder === standby!.hostId, 20_000);
+      console.log(
+        JSON.stringify({ metric: 'vip-failover-ms-after-silence', value: Date.now() - t0, timeoutMs: 2500 }),
+      );
+      expect(moved.hosts[0]?.state).toBe('Lost');
+      expect(moved.phase).toBe('Degraded');
+      expect(standby!.hasVip).toBe(true);
+      await h.waitFor(
+        'old holder released',
+        async () => holder!.hasVip,
+        (v) => v === false,
+      );
+      const events = await h.events(name);
+      expect(events.find((e) => e.type === 'HostLost')?.hostId).toBe(holder!.hostId);
+      expect(events.filter((e) => e.type === 'VipMoved').at(-1)?.data).toMatchObject({
+        from: holder!.hostId,
+        to: standby!.hostId,
+        reason: 'HolderLost',
+      });
+
+      silent.clear();
+      const back = await h.waitForView(
+        name,
+        'recovered',
+        (v) => v.hosts[0]?.state === 'Joined' && v.phase === 'Ready',
+      );
+      expect(back.vipHolder).toBe(standby!.hostId);
+      expect(
+        (await h.events(name)).some((e) => e.type === 'HostRecovered' && e.hostId === holder!.hostId),
+      ).toBe(true);
+    } finally {
+      beating = false;
+      await beats;
+    }
+    await recordHistory(h.client, 'cluster', 'vip-failover', clusterWorkflowId(name));
+  });
+
+  it('continues as new with all its state and keeps working', async () => {
+    const hosts = await h.addHosts(3);
+    const { name, handle } = await h.startCluster(roles(hosts, 1), { continueAsNewAfterEvents: 80 });
+    const ready = await h.waitForView(name, 'Ready', (v) => v.phase === 'Ready');
+    const firstRun = (await handle.describe()).runId;
+    const eventsBefore = await h.events(name);
+    for (let i = 0; i < 40; i++) await reportHeartbeat(h.client, hosts[i % 3]!.hostId);
+    await h.waitFor(
+      'new run',
+      async () => (await handle.describe()).runId,
+      (id) => id !== firstRun,
+    );
+    const view = await h.view(name);
+    expect(view.hosts.map((x) => [x.hostId, x.overlayIp, x.state])).toEqual(
+      ready.hosts.map((x) => [x.hostId, x.overlayIp, x.state]),
+    );
+    expect(view.vipHolder).toBe(ready.vipHolder);
+    expect(view.conditions).toEqual(ready.conditions);
+    const eventsAfter = await h.events(name);
+    expect(eventsAfter.slice(0, eventsBefore.length)).toEqual(eventsBefore);
+
+    const mark = Math.max(...eventsAfter.map((e) => e.seq));
+    await renumber(h, [hosts[2]!], 88);
+    const ev = await h.waitFor(
+      'reconciled after CAN',
+      () => h.events(name),
+      (e) => after(e, mark, 'OverlayReconciled').length === 1,
+    );
+    const seqs = ev.map((e) => e.seq); // seq continues across runs, without gaps or repeats
+    expect(seqs).toEqual(seqs.map((_, j) => seqs[0]! + j));
+    expectPeersMatch(hosts);
+    await recordHistory(h.client, 'cluster', 'continue-as-new', clusterWorkflowId(name), firstRun);
+  });
+
+  it('a control worker killed mid-reconciliation is restarted and finishes the work', async () => {
+    const hosts = await h.addHosts(4);
+    const { name } = await h.startCluster(roles(hosts, 1), { reconcileDebounceMs: 100 });
+    const ready = await h.waitForView(name, 'Ready', (v) => v.phase === 'Ready');
+    const mark = Math.max(...(await h.events(name)).map((e) => e.seq));
+    for (const f of hosts) f.behaviour.setPeersDelayMs = 1_500;
+    const pushesBefore = hosts.map((f) => f.count('setPeers'));
+
+    await renumber(h, [hosts[3]!], 99);
+    await h.waitFor(
+      'push in flight',
+      async () => hosts.some((f, i) => f.count('setPeers') > pushesBefore[i]!),
+      Boolean,
+    );
+    const mid = await h.view(name);
+    expect(mid.phase).toBe('Recovering');
+    await h.stopControlWorker();
+    await new Promise((r) => setTimeout(r, 2_000)); // the pushes complete while no control worker runs
+    await h.startControlWorker();
+
+    const events = await h.waitFor(
+      'reconciled',
+      () => h.events(name),
+      (ev) => after(ev, mark, 'OverlayReconciled').length > 0,
+    );
+    expect(after(events, mark, 'OverlayReconciled')).toHaveLength(1);
+    expect(after(events, mark, 'UnderlayChanged')).toHaveLength(1);
+    const view = await h.waitForView(name, 'Ready', (v) => v.phase === 'Ready');
+    expect(view.hosts.map((x) => x.overlayIp)).toEqual(ready.hosts.map((x) => x.overlayIp));
+    expectPeersMatch(hosts);
+    // Each affected host got its new table exactly once: the restart replayed, it did not redo.
+    hosts.slice(0, 3).forEach((f, i) => expect(f.count('setPeers')).toBe(pushesBefore[i]! + 1));
+    await recordHistory(h.client, 'cluster', 'worker-restart', clusterWorkflowId(name));
+  });
+});
