@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { repoRoot } from '../src/dev/paths.js';
 import { waitFor } from '../src/dev/process.js';
-import { clusterHealthy, startEtcdCluster } from '../src/lab/etcd.js';
+import { clusterHealthy, startEtcdCluster, waitForEtcdHealthy } from '../src/lab/etcd.js';
 import { trackPid } from '../src/lab/lab.js';
 import { spawnInNetns } from '../src/lab/netns.js';
 import { runOutage } from '../src/lab/outage.js';
@@ -109,12 +109,7 @@ async function benchSize(n: number) {
       const t0 = outage.lastLeaseAtMs;
       const [meshAt, etcdAt] = await Promise.all([
         waitForMesh(lab, outage.startedAtMs),
-        etcdTarget
-          ? waitFor('etcd healthy', () => clusterHealthy(etcdTarget), {
-              timeoutMs: 30_000,
-              intervalMs: 50,
-            }).then(() => Date.now())
-          : Promise.resolve(null),
+        etcdTarget ? waitForEtcdHealthy(etcdTarget, 30_000, 50) : Promise.resolve(null),
       ]);
       runs.push({
         renumberMs: outage.renumberMs,

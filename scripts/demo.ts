@@ -3,7 +3,14 @@
 // host; the overlay etcd comes back untouched, the underlay etcd does not. Tears everything down.
 import { join } from 'node:path';
 import { waitFor } from '../src/dev/process.js';
-import { clusterHealthy, etcdGet, etcdPut, memberList, startEtcdCluster } from '../src/lab/etcd.js';
+import {
+  clusterHealthy,
+  etcdGet,
+  etcdPut,
+  memberList,
+  startEtcdCluster,
+  waitForEtcdHealthy,
+} from '../src/lab/etcd.js';
 import { trackPid, underlayAddresses } from '../src/lab/lab.js';
 import { runOutage } from '../src/lab/outage.js';
 import { overlayEtcdMembers, underlayEtcdMembers, waitForOverlay } from '../src/lab/scenario.js';
@@ -75,8 +82,8 @@ try {
   );
   const overlayAt = await waitForOverlay(lab.hosts, ips, 30_000);
   say(`overlay ping matrix answers ${overlayAt - outage.lastLeaseAtMs} ms after the last new lease`);
-  await waitFor('overlay etcd healthy', () => clusterHealthy(ovT), { timeoutMs: 30_000, intervalMs: 100 });
-  say(`etcd on the overlay healthy ${Date.now() - outage.lastLeaseAtMs} ms after the last new lease`);
+  const etcdAt = await waitForEtcdHealthy(ovT, 30_000);
+  say(`etcd on the overlay healthy ${etcdAt - outage.lastLeaseAtMs} ms after the last new lease`);
   check((await etcdGet(ovT, '/demo/key')) === 'written-before-outage', 'overlay etcd: key intact');
   check(
     JSON.stringify(await memberList(ovT)) === JSON.stringify(members),

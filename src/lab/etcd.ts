@@ -36,6 +36,7 @@ export interface EtcdCluster {
 }
 
 const portSchema = z.number().int().min(1).max(65535);
+const timeoutSchema = z.string().regex(/^\d+(ms|s)$/);
 
 export async function startEtcdCluster(o: EtcdClusterOptions): Promise<EtcdCluster> {
   const clientPort = portSchema.parse(o.clientPort ?? 2379);
@@ -110,6 +111,9 @@ export interface EtcdctlTarget {
   /** Namespace etcdctl runs in. */
   ns: string;
   endpoint: string;
+  /** etcdctl --dial-timeout / --command-timeout (default 1s / 2s); short ones make polling precise. */
+  dialTimeout?: string;
+  commandTimeout?: string;
 }
 
 /** etcdctl --endpoints=URL --dial-timeout=1s --command-timeout=2s ARGS... inside NS. */
@@ -121,8 +125,8 @@ export async function etcdctl(
   const url = z.url().parse(t.endpoint);
   const [file, argv] = inNetns(t.ns, 'etcdctl', [
     `--endpoints=${url}`,
-    '--dial-timeout=1s',
-    '--command-timeout=2s',
+    `--dial-timeout=${timeoutSchema.parse(t.dialTimeout ?? '1s')}`,
+    `--command-timeout=${timeoutSchema.parse(t.commandTimeout ?? '2s')}`,
     ...args,
   ]);
   const res = await r.run(file, argv, { reject: false, timeoutMs: 10_000 });
@@ -132,6 +136,38 @@ export async function etcdctl(
 /** `endpoint health --cluster`: every member, at its advertised client URL, commits a proposal. */
 export async function clusterHealthy(t: EtcdctlTarget, r: Runner = execaRunner): Promise<boolean> {
   return (await etcdctl(t, ['endpoint', 'health', '--cluster'], r)).ok;
+}
+
+/**
+ * Resolves with the wall clock (ms) of the first successful `endpoint health --cluster`. Starts a
+ * short-timeout check every `everyMs` without waiting for the previous one, so one check stuck on a
+ * dead endpoint does not hide the moment the cluster is back.
+ */
+export async function waitForEtcdHealthy(
+  t: EtcdctlTarget,
+  timeoutMs = 30_000,
+  everyMs = 100,
+): Promise<number> {
+  const quick = { dialTimeout: '500ms', commandTimeout: '1s', ...t };
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const timer = setInterval(() => {
+      if (done) return;
+      if (Date.now() > deadline) {
+        done = true;
+        clearInterval(timer);
+        reject(new Error(`etcd at ${t.endpoint} not healthy after ${timeoutMs} ms`));
+        return;
+      }
+      void clusterHealthy(quick).then((ok) => {
+        if (!ok || done) return;
+        done = true;
+        clearInterval(timer);
+        resolve(Date.now());
+      });
+    }, everyMs);
+  });
 }
 
 export async function etcdPut(t: EtcdctlTarget, key: string, value: string, r: Runner = execaRunner) {

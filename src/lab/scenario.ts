@@ -1,6 +1,5 @@
 // Steps shared by the e2e tests, `npm run demo` and `npm run bench:recovery`: drive the product
 // through its API (as a user would) and observe the lab from the outside (ping, etcdctl).
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApiClient, ClusterStatus } from '../cli/api-client.js';
 import { waitFor } from '../dev/process.js';
 import type { HostSpec } from '../domain/types.js';
@@ -80,20 +79,40 @@ export async function overlayPingMatrix(
   return { ok: results.filter(Boolean).length, total: pairs.length };
 }
 
-/** Polls the ping matrix until every pair answers; returns the wall clock (ms) of success. */
+/**
+ * Resolves with the wall clock (ms) when a full ping matrix first succeeds. A new matrix starts
+ * every `everyMs` without waiting for slower ones, so a round stuck on a timeout hides nothing.
+ */
 export async function waitForOverlay(
   hosts: LabHost[],
   ips: Record<string, string>,
   timeoutMs = 30_000,
+  everyMs = 50,
 ): Promise<number> {
   const deadline = Date.now() + timeoutMs;
   let last = { ok: 0, total: 0 };
-  while (Date.now() < deadline) {
-    last = await overlayPingMatrix(hosts, ips, 0.3);
-    if (last.ok === last.total) return Date.now();
-    await sleep(20);
-  }
-  throw new Error(`overlay ping matrix still ${last.ok}/${last.total} after ${timeoutMs} ms`);
+  return new Promise((resolve, reject) => {
+    let done = false;
+    let inFlight = 0;
+    const timer = setInterval(() => {
+      if (done || inFlight >= 6) return;
+      if (Date.now() > deadline) {
+        done = true;
+        clearInterval(timer);
+        reject(new Error(`overlay ping matrix still ${last.ok}/${last.total} after ${timeoutMs} ms`));
+        return;
+      }
+      inFlight++;
+      void overlayPingMatrix(hosts, ips, 0.3).then((r) => {
+        inFlight--;
+        last = r;
+        if (done || r.ok !== r.total) return;
+        done = true;
+        clearInterval(timer);
+        resolve(Date.now());
+      });
+    }, everyMs);
+  });
 }
 
 /** etcd members bound to the hosts' overlay IPs (the product case). */

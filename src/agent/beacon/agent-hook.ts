@@ -11,7 +11,7 @@ import type { HostActivities } from '../../activities/host/contract.js';
 import type { OverlayMemory } from '../../activities/host/deps.js';
 import type { OverlaySpec, Peer } from '../../domain/types.js';
 import { type Beacon, startBeacon } from './beacon.js';
-import { movePeerUnderlay } from './peers.js';
+import { type BeaconPeerUpdate, movePeerUnderlay } from './peers.js';
 
 export interface BeaconHookOptions {
   hostId: string;
@@ -26,7 +26,7 @@ export interface BeaconHookOptions {
 export interface BeaconAgentHook {
   memory: OverlayMemory;
   bind(activities: HostActivities): HostActivities;
-  /** Beacon-driven peer moves so far (for logs and tests). */
+  /** Beacon-driven setPeers calls so far (for logs and tests). */
   moves(): number;
   stop(): Promise<void>;
 }
@@ -53,14 +53,31 @@ export function createBeaconAgentHook(o: BeaconHookOptions): BeaconAgentHook {
     await b?.stop();
   };
 
-  const onBeacon = (msg: { hostId: string; underlayIp: string; overlayIp: string }) => {
-    void serial(async () => {
-      const moved = movePeerUnderlay(peers, msg);
-      if (!moved || !spec || !activities) return;
-      log.info({ peer: msg.hostId, underlayIp: msg.underlayIp }, 'beacon: peer moved, reprogramming');
-      moves++;
-      await activities.setPeers({ spec, peers: moved });
-    }).catch((err) => log.warn({ err }, 'beacon: local setPeers failed'));
+  // Moves that arrive while a setPeers runs (several peers renumber at once) go out in ONE call.
+  const pendingMoves = new Map<string, BeaconPeerUpdate>();
+  const applyMoves = async () => {
+    let table = peers;
+    for (const update of pendingMoves.values()) {
+      const moved = movePeerUnderlay(table, update);
+      if (moved) {
+        log.info({ peer: update.hostId, underlayIp: update.underlayIp }, 'beacon: peer moved');
+        table = moved;
+      }
+    }
+    pendingMoves.clear();
+    if (table === peers || !spec || !activities) return;
+    moves++;
+    await activities.setPeers({ spec, peers: table });
+  };
+  const onBeacon = (msg: BeaconPeerUpdate) => {
+    if (!movePeerUnderlay(peers, msg)) return;
+    const first = pendingMoves.size === 0;
+    pendingMoves.set(msg.hostId, {
+      hostId: msg.hostId,
+      underlayIp: msg.underlayIp,
+      overlayIp: msg.overlayIp,
+    });
+    if (first) void serial(applyMoves).catch((err) => log.warn({ err }, 'beacon: local setPeers failed'));
   };
 
   const ensureBeacon = async (s: OverlaySpec, overlayIp: string) => {

@@ -125,7 +125,7 @@ export async function startBeacon(opts: BeaconOptions): Promise<Beacon> {
     announce();
   };
   checkAddress();
-  const addressTimer = setInterval(checkAddress, opts.addressPollMs ?? 100);
+  const addressTimer = setInterval(checkAddress, opts.addressPollMs ?? 50);
   const periodicTimer = setInterval(announce, opts.intervalMs ?? 1000);
 
   return {

@@ -1,0 +1,75 @@
+// The e2e harness: the real control worker and API on the root loopback (against the test run's
+// Temporal dev server), a DHCP lab whose agents reach them over the underlay, and a cluster.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { startApiServer } from '../../src/api/server.js';
+import { ApiClient, type ClusterStatus } from '../../src/cli/api-client.js';
+import { freePort } from '../../src/dev/process.js';
+import { createLab, destroyLab, startAgent, startControlAccess } from '../../src/lab/lab.js';
+import { createClusterAndWait, hostSpecs, waitForRegistered } from '../../src/lab/scenario.js';
+import type { LabState } from '../../src/lab/state.js';
+import { createLogger } from '../../src/log.js';
+import { startControlWorker } from '../../src/worker.js';
+import { temporalAddress, uniqueTaskQueue, workflowBundle } from '../helpers/temporal.js';
+
+export interface E2eEnv {
+  lab: LabState;
+  api: ApiClient;
+  cluster: ClusterStatus;
+  name: string;
+  temporalPort: number;
+  apiPort: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+export async function startE2e(o: { hosts: number; controlPlanes?: number }): Promise<E2eEnv> {
+  const log = createLogger({ level: 'warn', format: 'json' });
+  const token = randomBytes(24).toString('base64url');
+  const taskQueue = uniqueTaskQueue('e2e');
+  const address = temporalAddress();
+  const stack: Array<() => Promise<unknown>> = [];
+  const close = async () => {
+    for (const fn of stack.reverse()) await fn().catch(() => undefined);
+    stack.length = 0;
+  };
+  try {
+    const worker = await startControlWorker({
+      address,
+      namespace: 'default',
+      log,
+      workflowBundle: workflowBundle(),
+      taskQueue,
+    });
+    stack.push(() => worker.stop());
+    const connection = await Connection.connect({ address });
+    stack.push(() => connection.close());
+    const apiPort = await freePort();
+    const server = await startApiServer(
+      { client: new Client({ connection }), log, token, uiBaseUrl: null, namespace: 'default', taskQueue },
+      '127.0.0.1',
+      apiPort,
+    );
+    stack.push(() => server.close());
+    const lab = await createLab({
+      hosts: o.hosts,
+      runDir: mkdtempSync(join(tmpdir(), 'eo-e2e-')),
+      dhcp: true,
+    });
+    stack.push(() => destroyLab(lab, { keepRunDir: process.env['EO_KEEP_LAB'] === '1' }));
+    const temporalPort = Number(address.split(':')[1]);
+    await startControlAccess(lab, { temporalPort, apiPort });
+    for (const h of lab.hosts) await startAgent(lab, h, { token, logLevel: 'info' });
+    const api = new ApiClient({ baseUrl: server.url, token });
+    await waitForRegistered(api, lab);
+    const name = `e2e-${lab.id}`;
+    const cluster = await createClusterAndWait(api, name, hostSpecs(lab, o.controlPlanes ?? 2));
+    return { lab, api, cluster, name, temporalPort, apiPort, token, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
