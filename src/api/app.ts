@@ -21,12 +21,15 @@ export interface ApiDeps {
   namespace: string;
   /** Task queue of the control worker (default CONTROL_TASK_QUEUE); tests use their own. */
   taskQueue?: string;
+  /** How long one request may wait on Temporal and the control worker (default 15 s). */
+  temporalTimeoutMs?: number;
   /** Largest accepted request body in bytes (default 64 KiB). */
   bodyLimit?: number;
 }
 
 export const API_VERSION = '1.0.0';
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
+export const DEFAULT_TEMPORAL_TIMEOUT_MS = 15_000;
 
 export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const log = deps.log.child({ component: 'api' });
@@ -56,6 +59,11 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     log,
     namespace: deps.namespace,
     ...(deps.taskQueue ? { taskQueue: deps.taskQueue } : {}),
+    withDeadline: (fn) =>
+      deps.client.connection.withDeadline(
+        Date.now() + (deps.temporalTimeoutMs ?? DEFAULT_TEMPORAL_TIMEOUT_MS),
+        fn,
+      ),
     uiUrl: (workflowId) => workflowUiUrl(uiBaseUrl, deps.namespace, workflowId),
   };
   await app.register(healthRoutes(ctx));

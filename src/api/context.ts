@@ -9,6 +9,8 @@ export interface ApiContext {
   namespace: string;
   /** Control task queue for workflows the API starts (default CONTROL_TASK_QUEUE). */
   taskQueue?: string;
+  /** Runs Temporal calls under one deadline, so a missing worker is a 503, not a hung request. */
+  withDeadline<T>(fn: () => Promise<T>): Promise<T>;
   /** Link into the Temporal Web UI for a workflow id. */
   uiUrl(workflowId: string): string;
 }

@@ -42,8 +42,22 @@ export function applicationFailureProblem(failure: ApplicationFailure): ProblemE
   return new ProblemError(mapped.status, mapped.type, failure.message, errors);
 }
 
-const GRPC_UNAVAILABLE = 14;
+const GRPC_CANCELLED = 1;
 const GRPC_DEADLINE_EXCEEDED = 4;
+const GRPC_UNAVAILABLE = 14;
+
+const grpcCode = (err: unknown): number | undefined => {
+  if (isGrpcServiceError(err)) return err.code;
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'number' ? code : undefined;
+};
+
+const unavailable = () =>
+  new ProblemError(
+    503,
+    ProblemType.Unavailable,
+    'Temporal or the control worker did not answer in time (is the worker running?); retry',
+  );
 
 /**
  * Turns what a Temporal call threw into a ProblemError; `notFound` is the problem to give when the
@@ -62,19 +76,13 @@ export function temporalProblem(err: unknown, notFound: () => ProblemError): Pro
     const problem = applicationFailureProblem(failure);
     if (problem) return problem;
   }
-  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
-    return new ProblemError(
-      504,
-      ProblemType.Unavailable,
-      'the cluster workflow did not answer in time; retry',
-    );
-  }
+  // No worker picked the query/update up before the deadline, or Temporal itself is unreachable.
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return unavailable();
   if (err instanceof QueryNotRegisteredError) {
     return new ProblemError(503, ProblemType.Unavailable, 'the control worker does not serve this query yet');
   }
-  const grpc = err instanceof ServiceError ? err.cause : err;
-  if (isGrpcServiceError(grpc) && (grpc.code === GRPC_UNAVAILABLE || grpc.code === GRPC_DEADLINE_EXCEEDED)) {
-    return new ProblemError(503, ProblemType.Unavailable, 'Temporal or the control worker is not reachable');
-  }
+  const code = grpcCode(err instanceof ServiceError ? err.cause : err);
+  if (code === GRPC_UNAVAILABLE || code === GRPC_DEADLINE_EXCEEDED || code === GRPC_CANCELLED)
+    return unavailable();
   throw err;
 }

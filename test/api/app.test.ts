@@ -27,11 +27,17 @@ describe('API plumbing: auth, problem+json, health, OpenAPI', () => {
       token: TEST_TOKEN,
       uiBaseUrl: null,
       namespace: 'default',
+      temporalTimeoutMs: 1000,
     });
     try {
       const res = await app.inject({ method: 'GET', url: '/healthz' });
       expect(res.statusCode).toBe(503);
       expect(problemOf(res).detail).toBe('Temporal is not reachable');
+      // Routes that need Temporal say so with a 503 too, not a bare 500.
+      const headers = { authorization: `Bearer ${TEST_TOKEN}` };
+      const get = await app.inject({ method: 'GET', url: '/v1/clusters/alpha', headers });
+      expect(get.statusCode).toBe(503);
+      expect(problemOf(get).type).toBe('urn:edge-overlay:problem:temporal-unavailable');
     } finally {
       await app.close();
       await connection.close();

@@ -17,7 +17,9 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function buildTestApi(opts: { taskQueue?: string; client?: Client } = {}): Promise<TestApi> {
+export async function buildTestApi(
+  opts: { taskQueue?: string; client?: Client; temporalTimeoutMs?: number } = {},
+): Promise<TestApi> {
   const own = opts.client ? null : await testClient();
   const client = opts.client ?? own!.client;
   const app = await buildApp({
@@ -27,6 +29,7 @@ export async function buildTestApi(opts: { taskQueue?: string; client?: Client }
     uiBaseUrl: UI_BASE,
     namespace: 'default',
     ...(opts.taskQueue ? { taskQueue: opts.taskQueue } : {}),
+    ...(opts.temporalTimeoutMs ? { temporalTimeoutMs: opts.temporalTimeoutMs } : {}),
   });
   await app.ready();
   return {

@@ -51,7 +51,7 @@ export const clusterRoutes =
     /** Runs a Temporal call for cluster `name`, turning its failures into problems. */
     async function onCluster<T>(name: string, call: () => Promise<T>): Promise<T> {
       try {
-        return await call();
+        return await ctx.withDeadline(call);
       } catch (err) {
         throw temporalProblem(err, notFound(name));
       }

@@ -39,7 +39,7 @@ export const hostRoutes =
       },
       async (req) => {
         try {
-          return withLinks(await registerHost(ctx.client, req.body, hostOpts));
+          return withLinks(await ctx.withDeadline(() => registerHost(ctx.client, req.body, hostOpts)));
         } catch (err) {
           throw temporalProblem(err, () => hostNotRegistered(req.body.hostId));
         }
@@ -56,7 +56,7 @@ export const hostRoutes =
       },
       async () => {
         try {
-          return (await listHosts(ctx.client)).map(withLinks);
+          return (await ctx.withDeadline(() => listHosts(ctx.client))).map(withLinks);
         } catch (err) {
           throw temporalProblem(err, () => new ProblemError(404, ProblemType.NotFound, 'no hosts'));
         }
@@ -76,7 +76,7 @@ export const hostRoutes =
         const { hostId } = req.params;
         let record: HostRecord | null;
         try {
-          record = await getHost(ctx.client, hostId);
+          record = await ctx.withDeadline(() => getHost(ctx.client, hostId));
         } catch (err) {
           throw temporalProblem(err, () => hostNotRegistered(hostId));
         }
