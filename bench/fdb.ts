@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 import { pino } from 'pino';
 import { createHostActivities } from '../src/activities/host/index.js';
 import { waitFor } from '../src/dev/process.js';
@@ -98,8 +99,7 @@ async function fdbBench(id: string) {
   }
 }
 
-async function agentRss(id: string) {
-  const repo = fileURLToPath(new URL('../', import.meta.url));
+async function agentRss(id: string, launcher: { argv: string[]; via: string; lean?: boolean }) {
   const server = await startTemporalDevServer({ headless: true });
   const sw = `eo-${id}-sw`;
   const host = `eo-${id}-h1`;
@@ -124,22 +124,34 @@ async function agentRss(id: string) {
     });
     pids.push(...fwd.pids.map((pid) => ({ pid, expectComm: 'socat' })));
     const log = join(dir, 'agent.log');
-    const args = ['agent', '--host-id', 'bench', '--underlay-iface', 'eth0', '--temporal', fwd.address];
+    const args = [
+      ...(launcher.lean ? [] : ['agent']),
+      '--host-id',
+      'bench',
+      '--underlay-iface',
+      'eth0',
+      '--temporal',
+      fwd.address,
+    ];
     const t0 = performance.now();
     const agent = await spawnInNetns(
       host,
       process.execPath,
-      [join(repo, 'bin/edge-overlay.js'), ...args, '--state-dir', dir],
+      [...launcher.argv, ...args, '--state-dir', dir],
       {
         env: { PATH: process.env.PATH, HOME: process.env.HOME, EDGE_OVERLAY_LOG_FORMAT: 'json' },
         logFile: log,
       },
     );
     pids.push({ pid: agent.pid });
-    await waitFor('agent registered', async () => readFileSync(log, 'utf8').includes('host registered'), {
-      timeoutMs: 60_000,
-      intervalMs: 50,
-    });
+    await waitFor(
+      'agent worker running',
+      async () => readFileSync(log, 'utf8').includes('host worker running'),
+      {
+        timeoutMs: 60_000,
+        intervalMs: 50,
+      },
+    );
     const readyMs = round(performance.now() - t0);
     await new Promise((r) => setTimeout(r, 2000)); // let it settle (worker polling, first heartbeat)
     const status = readFileSync(`/proc/${agent.pid}/status`, 'utf8');
@@ -150,7 +162,7 @@ async function agentRss(id: string) {
       readyMs,
       rssMb: round(kb('VmRSS') / 1024),
       peakRssMb: round(kb('VmHWM') / 1024),
-      via: 'bin/edge-overlay.js (tsx)',
+      via: launcher.via,
     };
   } finally {
     await cleanupLab({ processes: pids, namespaces: [host, ctl, sw] });
@@ -159,16 +171,36 @@ async function agentRss(id: string) {
   }
 }
 
+const repo = fileURLToPath(new URL('../', import.meta.url));
+
+/** Compiles src (tsc) under node_modules/.cache so the compiled agent resolves the repo's packages. */
+async function compiledLauncher(): Promise<{ argv: string[]; via: string; lean: boolean }> {
+  const out = join(repo, 'node_modules/.cache/edge-overlay-bench-dist');
+  rmSync(out, { recursive: true, force: true });
+  await execa('npx', ['tsc', '-p', 'tsconfig.build.json', '--outDir', out], { cwd: repo });
+  // the lean agent entry (src/agent/main.ts): `agent` flags follow directly
+  return {
+    argv: ['--max-semi-space-size=1', join(out, 'agent/main.js')],
+    via: 'node --max-semi-space-size=1 dist/agent/main.js (compiled lean entry)',
+    lean: true,
+  };
+}
+
 const round = (n: number) => Math.round(n * 10) / 10;
 
 async function main() {
   if (process.getuid?.() !== 0) throw new Error('bench:fdb needs root (network namespaces)');
   const id = randomBytes(3).toString('hex');
   const fdb = await fdbBench(id);
-  const agent = await agentRss(id);
+  const agentTsx = await agentRss(id, {
+    argv: [join(repo, 'bin/edge-overlay.js')],
+    via: 'bin/edge-overlay.js (tsx, dev)',
+  });
+  const agent = await agentRss(id, await compiledLauncher());
   const result = {
     fdb,
     agent,
+    agentTsx,
     targets: { kernelMs: 50, rssMb: 120 },
     pass: { kernel: fdb.install.kernelMs < 50 && fdb.renumberAll.kernelMs < 50, rss: agent.rssMb < 120 },
   };
