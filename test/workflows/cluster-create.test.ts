@@ -3,7 +3,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorType } from '../../src/domain/errors.js';
 import { getHost } from '../../src/temporal/hosts.js';
 import { addHostsUpdate, changeOverlayUpdate, removeHostUpdate } from '../../src/workflows/definitions.js';
+import { clusterWorkflowId, hostJoinWorkflowId } from '../../src/domain/ids.js';
 import { ClusterHarness, roles } from './support/cluster-harness.js';
+import { recordHistory } from './support/record.js';
 
 describe('clusterWorkflow creation', () => {
   let h: ClusterHarness;
@@ -54,6 +56,8 @@ describe('clusterWorkflow creation', () => {
       ClusterName: [name],
     });
     expect(desc.memo).toMatchObject({ phase: 'Ready', hostCount: 5, vip: '100.64.192.1' });
+    await recordHistory(h.client, 'cluster', 'create-5-hosts', clusterWorkflowId(name));
+    await recordHistory(h.client, 'host-join', 'success', hostJoinWorkflowId(name, hosts[4]!.hostId));
   });
 
   it('rejects immutable overlay changes, duplicate and unknown hosts with typed failures', async () => {

@@ -72,7 +72,12 @@ describe('cluster membership', () => {
     const retried = await h.waitForView(name, 'retry joined', (v) => v.hosts[1]?.state === 'Joined');
     expect(retried.hosts[1]?.overlayIp).toBe(before);
     await recordHistory(h.client, 'cluster', 'failing-host', clusterWorkflowId(name));
-    await recordHistory(h.client, 'host-join', 'preflight-failed', hostJoinWorkflowId(name, absent.hostId));
+    await recordHistory(
+      h.client,
+      'host-join',
+      'absent-host-timeout',
+      hostJoinWorkflowId(name, absent.hostId),
+    );
   });
 
   it('removes a host (the VIP holder): teardown, VIP moves, peers shrink, its IP comes back on re-add', async () => {

@@ -11,6 +11,7 @@ import { getHost, listHosts, registerHost, reportHeartbeat } from '../../src/tem
 import { claimHostUpdate, setHostClusterSignal } from '../../src/workflows/definitions.js';
 import { probeSeenQuery } from '../fixtures/host-registry-workflows.js';
 import { testClient, testWorker, uniqueTaskQueue } from '../helpers/temporal.js';
+import { recordHistory } from './support/record.js';
 
 const hid = (name: string) => `${name}-${randomUUID().slice(0, 6)}`;
 
@@ -123,6 +124,7 @@ describe('hostWorkflow registry', () => {
     await handle.signal(setHostClusterSignal, { cluster: null, from: cluster });
     expect((await getHost(tc.client, hostId))?.cluster).toBeNull();
     await probe.terminate();
+    await recordHistory(tc.client, 'host', 'register-heartbeat-renumber', hostWorkflowId(hostId));
   });
 
   it('does not signal anyone when the host is in no cluster', async () => {

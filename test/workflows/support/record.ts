@@ -3,10 +3,12 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { execa } from 'execa';
+import { temporalAddress } from '../../helpers/temporal.js';
 
 export const HISTORY_VERSION = 'v1';
 export const historiesDir = fileURLToPath(new URL('../../replay/histories/', import.meta.url));
+const temporalCli = fileURLToPath(new URL('../../../.tools/bin/temporal', import.meta.url));
 export const recording = (): boolean => process.env.RECORD_HISTORIES === '1';
 
 export async function recordHistory(
@@ -17,8 +19,24 @@ export async function recordHistory(
   runId?: string,
 ): Promise<void> {
   if (!recording()) return;
-  const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+  // The CLI writes the protojson form the SDK's replayer reads (historyToJSON trips over this install's two
+  // protobufjs copies).
+  const run = runId ?? (await client.workflow.getHandle(workflowId).describe()).runId;
+  const args = [
+    'workflow',
+    'show',
+    '--address',
+    temporalAddress(),
+    '-w',
+    workflowId,
+    '-r',
+    run,
+    '-o',
+    'json',
+  ];
+  const { stdout } = await execa(temporalCli, args);
   const file = `${historiesDir}${workflow}-${scenario}-${HISTORY_VERSION}.json`;
-  writeFileSync(file, `${historyToJSON(history)}\n`);
-  console.log(`[record] ${file} (${history.events?.length ?? 0} events)`);
+  writeFileSync(file, `${stdout.trim()}\n`);
+  const events = (JSON.parse(stdout) as { events?: unknown[] }).events?.length ?? 0;
+  console.log(`[record] ${file} (${events} events, ${stdout.length} bytes)`);
 }
