@@ -80,8 +80,13 @@ export class ProblemError extends Error {
 export const validationProblem = (detail: string, errors: FieldError[]): ProblemError =>
   new ProblemError(400, ProblemType.ValidationFailed, detail, errors);
 
+/** Every 400 carries a field-level `errors` list (DESIGN.md); a body-wide problem names `(body)`. */
 export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply {
-  return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(problem);
+  const body =
+    problem.status === 400 && !problem.errors?.length
+      ? { ...problem, errors: [{ field: '(body)', message: problem.detail }] }
+      : problem;
+  return reply.code(problem.status).type(PROBLEM_CONTENT_TYPE).send(body);
 }
 
 /** `/hosts/0/hostId` → `hosts[0].hostId`: how people write a field of a JSON body. */

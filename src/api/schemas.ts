@@ -190,10 +190,20 @@ export const hostListSchema = z.array(hostRecordSchema).meta({ id: 'HostList' })
 
 export const healthSchema = z.object({ status: z.literal('ok') });
 
+/** A problem response as OpenAPI should show it: application/problem+json, with what it means. */
+export const problemResponse = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: problemSchema } },
+});
+
 /** Error responses every authenticated route may give. */
 export const problemResponses = {
-  400: problemSchema,
-  401: problemSchema,
-  500: problemSchema,
-  503: problemSchema,
-} as const;
+  400: problemResponse('invalid request; `errors` names each bad field'),
+  401: problemResponse('missing or invalid bearer token'),
+  500: problemResponse('internal error (details only in the API log)'),
+  503: problemResponse('Temporal or the control worker did not answer in time'),
+};
+export const notFoundResponse = problemResponse('no such cluster, host or route');
+export const conflictResponse = problemResponse(
+  'conflict: name exists with another spec, host in another cluster, immutable overlay field',
+);

@@ -114,11 +114,15 @@ describe('API plumbing: auth, problem+json, health, OpenAPI', () => {
     expect(Object.keys(doc.paths['/v1/clusters/{name}'])).toEqual(
       expect.arrayContaining(['get', 'patch', 'delete']),
     );
-    const create = doc.components.schemas.CreateClusterRequest;
+    const ref: string = doc.paths['/v1/clusters'].post.requestBody.content['application/json'].schema.$ref;
+    const create = doc.components.schemas[ref.split('/').at(-1)!];
     expect(create.additionalProperties).toBe(false);
     expect(create.required).toEqual(expect.arrayContaining(['name', 'hosts']));
     expect(create.properties.mode.enum).toEqual(['unicast', 'multicast']);
     expect(doc.paths['/v1/clusters'].post.responses['202']).toBeDefined();
+    const conflict = doc.paths['/v1/clusters'].post.responses['409'];
+    expect(Object.keys(conflict.content)).toEqual(['application/problem+json']);
+    expect(conflict.content['application/problem+json'].schema.$ref).toBe('#/components/schemas/Problem');
     expect(doc.components.securitySchemes.bearer).toEqual({ type: 'http', scheme: 'bearer' });
     expect(doc.paths['/healthz'].get.security).toEqual([]);
   });

@@ -94,6 +94,7 @@ describe('API input validation (no workflow needed)', () => {
     });
     expect(res.statusCode).toBe(400);
     expect(problemOf(res).type).toBe('urn:edge-overlay:problem:malformed-request');
+    expect(problemOf(res).errors?.[0]?.field).toBe('(body)');
   });
 
   it('rejects __proto__ keys (prototype poisoning) with a 400 problem', async () => {

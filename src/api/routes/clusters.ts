@@ -29,14 +29,15 @@ import {
   idempotencyKeySchema,
   patchClusterBody,
   problemResponses,
-  problemSchema,
+  notFoundResponse,
+  conflictResponse,
 } from '../schemas.js';
 import { temporalProblem } from '../temporal-errors.js';
 
 const notFound = (name: string) => () =>
   new ProblemError(404, ProblemType.ClusterNotFound, `cluster ${name} does not exist`);
 
-const withConflicts = { 404: problemSchema, 409: problemSchema, ...problemResponses };
+const withConflicts = { 404: notFoundResponse, 409: conflictResponse, ...problemResponses };
 
 export const clusterRoutes =
   (ctx: ApiContext): FastifyPluginAsyncZod =>
@@ -113,7 +114,7 @@ export const clusterRoutes =
         schema: {
           summary: 'cluster status: phase, VIP, hosts, conditions',
           params: clusterParams,
-          response: { 200: clusterViewSchema, 404: problemSchema, ...problemResponses },
+          response: { 200: clusterViewSchema, 404: notFoundResponse, ...problemResponses },
         },
       },
       async (req) => liveView(req.params.name),
@@ -208,7 +209,7 @@ export const clusterRoutes =
           summary: 'ordered domain events of the cluster',
           params: clusterParams,
           querystring: eventsQuery,
-          response: { 200: eventsSchema, 404: problemSchema, ...problemResponses },
+          response: { 200: eventsSchema, 404: notFoundResponse, ...problemResponses },
         },
       },
       async (req) => {

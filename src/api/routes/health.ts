@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { ApiContext } from '../context.js';
 import { ProblemError, ProblemType } from '../problem.js';
-import { healthSchema, problemSchema } from '../schemas.js';
+import { healthSchema, problemResponse } from '../schemas.js';
 
 const HEALTH_DEADLINE_MS = 2000;
 
@@ -15,7 +15,7 @@ export const healthRoutes =
         schema: {
           summary: 'liveness: 200 when Temporal is reachable',
           security: [],
-          response: { 200: healthSchema, 503: problemSchema },
+          response: { 200: healthSchema, 503: problemResponse('Temporal is not reachable') },
         },
       },
       async () => {

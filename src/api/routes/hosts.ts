@@ -9,7 +9,7 @@ import {
   hostListSchema,
   hostRecordSchema,
   problemResponses,
-  problemSchema,
+  notFoundResponse,
   registerHostBody,
 } from '../schemas.js';
 import { temporalProblem } from '../temporal-errors.js';
@@ -69,7 +69,7 @@ export const hostRoutes =
         schema: {
           summary: 'one registered host',
           params: z.strictObject({ hostId: hostIdSchema }),
-          response: { 200: hostRecordSchema, 404: problemSchema, ...problemResponses },
+          response: { 200: hostRecordSchema, 404: notFoundResponse, ...problemResponses },
         },
       },
       async (req) => {
