@@ -7,13 +7,40 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startApiServer } from '../../src/api/server.js';
 import { ApiClient, type ClusterStatus } from '../../src/cli/api-client.js';
-import { freePort } from '../../src/dev/process.js';
+import { normalizeCreate } from '../../src/api/cluster-create.js';
+import { freePort, waitFor } from '../../src/dev/process.js';
+import type { ClusterOptions } from '../../src/domain/cluster-options.js';
+import { clusterWorkflowId } from '../../src/domain/ids.js';
+import { type ClusterInput, clusterWorkflowType } from '../../src/workflows/definitions.js';
 import { createLab, destroyLab, startAgent, startControlAccess } from '../../src/lab/lab.js';
 import { createClusterAndWait, hostSpecs, waitForRegistered } from '../../src/lab/scenario.js';
 import type { LabState } from '../../src/lab/state.js';
 import { createLogger } from '../../src/log.js';
 import { startControlWorker } from '../../src/worker.js';
 import { temporalAddress, uniqueTaskQueue, workflowBundle } from '../helpers/temporal.js';
+
+async function startClusterDirectly(
+  connection: Connection,
+  taskQueue: string,
+  api: ApiClient,
+  input: ClusterInput,
+): Promise<ClusterStatus> {
+  await new Client({ connection }).workflow.start(clusterWorkflowType, {
+    workflowId: clusterWorkflowId(input.name),
+    taskQueue,
+    args: [input],
+  });
+  let view: ClusterStatus | undefined;
+  await waitFor(
+    `cluster ${input.name} Ready`,
+    async () => {
+      view = await api.getCluster(input.name);
+      return view.phase === 'Ready' && view.vipHolder !== null;
+    },
+    { timeoutMs: 90_000, intervalMs: 250 },
+  );
+  return view!;
+}
 
 export interface E2eEnv {
   lab: LabState;
@@ -26,7 +53,17 @@ export interface E2eEnv {
   close(): Promise<void>;
 }
 
-export async function startE2e(o: { hosts: number; controlPlanes?: number }): Promise<E2eEnv> {
+export interface E2eOptions {
+  hosts: number;
+  controlPlanes?: number;
+  /**
+   * Cluster tunables (e.g. a short heartbeat timeout for VIP failover). The API takes no tunables,
+   * so with these the cluster workflow is started directly, as the API would start it.
+   */
+  clusterOptions?: Partial<ClusterOptions>;
+}
+
+export async function startE2e(o: E2eOptions): Promise<E2eEnv> {
   const log = createLogger({ level: 'warn', format: 'json' });
   const token = randomBytes(24).toString('base64url');
   const taskQueue = uniqueTaskQueue('e2e');
@@ -66,7 +103,13 @@ export async function startE2e(o: { hosts: number; controlPlanes?: number }): Pr
     const api = new ApiClient({ baseUrl: server.url, token });
     await waitForRegistered(api, lab);
     const name = `e2e-${lab.id}`;
-    const cluster = await createClusterAndWait(api, name, hostSpecs(lab, o.controlPlanes ?? 2));
+    const hosts = hostSpecs(lab, o.controlPlanes ?? 2);
+    const cluster = o.clusterOptions
+      ? await startClusterDirectly(connection, taskQueue, api, {
+          ...normalizeCreate({ name, hosts }),
+          options: o.clusterOptions,
+        })
+      : await createClusterAndWait(api, name, hosts);
     return { lab, api, cluster, name, temporalPort, apiPort, token, close };
   } catch (err) {
     await close();

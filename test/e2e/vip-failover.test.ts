@@ -1,0 +1,117 @@
+// VIP failover end to end: an HTTP service on every control-plane host, a client on a worker host
+// talking to the VIP; the VIP holder's namespace is cut off the L2 (its switch port goes down). The
+// cluster declares it Lost after the heartbeat timeout and moves the VIP (gratuitous ARP); the client
+// keeps working. Prints the measured gap.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../src/dev/process.js';
+import { trackPid } from '../../src/lab/lab.js';
+import { spawnInNetns } from '../../src/lab/netns.js';
+import { execaRunner } from '../../src/net/index.js';
+import { isRoot } from '../lab/helpers.js';
+import { type E2eEnv, startE2e } from './helpers.js';
+
+const root = isRoot('test/e2e/vip-failover.test.ts');
+const fixture = join(import.meta.dirname, 'fixtures', 'vip-http.ts');
+/** Agents heartbeat every 10 s; a 20 s timeout tolerates one late beat. */
+const HEARTBEAT_TIMEOUT_MS = 20_000;
+
+interface Probe {
+  t: number;
+  ok: boolean;
+  who?: string;
+}
+const readProbes = (file: string): Probe[] =>
+  existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Probe)
+    : [];
+
+describe.skipIf(!root)('e2e: VIP failover when the holder is cut off (netns, root)', () => {
+  let env: E2eEnv;
+
+  beforeAll(async () => {
+    env = await startE2e({
+      hosts: 3,
+      controlPlanes: 2,
+      clusterOptions: { heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS },
+    });
+  }, 240_000);
+
+  afterAll(async () => {
+    await env?.close();
+  }, 120_000);
+
+  it('a client of the VIP keeps working after the holder vanishes', async () => {
+    const { lab } = env;
+    const holderId = env.cluster.vipHolder!;
+    const cps = env.cluster.hosts.filter((h) => h.role === 'control-plane').map((h) => h.hostId);
+    const spawnFixture = async (
+      ns: string,
+      args: string[],
+      vars: Record<string, string>,
+      logFile: string,
+    ) => {
+      const p = await spawnInNetns(ns, process.execPath, ['--import', 'tsx', fixture, ...args], {
+        env: { PATH: process.env['PATH'], ...vars },
+        cwd: join(import.meta.dirname, '..', '..'),
+        logFile,
+      });
+      trackPid(lab, { pid: p.pid, comm: 'node' });
+    };
+    for (const h of lab.hosts.filter((x) => cps.includes(x.hostId)))
+      await spawnFixture(
+        h.ns,
+        ['serve'],
+        { HOST_ID: h.hostId },
+        join(lab.runDir, `${h.hostId}.vip-serve.log`),
+      );
+    const worker = lab.hosts.find((h) => !cps.includes(h.hostId))!;
+    const clientLog = join(lab.runDir, 'vip-client.log');
+    await spawnFixture(
+      worker.ns,
+      ['client'],
+      { VIP: env.cluster.vip, INTERVAL_MS: '100', TIMEOUT_MS: '300' },
+      clientLog,
+    );
+    await waitFor(
+      'the client to reach the VIP holder',
+      async () => readProbes(clientLog).some((p) => p.ok && p.who === holderId),
+      {
+        timeoutMs: 20_000,
+      },
+    );
+
+    const holder = lab.hosts.find((h) => h.hostId === holderId)!;
+    const cutAt = Date.now();
+    await execaRunner.run('ip', ['-n', lab.switchNs, 'link', 'set', holder.switchPort, 'down']);
+    await waitFor(
+      'the client to be answered by the new VIP holder',
+      async () => readProbes(clientLog).some((p) => p.ok && p.t > cutAt && p.who !== holderId),
+      { timeoutMs: HEARTBEAT_TIMEOUT_MS + 40_000, intervalMs: 200 },
+    );
+    const probes = readProbes(clientLog);
+    const lastBefore = probes.filter((p) => p.ok && p.t <= cutAt).at(-1)!;
+    const firstAfter = probes.find((p) => p.ok && p.t > cutAt)!;
+    process.stdout.write(
+      `[e2e] VIP gap ${firstAfter.t - lastBefore.t} ms (heartbeat timeout ${HEARTBEAT_TIMEOUT_MS} ms); ${holderId} -> ${firstAfter.who}\n`,
+    );
+    expect(firstAfter.who).not.toBe(holderId);
+    expect(cps).toContain(firstAfter.who);
+    // Once moved, it stays working.
+    await new Promise((r) => setTimeout(r, 1000));
+    const tail = readProbes(clientLog).filter((p) => p.t > firstAfter.t);
+    expect(tail.length).toBeGreaterThan(3);
+    expect(tail.every((p) => p.ok)).toBe(true);
+
+    const view = await env.api.getCluster(env.name);
+    expect(view.vip).toBe(env.cluster.vip);
+    expect(view.vipHolder).toBe(firstAfter.who);
+    expect(
+      (await env.api.events(env.name)).some((e) => e.type === 'VipMoved' && e.hostId === firstAfter.who),
+    ).toBe(true);
+  }, 180_000);
+});
