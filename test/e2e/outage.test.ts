@@ -92,7 +92,7 @@ describe.skipIf(!root)('e2e: DHCP outage with etcd on the overlay (netns, root)'
         const v = await env.api.getCluster(env.name);
         return v.hosts.every((h) => h.underlayIp === outage.after[h.hostId]);
       },
-      { timeoutMs: 120_000, intervalMs: 250 },
+      { timeoutMs: 30_000, intervalMs: 250 },
     );
     const after = await env.api.getCluster(env.name);
     expect(after.vip).toBe(before.vip);
@@ -102,7 +102,7 @@ describe.skipIf(!root)('e2e: DHCP outage with etcd on the overlay (netns, root)'
     expect(await clusterHealthy(ulLocal)).toBe(false);
     expect(await etcdGet(ulLocal, '/seed/ul')).toBeNull();
     await ul.stop();
-  }, 300_000);
+  }, 180_000);
 
   it('heals through the underlay beacon while the control plane is unreachable', async () => {
     await stopControlAccess(env.lab);
