@@ -10,6 +10,8 @@ export interface ClusterOptions {
   hostActivityTimeoutMs: number;
   /** The events query keeps this many most recent events. */
   maxEvents: number;
+  /** How soon a failed peer push or VIP assignment is tried again. */
+  retryIntervalMs: number;
 }
 
 export const DEFAULT_CLUSTER_OPTIONS: ClusterOptions = {
@@ -18,6 +20,7 @@ export const DEFAULT_CLUSTER_OPTIONS: ClusterOptions = {
   reconcileDebounceMs: 500,
   hostActivityTimeoutMs: 120_000,
   maxEvents: 1_000,
+  retryIntervalMs: 30_000,
 };
 
 export function resolveClusterOptions(partial?: Partial<ClusterOptions>): ClusterOptions {

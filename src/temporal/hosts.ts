@@ -86,8 +86,13 @@ export async function getHost(client: Client, hostId: string): Promise<HostRecor
 }
 
 /** Every registered host: running hostWorkflow executions from visibility, each queried for freshness
- * (falls back to the memo when a query cannot be answered). Sorted by hostId. */
-export async function listHosts(client: Client): Promise<HostRecord[]> {
+ * within `queryTimeoutMs` (falls back to the memo, whose lastSeen may be older, when a query cannot be
+ * answered in time, e.g. while the control worker restarts). Sorted by hostId. */
+export async function listHosts(
+  client: Client,
+  opts: { queryTimeoutMs?: number } = {},
+): Promise<HostRecord[]> {
+  const deadline = () => Date.now() + (opts.queryTimeoutMs ?? 2_000);
   const found: Array<{ workflowId: string; memo?: Record<string, unknown> }> = [];
   const query = `WorkflowType = '${hostWorkflowType}' AND ExecutionStatus = 'Running'`;
   for await (const wf of client.workflow.list({ query }))
@@ -98,7 +103,8 @@ export async function listHosts(client: Client): Promise<HostRecord[]> {
     const results = await Promise.all(
       chunk.map(async ({ workflowId, memo }) => {
         try {
-          return await client.workflow.getHandle(workflowId).query(hostRecordQuery);
+          const handle = client.workflow.getHandle(workflowId);
+          return await client.connection.withDeadline(deadline(), () => handle.query(hostRecordQuery));
         } catch {
           return (memo?.record as HostRecord | undefined) ?? null;
         }

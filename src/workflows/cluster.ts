@@ -72,7 +72,7 @@ export async function clusterWorkflow(input: ClusterInput, carried?: ClusterSnap
   while (!state.s.deleting) {
     publish();
     if (!wake && !continueAsNewDue()) {
-      const deadline = nextLivenessDeadline(state);
+      const deadline = nextWakeup(state);
       const ready = () => wake || continueAsNewDue();
       if (deadline === null) await condition(ready);
       else await condition(ready, Math.max(deadline - Date.now(), 1));
@@ -111,6 +111,15 @@ export async function clusterWorkflow(input: ClusterInput, carried?: ClusterSnap
   await Promise.all(background);
   await condition(allHandlersFinished);
   return state.view();
+}
+
+/** The next liveness check, or a retry of a failed peer push / VIP assignment, whichever comes first. */
+function nextWakeup(state: ClusterState): number | null {
+  const { reconcileFailures, vipHolder, options } = state.s;
+  const vipWanted = vipHolder === null && state.hostsIn('Joined').some((h) => h.role === 'control-plane');
+  const retry = reconcileFailures.length > 0 || vipWanted ? Date.now() + options.retryIntervalMs : null;
+  const candidates = [nextLivenessDeadline(state), retry].filter((t): t is number => t !== null);
+  return candidates.length > 0 ? Math.min(...candidates) : null;
 }
 
 /** A host whose underlay address lies inside the overlay CIDR would route the overlay into itself. */

@@ -82,7 +82,6 @@ export async function joinPending(state: ClusterState): Promise<void> {
       current.reason = `${failure.type}: ${failure.message}`;
       state.record('HostJoinFailed', { errorType: failure.type, message: failure.message }, hostId);
     }
-    state.refreshStatus();
   };
   await Promise.allSettled(
     pending.map((h) => {

@@ -207,4 +207,26 @@ describe('cluster recovery', () => {
     hosts.slice(0, 3).forEach((f, i) => expect(f.count('setPeers')).toBe(pushesBefore[i]! + 1));
     await recordHistory(h.client, 'cluster', 'worker-restart', clusterWorkflowId(name));
   });
+
+  it('a failed peer push degrades the cluster and is retried until it succeeds', async () => {
+    const hosts = await h.addHosts(3);
+    const { name } = await h.startCluster(roles(hosts, 1), {
+      retryIntervalMs: 1_000,
+      reconcileDebounceMs: 100,
+    });
+    await h.waitForView(name, 'Ready', (v) => v.phase === 'Ready');
+    hosts[0]!.behaviour.failSetPeers = true;
+    await renumber(h, [hosts[2]!], 66);
+    const degraded = await h.waitForView(name, 'Degraded', (v) => v.phase === 'Degraded');
+    expect(degraded.conditions.find((c) => c.type === 'OverlayReconciled')).toMatchObject({
+      status: 'False',
+      reason: 'ReconcileFailed',
+      message: expect.stringContaining(hosts[0]!.hostId),
+    });
+    const reconciled = (await h.events(name)).filter((e) => e.type === 'OverlayReconciled').at(-1);
+    expect(Object.keys(reconciled?.data.failed as object)).toEqual([hosts[0]!.hostId]);
+    hosts[0]!.behaviour.failSetPeers = false;
+    await h.waitForView(name, 'Ready again', (v) => v.phase === 'Ready', 10_000);
+    expectPeersMatch(hosts);
+  });
 });

@@ -155,4 +155,28 @@ describe('hostWorkflow registry', () => {
     const rec = await getHost(tc.client, hostId);
     expect(rec).toMatchObject({ hostId, underlayIp: '10.213.0.41', labels: { k: 'v' } });
   });
+
+  it('lists a host from its memo when no worker can answer the query', async () => {
+    const otherQueue = uniqueTaskQueue('hosts-gone');
+    const gone = await testWorker({
+      taskQueue: otherQueue,
+      workflowsPath: fileURLToPath(new URL('../fixtures/host-registry-workflows.ts', import.meta.url)),
+      activities: {},
+    });
+    const hostId = hid('orphan');
+    await gone.worker.runUntil(
+      registerHost(tc.client, { hostId, underlayIp: '10.213.0.51' }, { taskQueue: otherQueue }),
+    );
+    await gone.close();
+    const t0 = Date.now();
+    const listed = await until(
+      () => listHosts(tc.client, { queryTimeoutMs: 500 }),
+      (l) => l.some((x) => x.hostId === hostId),
+    );
+    expect(listed.find((x) => x.hostId === hostId)).toMatchObject({
+      underlayIp: '10.213.0.51',
+      cluster: null,
+    });
+    expect(Date.now() - t0).toBeLessThan(20_000);
+  });
 });

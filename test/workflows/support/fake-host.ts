@@ -12,6 +12,8 @@ export interface FakeHostBehaviour {
   failPreflight?: boolean;
   /** setPeers waits this long before applying (to catch a reconcile in flight). */
   setPeersDelayMs?: number;
+  /** setPeers fails with a non-retryable HostCommandFailed. */
+  failSetPeers?: boolean;
 }
 
 export class FakeHost {
@@ -70,6 +72,13 @@ export class FakeHost {
       },
       setPeers: async ({ peers }) => {
         this.calls.push('setPeers');
+        if (this.behaviour.failSetPeers) {
+          throw ApplicationFailure.create({
+            type: ErrorType.HostCommandFailed,
+            message: `${this.hostId}: bridge -batch exited 1`,
+            nonRetryable: true,
+          });
+        }
         if (this.behaviour.setPeersDelayMs)
           await new Promise((r) => setTimeout(r, this.behaviour.setPeersDelayMs));
         const before = new Set(this.peers.map((p) => `${p.hostId}|${p.underlayIp}`));
