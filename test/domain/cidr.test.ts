@@ -82,6 +82,6 @@ describe('overlayCidrProblems', () => {
   ])('%j → %j', (check, expected) => {
     const problems = overlayCidrProblems(check);
     expect(problems).toHaveLength(expected.length);
-    expected.forEach((re, i) => expect(problems[i]).toMatch(re));
+    for (const [i, re] of expected.entries()) expect(problems[i]).toMatch(re);
   });
 });

@@ -7,7 +7,7 @@ import { ClusterHarness, roles } from './support/cluster-harness.js';
 import type { FakeHost } from './support/fake-host.js';
 import { recordHistory } from './support/record.js';
 
-const after = (events: DomainEvent[], seq: number, type: DomainEvent['type']) =>
+const eventsAfter = (events: DomainEvent[], seq: number, type: DomainEvent['type']) =>
   events.filter((e) => e.seq > seq && e.type === type);
 
 /** DHCP renumbering as the agent reports it: re-registration with the new address. */
@@ -52,19 +52,19 @@ describe('cluster recovery', () => {
     const events = await h.waitFor(
       'reconciled',
       () => h.events(name),
-      (ev) => after(ev, mark, 'OverlayReconciled').length > 0,
+      (ev) => eventsAfter(ev, mark, 'OverlayReconciled').length > 0,
     );
     console.log(
       JSON.stringify({
         metric: 'reconcile-3-renumbered-ms',
         wall: Date.now() - t0,
-        inWorkflow: after(events, mark, 'OverlayReconciled')[0]?.data.durationMs,
+        inWorkflow: eventsAfter(events, mark, 'OverlayReconciled')[0]?.data.durationMs,
       }),
     );
     await new Promise((r) => setTimeout(r, 1500)); // any second reconciliation would show up by now
     const settled = await h.events(name);
     expect(
-      after(settled, mark, 'UnderlayChanged')
+      eventsAfter(settled, mark, 'UnderlayChanged')
         .map((e) => e.hostId)
         .sort(),
     ).toEqual(
@@ -73,7 +73,7 @@ describe('cluster recovery', () => {
         .map((x) => x.hostId)
         .sort(),
     );
-    const reconciled = after(settled, mark, 'OverlayReconciled');
+    const reconciled = eventsAfter(settled, mark, 'OverlayReconciled');
     expect(reconciled).toHaveLength(1);
     expect(reconciled[0]?.data.changedHosts).toHaveLength(3);
     const view = await h.view(name);
@@ -157,15 +157,15 @@ describe('cluster recovery', () => {
     );
     expect(view.vipHolder).toBe(ready.vipHolder);
     expect(view.conditions).toEqual(ready.conditions);
-    const eventsAfter = await h.events(name);
-    expect(eventsAfter.slice(0, eventsBefore.length)).toEqual(eventsBefore);
+    const eventsNow = await h.events(name);
+    expect(eventsNow.slice(0, eventsBefore.length)).toEqual(eventsBefore);
 
-    const mark = Math.max(...eventsAfter.map((e) => e.seq));
+    const mark = Math.max(...eventsNow.map((e) => e.seq));
     await renumber(h, [hosts[2]!], 88);
     const ev = await h.waitFor(
       'reconciled after CAN',
       () => h.events(name),
-      (e) => after(e, mark, 'OverlayReconciled').length === 1,
+      (e) => eventsAfter(e, mark, 'OverlayReconciled').length === 1,
     );
     const seqs = ev.map((e) => e.seq); // seq continues across runs, without gaps or repeats
     expect(seqs).toEqual(seqs.map((_, j) => seqs[0]! + j));
@@ -196,15 +196,15 @@ describe('cluster recovery', () => {
     const events = await h.waitFor(
       'reconciled',
       () => h.events(name),
-      (ev) => after(ev, mark, 'OverlayReconciled').length > 0,
+      (ev) => eventsAfter(ev, mark, 'OverlayReconciled').length > 0,
     );
-    expect(after(events, mark, 'OverlayReconciled')).toHaveLength(1);
-    expect(after(events, mark, 'UnderlayChanged')).toHaveLength(1);
+    expect(eventsAfter(events, mark, 'OverlayReconciled')).toHaveLength(1);
+    expect(eventsAfter(events, mark, 'UnderlayChanged')).toHaveLength(1);
     const view = await h.waitForView(name, 'Ready', (v) => v.phase === 'Ready');
     expect(view.hosts.map((x) => x.overlayIp)).toEqual(ready.hosts.map((x) => x.overlayIp));
     expectPeersMatch(hosts);
     // Each affected host got its new table exactly once: the restart replayed, it did not redo.
-    hosts.slice(0, 3).forEach((f, i) => expect(f.count('setPeers')).toBe(pushesBefore[i]! + 1));
+    for (const [i, f] of hosts.slice(0, 3).entries()) expect(f.count('setPeers')).toBe(pushesBefore[i]! + 1);
     await recordHistory(h.client, 'cluster', 'worker-restart', clusterWorkflowId(name));
   });
 
