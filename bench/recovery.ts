@@ -16,7 +16,8 @@ import { runOutage } from '../src/lab/outage.js';
 import { overlayEtcdMembers } from '../src/lab/scenario.js';
 import { startLocalStack } from '../src/lab/stack.js';
 import type { LabState } from '../src/lab/state.js';
-import { createLogger } from '../src/log.js';
+import { pino } from 'pino';
+import { installTemporalLogger } from '../src/log.js';
 
 const { values } = parseArgs({
   options: { hosts: { type: 'string', default: '3,10,20' }, outages: { type: 'string', default: '5' } },
@@ -28,6 +29,9 @@ if (sizes.some((n) => !Number.isInteger(n) || n < 2) || !Number.isInteger(outage
 if (process.getuid?.() !== 0) throw new Error('bench:recovery creates network namespaces: run it as root');
 
 const PROBE_PORT = 7999;
+/** stdout carries only the JSON result: every log (ours, the SDK's, the core's) goes to stderr. */
+const log = pino({ name: 'bench', level: 'warn' }, pino.destination(2));
+installTemporalLogger(log);
 const stats = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
@@ -64,7 +68,7 @@ async function waitForMesh(lab: LabState, brokenAfter: number, timeoutMs = 30_00
 }
 
 async function benchSize(n: number) {
-  const stack = await startLocalStack({ hosts: n, log: createLogger({ level: 'warn', format: 'json' }) });
+  const stack = await startLocalStack({ hosts: n, log });
   const { lab, ips } = stack;
   try {
     const intervalMs = Math.max(20, n * 5);

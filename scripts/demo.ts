@@ -15,7 +15,8 @@ import { trackPid, underlayAddresses } from '../src/lab/lab.js';
 import { runOutage } from '../src/lab/outage.js';
 import { overlayEtcdMembers, underlayEtcdMembers, waitForOverlay } from '../src/lab/scenario.js';
 import { startLocalStack } from '../src/lab/stack.js';
-import { createLogger } from '../src/log.js';
+import { pino } from 'pino';
+import { installTemporalLogger } from '../src/log.js';
 
 if (process.getuid?.() !== 0) {
   process.stderr.write('npm run demo creates network namespaces: run it as root\n');
@@ -29,11 +30,10 @@ const check = (ok: boolean, what: string) => {
   if (!ok) process.exitCode = 1;
 };
 
-const stack = await startLocalStack({
-  hosts: 3,
-  log: createLogger({ level: 'warn', format: 'json' }),
-  onStep: say,
-});
+// Our narration on stdout; every log (ours, the SDK's, the core's) on stderr.
+const log = pino({ name: 'demo', level: 'warn' }, pino.destination(2));
+installTemporalLogger(log);
+const stack = await startLocalStack({ hosts: 3, log, onStep: say });
 try {
   const { lab, api, ips } = stack;
   const name = stack.cluster.name;

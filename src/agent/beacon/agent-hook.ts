@@ -5,13 +5,17 @@
 // applyOverlay with a spec carrying beaconKey starts the beacon; setPeers records the table the
 // control plane wants; an accepted beacon that moves a known peer re-runs setPeers locally with that
 // one address changed (so the overlay heals even while Temporal is unreachable). Every setPeers,
-// local or from a workflow, runs one at a time.
+// local or from a workflow, runs one at a time, and a pushed table never undoes a peer's own
+// announcement of the last few seconds.
 import type { Logger } from 'pino';
 import type { HostActivities } from '../../activities/host/contract.js';
 import type { OverlayMemory } from '../../activities/host/deps.js';
 import type { OverlaySpec, Peer } from '../../domain/types.js';
 import { type Beacon, startBeacon } from './beacon.js';
 import { type BeaconPeerUpdate, movePeerUnderlay } from './peers.js';
+
+/** A peer's own beacon this recent beats a pushed table (peers announce every second). */
+const FRESH_MS = 3000;
 
 export interface BeaconHookOptions {
   hostId: string;
@@ -69,7 +73,27 @@ export function createBeaconAgentHook(o: BeaconHookOptions): BeaconAgentHook {
     moves++;
     await activities.setPeers({ spec, peers: table });
   };
+  // The latest authenticated first-hand announcement per peer: a table from the control plane built
+  // from reports that lag behind it must not move a peer back to an address it no longer has.
+  const observed = new Map<string, BeaconPeerUpdate & { atMs: number }>();
+  const freshen = (table: Peer[]): Peer[] => {
+    let out = table;
+    for (const [hostId, seen] of observed) {
+      if (Date.now() - seen.atMs > FRESH_MS) continue;
+      const moved = movePeerUnderlay(out, seen);
+      if (!moved) continue;
+      log.info({ peer: hostId, underlayIp: seen.underlayIp }, 'beacon: newer than the pushed peer table');
+      out = moved;
+    }
+    return out;
+  };
   const onBeacon = (msg: BeaconPeerUpdate) => {
+    observed.set(msg.hostId, {
+      hostId: msg.hostId,
+      underlayIp: msg.underlayIp,
+      overlayIp: msg.overlayIp,
+      atMs: Date.now(),
+    });
     if (!movePeerUnderlay(peers, msg)) return;
     const first = pendingMoves.size === 0;
     pendingMoves.set(msg.hostId, {
@@ -130,7 +154,10 @@ export function createBeaconAgentHook(o: BeaconHookOptions): BeaconAgentHook {
     memory,
     bind(a) {
       activities = a;
-      return { ...a, setPeers: (input) => serial(() => a.setPeers(input)) };
+      return {
+        ...a,
+        setPeers: (input) => serial(() => a.setPeers({ ...input, peers: freshen(input.peers) })),
+      };
     },
     moves: () => moves,
     stop: stopBeacon,

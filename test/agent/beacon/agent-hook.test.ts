@@ -52,7 +52,7 @@ describe('beacon agent hook (loopback sockets)', () => {
     const calls: SetPeersInput[] = [];
     const a = createBeaconAgentHook({ hostId: 'a', underlayIface: 'lo', log, port, intervalMs: 100 });
     hooks.push(a);
-    a.bind(fakeActivities(() => a, calls));
+    const bound = a.bind(fakeActivities(() => a, calls));
     await a.memory.overlayApplied({ spec: spec(key), overlayIp: '100.64.192.2' });
     await a.memory.peersSet(spec(key), [
       { hostId: 'a', underlayIp: '127.0.0.1', overlayIp: '100.64.192.2' },
@@ -82,6 +82,14 @@ describe('beacon agent hook (loopback sockets)', () => {
     // Further beacons repeat the same address: nothing more to program.
     await new Promise((r) => setTimeout(r, 400));
     expect(calls).toHaveLength(1);
+    // A table pushed by the control plane with b's old address (reports lag) keeps b's announced one.
+    await bound.setPeers({
+      spec: spec(key),
+      peers: [{ hostId: 'b', underlayIp: '10.213.0.9', overlayIp: '100.64.192.3' }],
+    });
+    expect(calls.at(-1)!.peers).toEqual([
+      { hostId: 'b', underlayIp: '127.0.0.1', overlayIp: '100.64.192.3' },
+    ]);
   });
 
   it('without a beaconKey in the spec no beacon runs', async () => {
