@@ -329,10 +329,16 @@ describe('without a control worker', () => {
       const res = await api.call({ method, url, ...(payload ? { payload } : {}) });
       expect(res.statusCode, `${method} ${url}`).toBe(503);
       expect(problemOf(res).type).toBe('urn:edge-overlay:problem:temporal-unavailable');
-      expect(Date.now() - t0).toBeLessThan(10_000);
+      // Bounded by the 1.5 s deadline, not the ~30 s server query timeout or an update's endless wait.
+      expect(Date.now() - t0).toBeLessThan(25_000);
     }
     await h.startControlWorker();
-    const back = await api.call({ method: 'GET', url: `/v1/clusters/${name}` });
-    expect(back.statusCode).toBe(200);
+    // The new worker replays the history first; under load that may take more than one short deadline.
+    const back = await h.waitFor(
+      'answers again',
+      () => api.call({ method: 'GET', url: `/v1/clusters/${name}` }),
+      (r) => r.statusCode === 200,
+    );
+    expect(back.json().name).toBe(name);
   });
 });

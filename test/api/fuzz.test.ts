@@ -330,11 +330,15 @@ describe('fuzzing the API with hostile input', () => {
     }
     expect(found).toEqual([]);
     expect(attemptedNames.size).toBeGreaterThan(50);
-    await new Promise((r) => setTimeout(r, 1500)); // visibility catches up
     const since = startedAt.toISOString();
     const query = `StartTime >= '${since}' AND TaskQueue = '${taskQueue}'`;
-    const started: string[] = [];
-    for await (const wf of api.client.workflow.list({ query })) started.push(wf.workflowId);
+    // Visibility is eventually consistent: wait until it shows the one workflow we know was started.
+    let started: string[] = [];
+    for (let i = 0; i < 100 && !started.includes(`host/${underlayHost}`); i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      started = [];
+      for await (const wf of api.client.workflow.list({ query })) started.push(wf.workflowId);
+    }
     // The one host registered in beforeAll is the only workflow the whole run may have started.
     expect(started).toEqual([`host/${underlayHost}`]);
     expect([...statuses.keys()].every((s) => s >= 400 && s < 500)).toBe(true);

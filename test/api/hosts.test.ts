@@ -59,11 +59,11 @@ describe('/v1/hosts', () => {
     const hostId = hid('list');
     await register({ hostId, underlayIp: '10.213.0.40' });
     let listed: Array<Record<string, unknown>> = [];
-    for (let i = 0; i < 100 && !listed.some((h) => h.hostId === hostId); i++) {
+    for (let i = 0; i < 150 && !listed.some((h) => h.hostId === hostId); i++) {
       const res = await api.call({ method: 'GET', url: '/v1/hosts' });
       expect(res.statusCode).toBe(200);
       listed = res.json();
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 200));
     }
     const entry = listed.find((h) => h.hostId === hostId);
     expect(entry).toMatchObject({

@@ -67,8 +67,8 @@ describe('edge-overlay CLI over the API', () => {
     });
     expect(reg.status).toBe(200);
     let run = await runCli(['hosts', ...api()]);
-    for (let i = 0; i < 50 && !run.stdout.includes(hostId); i++) {
-      await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 150 && !run.stdout.includes(hostId); i++) {
+      await new Promise((r) => setTimeout(r, 200));
       run = await runCli(['hosts', ...api()]);
     }
     expect(run.code).toBe(0);
