@@ -25,6 +25,9 @@ export interface HostEntry {
   lastSeen: string | null;
   /** Why the host is Failed (error type and message). */
   reason?: string;
+  /** The registry granted this cluster the host. Only claimed hosts are ever torn down: an unclaimed one
+   * may carry another cluster's overlay (same device names). */
+  claimed: boolean;
 }
 
 /** Everything continue-as-new carries to the next run. */

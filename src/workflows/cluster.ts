@@ -104,7 +104,7 @@ export async function clusterWorkflow(input: ClusterInput, carried?: ClusterSnap
   publish();
   const outcome = await teardownHosts(
     state,
-    state.s.hosts.map((h) => h.hostId),
+    state.s.hosts.filter((h) => h.claimed).map((h) => h.hostId),
   );
   state.s.vipHolder = null;
   state.record('ClusterDeleted', { teardown: outcome });

@@ -42,10 +42,11 @@ export function admitClaims(state: ClusterState, specs: HostSpec[], claims: Clai
           underlayIp: claim.record.underlayIp,
           state: 'Pending',
           lastSeen: claim.record.lastSeen,
+          claimed: true,
         };
       }
       const reason = claim ? `${claim.errorType}: ${claim.message}` : 'not claimed';
-      return { ...spec, underlayIp: null, state: 'Failed', lastSeen: null, reason };
+      return { ...spec, underlayIp: null, state: 'Failed', lastSeen: null, reason, claimed: false };
     }),
   );
   for (const c of claims) {
@@ -112,12 +113,12 @@ export async function removeMarked(state: ClusterState): Promise<string[]> {
   if (removing.length === 0) return [];
   const outcomes = await teardownHosts(
     state,
-    removing.map((h) => h.hostId),
+    removing.filter((h) => h.claimed).map((h) => h.hostId),
   );
   for (const h of removing) {
     const outcome = outcomes[h.hostId];
     state.dropHost(h.hostId);
-    state.record('HostRemoved', { overlayIp: h.overlayIp, teardown: outcome }, h.hostId);
+    state.record('HostRemoved', { overlayIp: h.overlayIp, teardown: outcome ?? 'not claimed' }, h.hostId);
   }
   return removing.map((h) => h.hostId);
 }

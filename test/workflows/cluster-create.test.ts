@@ -2,7 +2,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorType } from '../../src/domain/errors.js';
 import { getHost } from '../../src/temporal/hosts.js';
-import { addHostsUpdate, changeOverlayUpdate, removeHostUpdate } from '../../src/workflows/definitions.js';
+import {
+  addHostsUpdate,
+  changeOverlayUpdate,
+  deleteClusterUpdate,
+  removeHostUpdate,
+} from '../../src/workflows/definitions.js';
 import { clusterWorkflowId, hostJoinWorkflowId } from '../../src/domain/ids.js';
 import { ClusterHarness, roles } from './support/cluster-harness.js';
 import { recordHistory } from './support/record.js';
@@ -105,5 +110,11 @@ describe('clusterWorkflow creation', () => {
     expect(otherEvents.find((e) => e.type === 'HostJoinFailed')?.data.errorType).toBe(
       ErrorType.HostAlreadyInCluster,
     );
+    // Deleting the second cluster must not touch the host it never owned.
+    await h.handle(other.name).executeUpdate(deleteClusterUpdate);
+    await h.handle(other.name).result();
+    expect(hosts[1]!.count('teardown')).toBe(0);
+    expect(hosts[1]!.overlay).not.toBeNull();
+    expect((await getHost(h.client, hosts[1]!.hostId))?.cluster).toBe(name);
   });
 });

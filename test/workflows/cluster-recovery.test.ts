@@ -157,6 +157,9 @@ describe('cluster recovery', () => {
     );
     expect(view.vipHolder).toBe(ready.vipHolder);
     expect(view.conditions).toEqual(ready.conditions);
+    const described = await handle.describe();
+    expect(described.memo).toMatchObject({ phase: 'Ready', hostCount: 3 });
+    expect(described.searchAttributes).toMatchObject({ ClusterPhase: ['Ready'], HostCount: [3] });
     const eventsNow = await h.events(name);
     expect(eventsNow.slice(0, eventsBefore.length)).toEqual(eventsBefore);
 
