@@ -92,21 +92,23 @@ export async function hostWorkflow(input: HostWorkflowInput): Promise<void> {
     await afterChange(change.previousUnderlayIp, change.previousUnderlayIp !== null);
   });
 
+  // Checked in the validator (a refusal leaves no trace in history) and again in the handler.
+  const ensureClaimable = (cluster: string): HostRecord => {
+    const current = requireRecord();
+    if (current.cluster !== null && current.cluster !== cluster) {
+      const message = `host ${input.hostId} already belongs to cluster ${current.cluster}`;
+      fail(ErrorType.HostAlreadyInCluster, message, { cluster: current.cluster });
+    }
+    return current;
+  };
   setHandler(
     claimHostUpdate,
     ({ cluster }) => {
-      const current = requireRecord();
-      if (current.cluster !== null && current.cluster !== cluster) {
-        fail(
-          ErrorType.HostAlreadyInCluster,
-          `host ${input.hostId} already belongs to cluster ${current.cluster}`,
-        );
-      }
-      record = { ...current, cluster };
+      record = { ...ensureClaimable(cluster), cluster };
       upsertMemo({ record });
       return record;
     },
-    { validator: (_claim) => void requireRecord() },
+    { validator: ({ cluster }) => void ensureClaimable(cluster) },
   );
 
   setHandler(setHostClusterSignal, ({ cluster, from }) => {

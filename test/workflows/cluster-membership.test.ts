@@ -147,4 +147,17 @@ describe('cluster membership', () => {
     expect(types).toContain('ClusterDeleting');
     await recordHistory(h.client, 'cluster', 'delete', clusterWorkflowId(name));
   });
+
+  it('a host held by a cluster workflow that no longer runs can join a new cluster', async () => {
+    const hosts = await h.addHosts(2);
+    const first = await h.startCluster(roles(hosts, 1));
+    await h.waitForView(first.name, 'Ready', (v) => v.phase === 'Ready');
+    await first.handle.terminate('operator removed the workflow');
+    expect((await getHost(h.client, hosts[0]!.hostId))?.cluster).toBe(first.name); // stale claim
+
+    const second = await h.startCluster(roles(hosts, 1));
+    const view = await h.waitForView(second.name, 'Ready', (v) => v.phase === 'Ready');
+    expect(view.hosts.map((x) => x.state)).toEqual(['Joined', 'Joined']);
+    expect((await getHost(h.client, hosts[0]!.hostId))?.cluster).toBe(second.name);
+  });
 });

@@ -3,16 +3,30 @@ import { randomBytes } from 'node:crypto';
 import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { ErrorType } from '../../domain/errors.js';
-import { hostWorkflowId } from '../../domain/ids.js';
+import { clusterWorkflowId, hostWorkflowId } from '../../domain/ids.js';
 import type { HostRecord } from '../../domain/types.js';
-import { claimHostUpdate, hostRecordQuery } from '../../workflows/definitions.js';
+import { claimHostUpdate, hostRecordQuery, setHostClusterSignal } from '../../workflows/definitions.js';
 
 export type ClaimResult =
   | { hostId: string; ok: true; record: HostRecord }
   | { hostId: string; ok: false; errorType: string; message: string };
 
 export function createHostRegistryActivities(client: Client) {
-  async function claimOne(cluster: string, hostId: string): Promise<ClaimResult> {
+  /** A claim held by a cluster workflow that no longer runs (terminated, crashed) is stale: free it. */
+  async function releaseIfStale(hostId: string, owner: string): Promise<boolean> {
+    try {
+      const d = await client.workflow.getHandle(clusterWorkflowId(owner)).describe();
+      if (d.status.name === 'RUNNING') return false;
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+    await client.workflow
+      .getHandle(hostWorkflowId(hostId))
+      .signal(setHostClusterSignal, { cluster: null, from: owner });
+    return true;
+  }
+
+  async function claimOne(cluster: string, hostId: string, retried = false): Promise<ClaimResult> {
     try {
       const handle = client.workflow.getHandle(hostWorkflowId(hostId));
       const record = await handle.executeUpdate(claimHostUpdate, { args: [{ cluster }] });
@@ -25,6 +39,10 @@ export function createHostRegistryActivities(client: Client) {
           errorType: ErrorType.HostNotRegistered,
           message: `host ${hostId} is not registered`,
         };
+      }
+      const owner = staleOwner(err);
+      if (!retried && owner !== null && (await releaseIfStale(hostId, owner))) {
+        return claimOne(cluster, hostId, true);
       }
       if (
         err instanceof WorkflowUpdateFailedError &&
@@ -63,4 +81,12 @@ export function createHostRegistryActivities(client: Client) {
       return randomBytes(32).toString('base64url');
     },
   };
+}
+
+/** The owning cluster named by a HostAlreadyInCluster refusal (details[0].cluster), else null. */
+function staleOwner(err: unknown): string | null {
+  if (!(err instanceof WorkflowUpdateFailedError) || !(err.cause instanceof ApplicationFailure)) return null;
+  if (err.cause.type !== ErrorType.HostAlreadyInCluster) return null;
+  const detail = err.cause.details?.[0] as { cluster?: unknown } | undefined;
+  return typeof detail?.cluster === 'string' ? detail.cluster : null;
 }
