@@ -25,6 +25,8 @@ export async function startLocalStack(o: {
   hosts: number;
   log: Logger;
   onStep?: (what: string) => void;
+  /** Agents log JSON into the run dir (<hostId>.agent.log) at this level (default warn). */
+  agentLogLevel?: string;
 }): Promise<LocalStack> {
   const step = o.onStep ?? (() => undefined);
   const dir = mkdtempSync(join(tmpdir(), 'eo-stack-'));
@@ -54,7 +56,7 @@ export async function startLocalStack(o: {
       apiPort: Number(new URL(plane.apiUrl).port),
     });
     step(`starting an agent in every host namespace (control plane via ${lab.control?.temporalAddress})`);
-    for (const h of lab.hosts) await startAgent(lab, h, { token, logLevel: 'warn' });
+    for (const h of lab.hosts) await startAgent(lab, h, { token, logLevel: o.agentLogLevel ?? 'warn' });
     const api = new ApiClient({ baseUrl: plane.apiUrl, token });
     await waitForRegistered(api, lab, 30_000 + o.hosts * 3000);
     step('creating the cluster through the API and waiting for Ready');

@@ -16,6 +16,8 @@ import { type BeaconPeerUpdate, movePeerUnderlay } from './peers.js';
 
 /** A peer's own beacon this recent beats a pushed table (peers announce every second). */
 const FRESH_MS = 3000;
+/** Beacons of hosts renumbered together arrive within a few ms of each other. */
+const BURST_MS = 30;
 
 export interface BeaconHookOptions {
   hostId: string;
@@ -101,7 +103,11 @@ export function createBeaconAgentHook(o: BeaconHookOptions): BeaconAgentHook {
       underlayIp: msg.underlayIp,
       overlayIp: msg.overlayIp,
     });
-    if (first) void serial(applyMoves).catch((err) => log.warn({ err }, 'beacon: local setPeers failed'));
+    // A short pause lets the rest of a renumbering burst join the same setPeers.
+    if (first)
+      setTimeout(() => {
+        void serial(applyMoves).catch((err) => log.warn({ err }, 'beacon: local setPeers failed'));
+      }, BURST_MS);
   };
 
   const ensureBeacon = async (s: OverlaySpec, overlayIp: string) => {
