@@ -16,8 +16,8 @@ import { runOutage } from '../src/lab/outage.js';
 import { overlayEtcdMembers } from '../src/lab/scenario.js';
 import { startLocalStack } from '../src/lab/stack.js';
 import type { LabState } from '../src/lab/state.js';
+import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import { pino } from 'pino';
-import { installTemporalLogger } from '../src/log.js';
 
 const { values } = parseArgs({
   options: { hosts: { type: 'string', default: '3,10,20' }, outages: { type: 'string', default: '5' } },
@@ -31,7 +31,11 @@ if (process.getuid?.() !== 0) throw new Error('bench:recovery creates network na
 const PROBE_PORT = 7999;
 /** stdout carries only the JSON result: every log (ours, the SDK's, the core's) goes to stderr. */
 const log = pino({ name: 'bench', level: 'warn' }, pino.destination(2));
-installTemporalLogger(log);
+// The SDK and the core (whose native logs are forwarded, not printed) log through it too.
+Runtime.install({
+  logger: new DefaultLogger('WARN', (e) => log.warn({ sdk: e.meta }, e.message)),
+  telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }), forward: {} } },
+});
 const stats = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);

@@ -15,8 +15,8 @@ import { trackPid, underlayAddresses } from '../src/lab/lab.js';
 import { runOutage } from '../src/lab/outage.js';
 import { overlayEtcdMembers, underlayEtcdMembers, waitForOverlay } from '../src/lab/scenario.js';
 import { startLocalStack } from '../src/lab/stack.js';
+import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import { pino } from 'pino';
-import { installTemporalLogger } from '../src/log.js';
 
 if (process.getuid?.() !== 0) {
   process.stderr.write('npm run demo creates network namespaces: run it as root\n');
@@ -32,7 +32,11 @@ const check = (ok: boolean, what: string) => {
 
 // Our narration on stdout; every log (ours, the SDK's, the core's) on stderr.
 const log = pino({ name: 'demo', level: 'warn' }, pino.destination(2));
-installTemporalLogger(log);
+// The SDK and the core (whose native logs are forwarded, not printed) log through it too.
+Runtime.install({
+  logger: new DefaultLogger('WARN', (e) => log.warn({ sdk: e.meta }, e.message)),
+  telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }), forward: {} } },
+});
 const stack = await startLocalStack({ hosts: 3, log, onStep: say });
 try {
   const { lab, api, ips } = stack;
