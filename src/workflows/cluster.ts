@@ -61,7 +61,6 @@ export async function clusterWorkflow(input: ClusterInput, carried?: ClusterSnap
     state.s.spec.beaconKey = await control.generateBeaconKey();
     const claims = await claimHosts(state, input.hosts);
     admitClaims(state, input.hosts, claims);
-    rejectUnderlayOverlap(state);
     state.s.initialized = true;
   }
 
@@ -85,6 +84,7 @@ export async function clusterWorkflow(input: ClusterInput, carried?: ClusterSnap
       await continueAsNew<typeof clusterWorkflow>(input, state.s);
     }
     markLostHosts(state);
+    rejectUnderlayOverlap(state);
     await joinPending(state);
     const removed = await removeMarked(state);
     const reconciled = await reconcileUnderlay(state);

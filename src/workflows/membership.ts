@@ -1,5 +1,5 @@
 // Membership steps of the cluster workflow: claim, join (children, collected with allSettled), remove, delete.
-import { executeChild, getExternalWorkflowHandle, log } from '@temporalio/workflow';
+import { executeChild, getExternalWorkflowHandle, log, patched } from '@temporalio/workflow';
 import type { ClaimResult } from '../activities/control/index.js';
 import { hostJoinWorkflowId, hostWorkflowId } from '../domain/ids.js';
 import type { HostSpec, Peer } from '../domain/types.js';
@@ -9,6 +9,10 @@ import { nowIso } from './cluster-state.js';
 import { setHostClusterSignal } from './definitions.js';
 import { describeFailure } from './failures.js';
 import { type HostJoinResult, hostJoinWorkflow } from './host-join.js';
+import { syncPeerTables } from './reconcile.js';
+
+/** v2 change: push peer tables to joined hosts before starting joins (histories before it lack the marker). */
+export const PEERS_BEFORE_JOIN_PATCH = 'peers-before-join';
 
 export async function claimHosts(state: ClusterState, hosts: HostSpec[]): Promise<ClaimResult[]> {
   if (hosts.length === 0) return [];
@@ -61,6 +65,9 @@ export async function joinPending(state: ClusterState): Promise<void> {
   for (const h of pending) h.state = 'Joining';
   state.refreshStatus();
   const desired = state.desiredPeers();
+  // Joined hosts learn the newcomers first: with head-end replication a joined peer can only answer the
+  // newcomer's probe once it has an FDB entry back to it. Entries of hosts that fail are removed after.
+  if (patched(PEERS_BEFORE_JOIN_PATCH)) await syncPeerTables(state, false);
   const joinedIps = new Set(state.hostsIn('Joined').map((h) => h.overlayIp));
   const budget = state.s.options.hostActivityTimeoutMs;
   // Each outcome is recorded as soon as that child settles, so a slow host never hides the others' progress.

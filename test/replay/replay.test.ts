@@ -1,5 +1,7 @@
 // Recorded histories (scripts/record-histories.ts) replayed against the current workflow bundle: a change
 // that alters the commands a workflow issues fails here until it goes behind patched().
+// Versions: v2 is current. cluster-failing-host-v1 and cluster-remove-host-v1 predate the
+// 'peers-before-join' patch (src/workflows/membership.ts); they keep its unpatched branch replayable.
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DeterminismViolationError } from '@temporalio/workflow';
@@ -39,7 +41,7 @@ describe('replay of recorded histories', () => {
   });
 
   it('fails with DeterminismViolationError against a deliberately changed clusterWorkflow', async () => {
-    const { workflowId, history } = load('cluster-create-5-hosts-v1.json');
+    const { workflowId, history } = load('cluster-create-5-hosts-v2.json');
     const workflowsPath = fileURLToPath(
       new URL('../fixtures/nondeterministic-workflows.ts', import.meta.url),
     );

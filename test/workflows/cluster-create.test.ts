@@ -1,7 +1,7 @@
 // clusterWorkflow creation and the update validators, against the real dev server with fake hosts.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorType } from '../../src/domain/errors.js';
-import { getHost } from '../../src/temporal/hosts.js';
+import { getHost, registerHost } from '../../src/temporal/hosts.js';
 import {
   addHostsUpdate,
   changeOverlayUpdate,
@@ -116,5 +116,28 @@ describe('clusterWorkflow creation', () => {
     expect(hosts[1]!.count('teardown')).toBe(0);
     expect(hosts[1]!.overlay).not.toBeNull();
     expect((await getHost(h.client, hosts[1]!.hostId))?.cluster).toBe(name);
+  });
+
+  it('refuses a host whose underlay address lies inside the overlay CIDR, and only that host', async () => {
+    const hosts = await h.addHosts(2);
+    hosts[1]!.underlayIp = '100.64.192.77';
+    await registerHost(
+      h.client,
+      { hostId: hosts[1]!.hostId, underlayIp: '100.64.192.77' },
+      { taskQueue: h.taskQueue },
+    );
+    const { name } = await h.startCluster(roles(hosts, 1));
+    const view = await h.waitForView(
+      name,
+      'settled',
+      (v) => v.hosts[1]?.state === 'Failed' && v.vipHolder !== null,
+    );
+    expect(view.hosts[0]?.state).toBe('Joined');
+    const failed = (await h.events(name)).find((e) => e.type === 'HostJoinFailed');
+    expect(failed).toMatchObject({
+      hostId: hosts[1]!.hostId,
+      data: { errorType: ErrorType.InvalidOverlayConfig },
+    });
+    expect(hosts[1]!.count('applyOverlay')).toBe(0);
   });
 });

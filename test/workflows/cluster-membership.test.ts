@@ -121,6 +121,10 @@ describe('cluster membership', () => {
       ready.hosts.find((x) => x.hostId === holder!.hostId)?.overlayIp,
     );
     expect(back.vipHolder).toBe(second!.hostId); // no flapping back
+    for (const f of hosts) {
+      const others = hosts.filter((o) => o !== f).map((o) => `${o.hostId}=${o.underlayIp}`);
+      expect(f.peers.map((p) => `${p.hostId}=${p.underlayIp}`).sort()).toEqual(others.sort());
+    }
     await recordHistory(h.client, 'cluster', 'remove-host', clusterWorkflowId(name));
   });
 

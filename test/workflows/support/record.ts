@@ -6,7 +6,8 @@ import type { Client } from '@temporalio/client';
 import { execa } from 'execa';
 import { temporalAddress } from '../../helpers/temporal.js';
 
-export const HISTORY_VERSION = 'v1';
+// v2: PEERS_BEFORE_JOIN_PATCH. Older versions stay committed: they replay through the unpatched branch.
+export const HISTORY_VERSION = 'v2';
 export const historiesDir = fileURLToPath(new URL('../../replay/histories/', import.meta.url));
 const temporalCli = fileURLToPath(new URL('../../../.tools/bin/temporal', import.meta.url));
 export const recording = (): boolean => process.env.RECORD_HISTORIES === '1';
