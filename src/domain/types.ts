@@ -37,6 +37,16 @@ export interface Condition {
   lastTransitionTime: string;
 }
 
+/** One host as GET /v1/clusters/:name shows it. */
+export interface HostView {
+  hostId: string;
+  role: HostRole;
+  overlayIp: string;
+  underlayIp: string | null;
+  state: HostState;
+  lastSeen: string | null;
+}
+
 /** GET /v1/clusters/:name (DESIGN.md). */
 export interface ClusterView {
   name: string;
@@ -46,14 +56,7 @@ export interface ClusterView {
   vipHolder: string | null;
   vni: number;
   mode: OverlayMode;
-  hosts: Array<{
-    hostId: string;
-    role: HostRole;
-    overlayIp: string;
-    underlayIp: string | null;
-    state: HostState;
-    lastSeen: string | null;
-  }>;
+  hosts: HostView[];
   conditions: Condition[];
 }
 

@@ -10,19 +10,13 @@ import type {
   Condition,
   DomainEvent,
   DomainEventType,
-  HostRole,
   HostState,
+  HostView,
   OverlaySpec,
   Peer,
 } from '../domain/types.js';
 
-export interface HostEntry {
-  hostId: string;
-  role: HostRole;
-  overlayIp: string;
-  underlayIp: string | null;
-  state: HostState;
-  lastSeen: string | null;
+export interface HostEntry extends HostView {
   /** Why the host is Failed (error type and message). */
   reason?: string;
   /** The registry granted this cluster the host. Only claimed hosts are ever torn down: an unclaimed one
