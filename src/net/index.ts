@@ -4,6 +4,7 @@ export * from './ethtool.js';
 export * from './fdb.js';
 export * from './link.js';
 export * from './monitor.js';
+export * from './neigh.js';
 export * from './netns.js';
 export * from './ns.js';
 export * from './probe.js';

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHostActivities, deviceMac } from '../../src/activities/host/index.js';
 import type { HostActivities } from '../../src/activities/host/contract.js';
 import type { OverlaySpec, Peer } from '../../src/domain/types.js';
-import { addrReplace, addrDel, execaRunner } from '../../src/net/index.js';
-import { createLab, kernelSnapshot, notRoot, type Lab } from '../helpers/netns-lab.js';
+import { addrReplace, addrDel, execaRunner, sysctlSet } from '../../src/net/index.js';
+import { createLab, kernelSnapshot, notRoot, type Lab, type LabHost } from '../helpers/netns-lab.js';
 
 const spec: OverlaySpec = {
   clusterName: 'kernel',
@@ -30,6 +30,12 @@ async function herDsts(ns: string): Promise<string[]> {
     .filter((e) => e.mac === '00:00:00:00:00:00' && e.dst)
     .map((e) => e.dst as string)
     .sort();
+}
+
+/** States of the underlay (eth0) neighbour entry for IP; [] when there is none. */
+async function neighStates(ns: string, ip: string): Promise<string[]> {
+  const { stdout } = await execa('ip', ['-n', ns, '-j', 'neigh', 'show', 'to', ip, 'dev', 'eth0']);
+  return (JSON.parse(stdout || '[]') as Array<{ state?: string[] }>).flatMap((e) => e.state ?? []);
 }
 
 describe.skipIf(notRoot('host activities on the kernel'))('host activities on the kernel (unicast)', () => {
@@ -138,6 +144,28 @@ describe.skipIf(notRoot('host activities on the kernel'))('host activities on th
     expect(await acts[0]!.setPeers({ spec, peers: peersOf() })).toEqual({ added: 1, removed: 1 });
     expect(await acts[1]!.setPeers({ spec, peers: peersOf() })).toEqual({ added: 1, removed: 1 });
     expect((await acts[0]!.probePeers({ targets: [overlayIp(3), spec.vip], count: 1 })).lost).toBe(0);
+  });
+
+  it('setPeers flushes the INCOMPLETE underlay neighbour entry of a removed destination', async () => {
+    const [h1, h2, h3] = lab.hosts as [LabHost, LabHost, LabHost];
+    // nobody on the lab's L2 has this address: h1's ARP for it stays unanswered
+    const deadIp = `${lab.subnet}.222`;
+    // keep an unanswered entry INCOMPLETE for ~10 s (default 3 s), so a slow run cannot see FAILED
+    await sysctlSet(execaRunner, { 'net.ipv4.neigh.eth0.mcast_solicit': '10' }, h1.ns);
+    const lagging = peersOf().map((p) => (p.hostId === h3.name ? { ...p, underlayIp: deadIp } : p));
+    expect(await acts[0]!.setPeers({ spec, peers: lagging })).toEqual({ added: 1, removed: 1 });
+    // overlay traffic to h3 is VxLAN-encapsulated to the dead address: an ARP entry that queues it
+    expect((await acts[0]!.probePeers({ targets: [overlayIp(3)], count: 1, timeoutMs: 200 })).lost).toBe(1);
+    expect(await neighStates(h1.ns, deadIp)).toEqual(['INCOMPLETE']);
+    expect(await neighStates(h1.ns, h2.underlayIp)).not.toEqual([]);
+
+    expect(await acts[0]!.setPeers({ spec, peers: peersOf() })).toEqual({ added: 1, removed: 1 });
+    expect(await neighStates(h1.ns, deadIp)).toEqual([]);
+    // only the removed destination was flushed
+    expect(await neighStates(h1.ns, h2.underlayIp)).not.toEqual([]);
+    expect((await acts[0]!.probePeers({ targets: [overlayIp(3)], count: 1 })).lost).toBe(0);
+    // a rerun removes nothing and flushes nothing
+    expect(await acts[0]!.setPeers({ spec, peers: peersOf() })).toEqual({ added: 0, removed: 0 });
   });
 
   it('applyOverlay recreates an incompatible vxlan device and keeps the bridge and its address', async () => {

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNetns, deleteNetns } from '../../src/lab/netns.js';
 import {
+  addrDel,
   addrList,
   addrReplace,
   execaRunner,
@@ -13,6 +14,8 @@ import {
   linkByName,
   linkDel,
   linkSetUp,
+  neighFlushBatchScript,
+  neighFlushTo,
   vxlanData,
 } from '../../src/net/index.js';
 import { notRoot, recordingRunner } from '../helpers/netns-lab.js';
@@ -58,6 +61,25 @@ describe('net wrappers without the kernel', () => {
       },
     ]);
   });
+
+  it('flushes neighbour entries of several addresses in one ip -batch, refusing bad input first', async () => {
+    expect(neighFlushBatchScript('eth0', ['10.213.0.5', '10.213.0.6'])).toBe(
+      'neigh flush to 10.213.0.5 dev eth0\nneigh flush to 10.213.0.6 dev eth0\n',
+    );
+    const rec = recordingRunner();
+    await expect(neighFlushTo(rec, 'eth0', ['10.213.0.5\nlink del eth0'])).rejects.toThrow();
+    await expect(neighFlushTo(rec, 'eth0 up', ['10.213.0.5'])).rejects.toThrow();
+    await neighFlushTo(rec, 'eth0', []);
+    expect(rec.calls).toEqual([]);
+    await neighFlushTo(rec, 'eth0', ['10.213.0.5', '10.213.0.6', '10.213.0.5'], 'nsx');
+    expect(rec.calls).toEqual([
+      {
+        file: 'ip',
+        args: ['-n', 'nsx', '-batch', '-'],
+        input: 'neigh flush to 10.213.0.5 dev eth0\nneigh flush to 10.213.0.6 dev eth0\n',
+      },
+    ]);
+  });
 });
 
 describe.skipIf(notRoot('net wrappers on the kernel'))('net wrappers on the kernel', () => {
@@ -99,6 +121,39 @@ describe.skipIf(notRoot('net wrappers on the kernel'))('net wrappers on the kern
     expect(herDestinations(await fdbList(r, 'vxlan100', ns)).sort()).toEqual(dsts);
     await fdbBatch(r, 'vxlan100', [{ op: 'del', mac: '00:00:00:00:00:00', dst: '10.213.9.2' }], ns);
     expect(herDestinations(await fdbList(r, 'vxlan100', ns)).sort()).toEqual(['10.213.9.1', '10.213.9.3']);
+  });
+
+  it('flushes the listed neighbour entries in any state, keeps the others, and an absent one is no error', async () => {
+    await linkSetUp(r, 'ul0', ns);
+    await addrReplace(r, 'ul0', '10.213.7.1', 24, ns);
+    const neigh = async () => {
+      const { stdout } = await r.run('ip', ['-n', ns, '-j', 'neigh', 'show', 'dev', 'ul0']);
+      return (JSON.parse(stdout || '[]') as Array<{ dst: string }>).map((e) => e.dst).sort();
+    };
+    for (const [ip, nud] of [
+      ['10.213.7.5', 'stale'],
+      ['10.213.7.6', 'reachable'],
+      ['10.213.7.7', 'reachable'],
+    ] as const)
+      await r.run('ip', [
+        '-n',
+        ns,
+        'neigh',
+        'add',
+        ip,
+        'dev',
+        'ul0',
+        'lladdr',
+        '02:00:00:00:07:01',
+        'nud',
+        nud,
+      ]);
+    expect(await neigh()).toEqual(['10.213.7.5', '10.213.7.6', '10.213.7.7']);
+    await neighFlushTo(r, 'ul0', ['10.213.7.5', '10.213.7.6', '10.213.7.9'], ns);
+    expect(await neigh()).toEqual(['10.213.7.7']);
+    await neighFlushTo(r, 'ul0', ['10.213.7.5', '10.213.7.6'], ns);
+    expect(await neigh()).toEqual(['10.213.7.7']);
+    await addrDel(r, 'ul0', '10.213.7.1', 24, ns);
   });
 
   it('replaces an address idempotently and lists it', async () => {

@@ -1,6 +1,7 @@
 // setPeers: the whole head-end replication table in ONE `bridge -batch` (diff against the kernel,
 // delete+append since replace is refused on all-zero entries). In multicast mode the table is empty:
 // the group entry does the flooding. flushLearned heals learned entries after an underlay change.
+// A removed destination also loses its underlay neighbour entry (see src/net/neigh.ts for why).
 import { vxlanDeviceName } from '../../domain/constants.js';
 import type { OverlaySpec, Peer } from '../../domain/types.js';
 import {
@@ -13,6 +14,7 @@ import {
   fdbList,
   herDestinations,
   linkByName,
+  neighFlushTo,
 } from '../../net/index.js';
 import { ApplicationFailure } from '@temporalio/common';
 import { ErrorType } from '../../domain/errors.js';
@@ -57,11 +59,25 @@ export async function setPeers(deps: HostDeps, spec: OverlaySpec, peers: Peer[])
   const ops = planHerOps(have, want);
   await fdbBatch(r, dev, ops, ns);
   if (ops.length > 0) deps.log.info({ ops: ops.length }, 'peer table programmed');
+  const removed = ops.filter((o) => o.op === 'del').map((o) => o.dst);
+  await flushRemovedNeighbours(deps, removed);
   await deps.memory?.peersSet(spec, peers);
-  return {
-    added: ops.filter((o) => o.op === 'append').length,
-    removed: ops.filter((o) => o.op === 'del').length,
-  };
+  return { added: ops.length - removed.length, removed: removed.length };
+}
+
+/**
+ * Frees the packets queued on the underlay ARP entries of removed destinations (a peer's old
+ * address after it renumbered). Best effort: the table is already right, and a retry of setPeers
+ * would find nothing to remove, so a failure here is logged and does not fail the activity.
+ */
+async function flushRemovedNeighbours(deps: HostDeps, removed: string[]): Promise<void> {
+  if (removed.length === 0) return;
+  try {
+    await neighFlushTo(deps.runner, deps.underlayIface, removed, deps.netns);
+  } catch (err) {
+    if (!(err instanceof CommandError)) throw err;
+    deps.log.warn({ argv: err.argv, stderr: err.stderr, removed }, 'neighbour flush failed');
+  }
 }
 
 /**
