@@ -1,10 +1,17 @@
 // `edge-overlay agent --host-id ID --underlay-iface IF [--temporal HOST:PORT] [--api URL] [--state-dir DIR]
-// [--token-file FILE]`: runs the host agent until SIGTERM/SIGINT. Flags win over the environment.
+// [--token-file FILE] [--heartbeat-interval SECONDS]`: runs the host agent until SIGTERM/SIGINT.
+// Flags win over the environment.
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { startAgent } from '../agent/agent.js';
-import { ConfigError, type Env, loadEnv } from '../config/env.js';
+import {
+  ConfigError,
+  DEFAULT_HEARTBEAT_INTERVAL_S,
+  type Env,
+  heartbeatIntervalSchema,
+  loadEnv,
+} from '../config/env.js';
 import { resolveToken } from '../config/token.js';
 import { hostIdSchema, ifaceNameSchema } from '../domain/validation.js';
 import { createLogger, installTemporalLogger } from '../log.js';
@@ -19,6 +26,7 @@ export interface AgentFlags {
   api?: string;
   stateDir?: string;
   tokenFile?: string;
+  heartbeatInterval?: number;
 }
 
 const apiUrlSchema = z.url({
@@ -33,6 +41,7 @@ export interface AgentConfig {
   namespace: string;
   stateDir: string;
   api?: { url: string; token: string };
+  heartbeatMs: number;
 }
 
 /** Flags over environment; the API token is needed only with --api. */
@@ -51,6 +60,8 @@ export function resolveAgentConfig(flags: AgentFlags, env: Env): AgentConfig {
     namespace: env.EDGE_OVERLAY_NAMESPACE,
     stateDir: resolve(flags.stateDir ?? DEFAULT_STATE_DIR),
     ...(api ? { api } : {}),
+    heartbeatMs:
+      (flags.heartbeatInterval ?? env.EDGE_OVERLAY_HEARTBEAT_INTERVAL ?? DEFAULT_HEARTBEAT_INTERVAL_S) * 1000,
   };
 }
 
@@ -72,6 +83,11 @@ export function registerAgentCommand(program: Command): void {
     )
     .option('--state-dir <dir>', `local state folder (default ${DEFAULT_STATE_DIR})`)
     .option('--token-file <file>', 'API bearer token file (or env EDGE_OVERLAY_TOKEN)')
+    .option(
+      '--heartbeat-interval <seconds>',
+      `seconds between heartbeats, 1-300 (env EDGE_OVERLAY_HEARTBEAT_INTERVAL, default ${DEFAULT_HEARTBEAT_INTERVAL_S}); keep it well under the cluster's heartbeat timeout`,
+      zodParser(heartbeatIntervalSchema),
+    )
     .action(async (flags: AgentFlags) => {
       const env = loadEnv();
       const config = resolveAgentConfig(flags, env);

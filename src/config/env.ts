@@ -12,6 +12,14 @@ export const hostPortSchema = z.string().superRefine((v, ctx) => {
 
 export const portSchema = z.coerce.number().int().min(1).max(65535);
 
+/** Agent heartbeat interval in whole seconds; keep it well under the cluster's heartbeat timeout. */
+export const DEFAULT_HEARTBEAT_INTERVAL_S = 10;
+export const heartbeatIntervalSchema = z.coerce
+  .number({ error: 'must be a number of seconds' })
+  .int('must be whole seconds')
+  .min(1, 'must be 1-300 seconds')
+  .max(300, 'must be 1-300 seconds');
+
 const envSchema = z.object({
   EDGE_OVERLAY_TEMPORAL: hostPortSchema.default(DEFAULT_TEMPORAL_ADDRESS),
   EDGE_OVERLAY_NAMESPACE: z.string().min(1).default(TEMPORAL_NAMESPACE),
@@ -24,6 +32,8 @@ const envSchema = z.object({
   EDGE_OVERLAY_UI_URL: z.url().optional(),
   EDGE_OVERLAY_API_HOST: z.string().min(1).default('127.0.0.1'),
   EDGE_OVERLAY_API_PORT: portSchema.optional(),
+  /** Agent heartbeat interval, seconds (the `--heartbeat-interval` flag wins). */
+  EDGE_OVERLAY_HEARTBEAT_INTERVAL: heartbeatIntervalSchema.optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

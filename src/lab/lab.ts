@@ -211,6 +211,8 @@ export async function stopControlAccess(state: LabState): Promise<void> {
 export interface AgentOptions {
   token: string;
   logLevel?: string;
+  /** `--heartbeat-interval` (seconds): shorter than the default 10 s for fast VIP failover tests. */
+  heartbeatIntervalS?: number;
   /** Extra CLI arguments for `edge-overlay agent`. */
   args?: string[];
 }
@@ -236,6 +238,7 @@ export async function startAgent(state: LabState, host: LabHost, o: AgentOptions
       state.control.apiUrl,
       '--state-dir',
       stateDir,
+      ...(o.heartbeatIntervalS !== undefined ? ['--heartbeat-interval', String(o.heartbeatIntervalS)] : []),
       ...(o.args ?? []),
     ],
     {

@@ -61,6 +61,8 @@ export interface E2eOptions {
    * so with these the cluster workflow is started directly, as the API would start it.
    */
   clusterOptions?: Partial<ClusterOptions>;
+  /** Agents' `--heartbeat-interval` in seconds (default: the agent's 10 s). */
+  agentHeartbeatIntervalS?: number;
 }
 
 export async function startE2e(o: E2eOptions): Promise<E2eEnv> {
@@ -99,7 +101,9 @@ export async function startE2e(o: E2eOptions): Promise<E2eEnv> {
     stack.push(() => destroyLab(lab, { keepRunDir: process.env['EO_KEEP_LAB'] === '1' }));
     const temporalPort = Number(address.split(':')[1]);
     await startControlAccess(lab, { temporalPort, apiPort });
-    for (const h of lab.hosts) await startAgent(lab, h, { token, logLevel: 'info' });
+    const heartbeat =
+      o.agentHeartbeatIntervalS !== undefined ? { heartbeatIntervalS: o.agentHeartbeatIntervalS } : {};
+    for (const h of lab.hosts) await startAgent(lab, h, { token, logLevel: 'info', ...heartbeat });
     const api = new ApiClient({ baseUrl: server.url, token });
     await waitForRegistered(api, lab);
     const name = `e2e-${lab.id}`;
