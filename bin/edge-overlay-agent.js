@@ -1,0 +1,15 @@
+#!/usr/bin/env -S node --max-semi-space-size=1
+// The host agent alone, for edge hosts: same flags as `edge-overlay agent`, but only the agent's modules
+// are loaded and V8's young generation is kept small (the flag above), which keeps RSS near 110 MB.
+import { existsSync } from 'node:fs';
+
+const compiled = new URL('../dist/agent/main.js', import.meta.url);
+let mod;
+if (existsSync(compiled)) {
+  mod = await import(compiled.href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  mod = await import(new URL('../src/agent/main.ts', import.meta.url).href);
+}
+process.exitCode = await mod.agentMain(process.argv.slice(2));
