@@ -1,6 +1,7 @@
 // Tells the control plane who and where this host is: registration (update-with-start on host/<id>) at
 // start and on every underlay change, then periodic heartbeats. Straight to Temporal; the API
-// (POST /v1/hosts/register) is the fallback when Temporal is not connected. Failed reports retry every second.
+// (POST /v1/hosts/register) is the fallback when Temporal is not connected. A failed registration is
+// retried after 100 ms, then backing off to every second.
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
@@ -9,6 +10,8 @@ import { registerHost, reportHeartbeat } from '../temporal/hosts.js';
 
 /** A call on a half-dead connection must not block the next report. */
 const CALL_DEADLINE_MS = 10_000;
+const RETRY_FIRST_MS = 100;
+const RETRY_MAX_MS = 1000;
 
 export interface ReporterOptions {
   hostId: string;
@@ -68,17 +71,23 @@ export class Reporter {
   }
 
   private async registerLoop(): Promise<void> {
+    // The connection has no gRPC-level retries (see temporal-loop.ts): retry soon after a first
+    // failure (a socket just aborted after renumbering), then every second.
+    let retryMs = RETRY_FIRST_MS;
     while (!this.stopped && this.ip !== null && this.ip !== this.registeredIp) {
       const ip = this.ip;
       try {
         await this.register(ip);
         this.registeredIp = ip;
         this.registrations++;
+        retryMs = RETRY_FIRST_MS;
         this.o.log.info({ underlayIp: ip }, 'host registered');
       } catch (err) {
-        this.o.log.warn({ err: String(err), underlayIp: ip }, 'registration failed; retrying in 1 s');
+        this.o.log.warn({ err: String(err), underlayIp: ip, retryMs }, 'registration failed; retrying');
+        const delay = retryMs;
+        retryMs = Math.min(retryMs * 2, RETRY_MAX_MS);
         await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, 1000);
+          const t = setTimeout(resolve, delay);
           this.wake = () => {
             clearTimeout(t);
             resolve();

@@ -39,7 +39,11 @@ export function startTemporalLoop(o: TemporalLoopOptions): TemporalLoop {
     let conn: Connection | undefined;
     try {
       native = await NativeConnection.connect({ address: o.address });
-      conn = await Connection.connect({ address: o.address, connectTimeout: '3s' });
+      // No gRPC retry interceptor (the SDK default): it re-sends a failed call from a timer, and if
+      // the connection was closed meanwhile (SIGTERM, or this loop reconnecting) that timer throws
+      // "Channel has been shut down" as an uncaught exception and kills the agent. The reporter
+      // already retries registration every second and heartbeats every interval.
+      conn = await Connection.connect({ address: o.address, connectTimeout: '3s', interceptors: [] });
       if (stopping) return;
       worker = await Worker.create({
         connection: native,

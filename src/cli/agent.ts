@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { startAgent } from '../agent/agent.js';
+import { type Agent, startAgent } from '../agent/agent.js';
 import {
   ConfigError,
   DEFAULT_HEARTBEAT_INTERVAL_S,
@@ -97,17 +97,46 @@ export function registerAgentCommand(program: Command): void {
         name: 'edge-overlay-agent',
       });
       installTemporalLogger(log);
-      const agent = await startAgent({ ...config, log });
-      await new Promise<void>((done) => {
-        let stopping = false;
-        const shutdown = (signal: string) => {
-          if (stopping) return;
-          stopping = true;
-          log.info({ signal }, 'stopping agent (the overlay stays up)');
-          void agent.stop().finally(done);
-        };
-        process.once('SIGINT', () => shutdown('SIGINT'));
-        process.once('SIGTERM', () => shutdown('SIGTERM'));
-      });
+      // Listening from the start: a SIGTERM while the agent is still starting (re-applying the
+      // overlay, preflight) must stop it cleanly too, not kill it with the default action.
+      const signal = stopSignal();
+      let agent: Agent;
+      try {
+        agent = await startAgent({ ...config, log });
+      } catch (err) {
+        signal.dispose();
+        throw err;
+      }
+      log.info({ signal: await signal.received }, 'stopping agent (the overlay stays up)');
+      try {
+        await agent.stop();
+      } catch (err) {
+        log.error({ err }, 'agent stop failed');
+      }
+      // Everything is stopped; a handle that cannot be aborted (a connect in flight) must not keep
+      // the process up.
+      setTimeout(() => {
+        log.warn('still running 3 s after stop; exiting');
+        process.exit();
+      }, 3000).unref();
     });
+}
+
+/** The first SIGINT/SIGTERM; later ones are ignored (never the default, fatal action) while stopping. */
+function stopSignal(): { received: Promise<string>; dispose(): void } {
+  let resolve: (signal: string) => void = () => undefined;
+  const received = new Promise<string>((r) => {
+    resolve = r;
+  });
+  const onInt = () => resolve('SIGINT');
+  const onTerm = () => resolve('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  return {
+    received,
+    dispose() {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+    },
+  };
 }

@@ -49,7 +49,7 @@ describe.skipIf(notRoot('agent in network namespaces'))('agent in network namesp
   const stateDirs: string[] = [];
   const agents = new Map<string, NetnsProcess>();
 
-  const startAgentIn = async (i: number, temporal: string) => {
+  const startAgentIn = async (i: number, temporal: string, extraArgs: string[] = []) => {
     const h = lab.hosts[i]!;
     const proc = await spawnInNetns(
       h.ns,
@@ -65,6 +65,7 @@ describe.skipIf(notRoot('agent in network namespaces'))('agent in network namesp
         temporal,
         '--state-dir',
         stateDirs[i]!,
+        ...extraArgs,
       ],
       {
         env: {
@@ -211,13 +212,15 @@ describe.skipIf(notRoot('agent in network namespaces'))('agent in network namesp
     await execa('ip', ['-n', h1.ns, 'link', 'del', 'scbr-100']);
     // nothing listens on port 1 of the control address: the control plane is away
     await startAgentIn(0, `${lab.ctl!.ip}:1`);
+    // the address comes first (applyOverlay), the peer table right after it (setPeers)
     await waitFor(
-      'overlay re-applied',
+      'overlay and peer table re-applied',
       async () => {
         const res = await execa('ip', ['-n', h1.ns, '-4', '-o', 'addr', 'show', 'dev', 'scbr-100'], {
           reject: false,
         });
-        return res.stdout.includes(ovIp(1));
+        const fdb = await execa('bridge', ['-n', h1.ns, 'fdb', 'show', 'dev', 'vxlan100'], { reject: false });
+        return res.stdout.includes(ovIp(1)) && fdb.stdout.includes(`dst ${lab.hosts[1]!.underlayIp} `);
       },
       { timeoutMs: 30_000 },
     );
@@ -232,4 +235,38 @@ describe.skipIf(notRoot('agent in network namespaces'))('agent in network namesp
     });
     expect(ping.exitCode).toBe(0);
   });
+
+  it('SIGTERM while Temporal calls fail and are being retried still exits 0', async () => {
+    const h1 = lab.hosts[0]!;
+    const ctlIp = lab.ctl!.ip;
+    const logFile = join(stateDirs[0]!, 'agent.log');
+    // the previous agent may still be starting (Temporal unreachable): SIGTERM stops it cleanly too
+    const previous = agents.get('h1')!;
+    process.kill(previous.pid, 'SIGTERM');
+    expect(await previous.exited).toBe(0);
+    const logStart = readFileSync(logFile, 'utf8').length;
+    const newLog = () => readFileSync(logFile, 'utf8').slice(logStart);
+    const a = await startAgentIn(0, fwd.address, ['--heartbeat-interval', '1']);
+    await waitFor('h1 connected to Temporal', async () => newLog().includes('host worker running'), {
+      timeoutMs: 30_000,
+    });
+    // the control plane becomes unreachable from h1 mid-flight: new connections are refused at once
+    // (prohibit route) and the established ones are aborted, so every call fails UNAVAILABLE and the
+    // client's gRPC retry interceptor re-sends it from a timer
+    await execa('ip', ['-n', h1.ns, 'route', 'add', 'prohibit', `${ctlIp}/32`]);
+    try {
+      await execa('ip', ['netns', 'exec', h1.ns, 'ss', '-K', '-t', 'dst', ctlIp]);
+      await new Promise((r) => setTimeout(r, 2500));
+      const t0 = Date.now();
+      process.kill(a.pid, 'SIGTERM');
+      const code = await a.exited;
+      const log = newLog();
+      console.log(`[agent test] SIGTERM during retries: exit ${code} after ${Date.now() - t0} ms`);
+      expect(log).not.toMatch(/Channel has been shut down/);
+      expect(code).toBe(0);
+      expect(log).toMatch(/agent stopped/);
+    } finally {
+      await execa('ip', ['-n', h1.ns, 'route', 'del', 'prohibit', `${ctlIp}/32`], { reject: false });
+    }
+  }, 60_000);
 });
