@@ -3,19 +3,11 @@ import { ApplicationFailure } from '@temporalio/common';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createHostActivities } from '../../src/activities/host/index.js';
-import type { OverlaySpec } from '../../src/domain/types.js';
+import { testSpec } from '../fixtures/overlay-spec.js';
 import { recordingRunner } from '../helpers/netns-lab.js';
 
 const log = pino({ level: 'silent' });
-const spec: OverlaySpec = {
-  clusterName: 'c1',
-  overlayCidr: '100.64.192.0/24',
-  prefixLength: 24,
-  vni: 100,
-  mode: 'unicast',
-  port: 4789,
-  vip: '100.64.192.1',
-};
+const spec = testSpec();
 
 async function rejection(p: Promise<unknown>): Promise<ApplicationFailure> {
   const err = await p.then(

@@ -4,19 +4,12 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHostActivities, deviceMac } from '../../src/activities/host/index.js';
 import type { HostActivities } from '../../src/activities/host/contract.js';
-import type { OverlaySpec, Peer } from '../../src/domain/types.js';
+import type { Peer } from '../../src/domain/types.js';
+import { testSpec } from '../fixtures/overlay-spec.js';
 import { addrReplace, addrDel, execaRunner, sysctlSet } from '../../src/net/index.js';
 import { createLab, kernelSnapshot, notRoot, type Lab, type LabHost } from '../helpers/netns-lab.js';
 
-const spec: OverlaySpec = {
-  clusterName: 'kernel',
-  overlayCidr: '100.64.192.0/24',
-  prefixLength: 24,
-  vni: 100,
-  mode: 'unicast',
-  port: 4789,
-  vip: '100.64.192.1',
-};
+const spec = testSpec({ clusterName: 'kernel' });
 const overlayIp = (i: number) => `100.64.192.${10 + i}`;
 const log = pino({ level: 'silent' });
 

@@ -1,33 +1,28 @@
 // /v1/hosts against the real dev server and a worker running hostWorkflow.
 import { randomUUID } from 'node:crypto';
-import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createControlActivities } from '../../src/activities/control/index.js';
 import { hostWorkflowId } from '../../src/domain/ids.js';
 import { claimHostUpdate } from '../../src/workflows/definitions.js';
-import { testWorker, uniqueTaskQueue } from '../helpers/temporal.js';
+import { runningWorker, uniqueTaskQueue } from '../helpers/temporal.js';
 import { buildTestApi, problemOf, type TestApi, UI_BASE } from './helper.js';
 
 const hid = (name: string) => `${name}-${randomUUID().slice(0, 6)}`;
 
 describe('/v1/hosts', () => {
   let api: TestApi;
-  let worker: Worker;
-  let running: Promise<void>;
-  let closeWorker: () => Promise<void>;
+  let controlWorker: { stop: () => Promise<void> };
   const taskQueue = uniqueTaskQueue('api-hosts');
 
   beforeAll(async () => {
     api = await buildTestApi({ taskQueue });
-    const w = await testWorker({ taskQueue, activities: createControlActivities({ client: api.client }) });
-    worker = w.worker;
-    closeWorker = w.close;
-    running = worker.run();
+    controlWorker = await runningWorker({
+      taskQueue,
+      activities: createControlActivities({ client: api.client }),
+    });
   });
   afterAll(async () => {
-    worker.shutdown();
-    await running;
-    await closeWorker();
+    await controlWorker.stop();
     await api.close();
   });
 

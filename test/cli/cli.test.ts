@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Worker } from '@temporalio/worker';
 import { execa } from 'execa';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +11,7 @@ import { type ApiServer, startApiServer } from '../../src/api/server.js';
 import { ago, table } from '../../src/cli/format.js';
 import { parseHostArg } from '../../src/cli/cluster.js';
 import { freePort } from '../../src/dev/process.js';
-import { testClient, testWorker, uniqueTaskQueue } from '../helpers/temporal.js';
+import { runningWorker, testClient, uniqueTaskQueue } from '../helpers/temporal.js';
 import { runCli } from './helper.js';
 
 const TOKEN = 'cli-test-token-0123456789';
@@ -21,9 +20,7 @@ const hid = (name: string) => `${name}-${randomUUID().slice(0, 6)}`;
 describe('edge-overlay CLI over the API', () => {
   let tc: Awaited<ReturnType<typeof testClient>>;
   let server: ApiServer;
-  let worker: Worker;
-  let running: Promise<void>;
-  let closeWorker: () => Promise<void>;
+  let controlWorker: { stop: () => Promise<void> };
   let tokenFile: string;
   const taskQueue = uniqueTaskQueue('cli');
   const api = () => ['--api', server.url, '--token-file', tokenFile];
@@ -45,15 +42,13 @@ describe('edge-overlay CLI over the API', () => {
       '127.0.0.1',
       await freePort(),
     );
-    const w = await testWorker({ taskQueue, activities: createControlActivities({ client: tc.client }) });
-    worker = w.worker;
-    closeWorker = w.close;
-    running = worker.run();
+    controlWorker = await runningWorker({
+      taskQueue,
+      activities: createControlActivities({ client: tc.client }),
+    });
   });
   afterAll(async () => {
-    worker.shutdown();
-    await running;
-    await closeWorker();
+    await controlWorker.stop();
     await server.close();
     await tc.close();
   });

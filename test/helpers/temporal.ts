@@ -27,3 +27,19 @@ export async function testWorker(
   });
   return { worker, close: () => connection.close() };
 }
+
+/** A worker that is already running; `stop()` shuts it down, waits for it and closes its connection. */
+export async function runningWorker(
+  opts: Parameters<typeof testWorker>[0],
+): Promise<{ worker: Worker; stop: () => Promise<void> }> {
+  const { worker, close } = await testWorker(opts);
+  const running = worker.run();
+  return {
+    worker,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await close();
+    },
+  };
+}

@@ -2,7 +2,6 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createControlActivities } from '../../src/activities/control/index.js';
 import { ErrorType } from '../../src/domain/errors.js';
@@ -10,33 +9,26 @@ import { clusterWorkflowId, hostWorkflowId } from '../../src/domain/ids.js';
 import { getHost, listHosts, registerHost, reportHeartbeat } from '../../src/temporal/hosts.js';
 import { claimHostUpdate, setHostClusterSignal } from '../../src/workflows/definitions.js';
 import { probeSeenQuery } from '../fixtures/host-registry-workflows.js';
-import { testClient, testWorker, uniqueTaskQueue } from '../helpers/temporal.js';
+import { runningWorker, testClient, testWorker, uniqueTaskQueue } from '../helpers/temporal.js';
 import { recordHistory } from './support/record.js';
 
 const hid = (name: string) => `${name}-${randomUUID().slice(0, 6)}`;
 
 describe('hostWorkflow registry', () => {
   let tc: Awaited<ReturnType<typeof testClient>>;
-  let worker: Worker;
-  let closeWorker: () => Promise<void>;
-  let running: Promise<void>;
+  let controlWorker: { stop: () => Promise<void> };
   const taskQueue = uniqueTaskQueue('hosts');
 
   beforeAll(async () => {
     tc = await testClient();
-    const w = await testWorker({
+    controlWorker = await runningWorker({
       taskQueue,
       workflowsPath: fileURLToPath(new URL('../fixtures/host-registry-workflows.ts', import.meta.url)),
       activities: createControlActivities({ client: tc.client }),
     });
-    worker = w.worker;
-    closeWorker = w.close;
-    running = worker.run();
   });
   afterAll(async () => {
-    worker.shutdown();
-    await running;
-    await closeWorker();
+    await controlWorker.stop();
     await tc.close();
   });
 

@@ -6,20 +6,11 @@ import type { HostActivities, SetPeersInput } from '../../../src/activities/host
 import { type BeaconAgentHook, createBeaconAgentHook } from '../../../src/agent/beacon/agent-hook.js';
 import { generateBeaconKey } from '../../../src/agent/beacon/index.js';
 import { freePort, waitFor } from '../../../src/dev/process.js';
-import type { OverlaySpec } from '../../../src/domain/types.js';
+import { testSpec } from '../../fixtures/overlay-spec.js';
 import { createLogger } from '../../../src/log.js';
 
 const log = createLogger({ level: 'silent', format: 'json' });
-const spec = (beaconKey: string): OverlaySpec => ({
-  clusterName: 'hook',
-  overlayCidr: '100.64.192.0/24',
-  prefixLength: 24,
-  vni: 100,
-  mode: 'unicast',
-  port: 4789,
-  vip: '100.64.192.1',
-  beaconKey,
-});
+const spec = (beaconKey: string) => testSpec({ clusterName: 'hook', beaconKey });
 
 /** Fake activities that only record setPeers calls and feed them back to the hook's memory. */
 function fakeActivities(hook: () => BeaconAgentHook, calls: SetPeersInput[]): HostActivities {
