@@ -24,10 +24,10 @@ import {
   underlayEtcdMembers,
   waitForOverlay,
 } from '../../src/lab/scenario.js';
-import { isRoot } from '../lab/helpers.js';
+import { notRoot } from '../helpers/netns-lab.js';
 import { type E2eEnv, startE2e } from './helpers.js';
 
-const root = isRoot('test/e2e/outage.test.ts');
+const root = !notRoot('test/e2e/outage.test.ts');
 
 describe.skipIf(!root)('e2e: DHCP outage with etcd on the overlay (netns, root)', () => {
   let env: E2eEnv;

@@ -9,10 +9,10 @@ import { waitFor } from '../../src/dev/process.js';
 import { trackPid } from '../../src/lab/lab.js';
 import { spawnInNetns } from '../../src/lab/netns.js';
 import { execaRunner } from '../../src/net/index.js';
-import { isRoot } from '../lab/helpers.js';
+import { notRoot } from '../helpers/netns-lab.js';
 import { type E2eEnv, startE2e } from './helpers.js';
 
-const root = isRoot('test/e2e/vip-failover.test.ts');
+const root = !notRoot('test/e2e/vip-failover.test.ts');
 const fixture = join(import.meta.dirname, 'fixtures', 'vip-http.ts');
 /** Agents heartbeat every 2 s (default 10 s); a 6 s timeout tolerates two late beats. */
 const HEARTBEAT_INTERVAL_S = 2;

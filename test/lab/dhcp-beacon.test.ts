@@ -12,9 +12,10 @@ import { spawnInNetns } from '../../src/lab/netns.js';
 import { runOutage } from '../../src/lab/outage.js';
 import type { LabState } from '../../src/lab/state.js';
 import { waitFor } from '../../src/dev/process.js';
-import { inPool, isRoot } from './helpers.js';
+import { notRoot } from '../helpers/netns-lab.js';
+import { inPool } from './helpers.js';
 
-const root = isRoot('test/lab/dhcp-beacon.test.ts');
+const root = !notRoot('test/lab/dhcp-beacon.test.ts');
 const runner = join(import.meta.dirname, 'fixtures', 'beacon-runner.ts');
 
 /** hostId -> underlayIp learned by one beacon runner, from its JSON-lines log. */
