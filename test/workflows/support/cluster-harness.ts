@@ -85,6 +85,20 @@ export class ClusterHarness {
     return made;
   }
 
+  /** DHCP renumbering as the agent reports it: re-registration with the new address. */
+  async renumber(fakes: FakeHost[], thirdOctet: number): Promise<void> {
+    await Promise.all(
+      fakes.map((f, i) => {
+        f.underlayIp = `10.213.${thirdOctet}.${100 + i}`;
+        return registerHost(
+          this.client,
+          { hostId: f.hostId, underlayIp: f.underlayIp },
+          { taskQueue: this.taskQueue },
+        );
+      }),
+    );
+  }
+
   host(hostId: string): FakeHost {
     const h = this.hosts.find((x) => x.hostId === hostId);
     if (!h) throw new Error(`no fake host ${hostId}`);

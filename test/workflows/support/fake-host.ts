@@ -10,6 +10,8 @@ import type { OverlaySpec, Peer } from '../../../src/domain/types.js';
 export interface FakeHostBehaviour {
   /** preflight fails with PreflightFailed (non-retryable). */
   failPreflight?: boolean;
+  /** preflight waits for this promise first: a join that hangs until the test lets it go. */
+  preflightGate?: Promise<void>;
   /** setPeers waits this long before applying (to catch a reconcile in flight). */
   setPeersDelayMs?: number;
   /** setPeers fails with a non-retryable HostCommandFailed. */
@@ -38,6 +40,7 @@ export class FakeHost {
     return {
       preflight: async () => {
         this.calls.push('preflight');
+        if (this.behaviour.preflightGate) await this.behaviour.preflightGate;
         if (this.behaviour.failPreflight) {
           throw ApplicationFailure.create({
             type: ErrorType.PreflightFailed,
