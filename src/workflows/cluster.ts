@@ -10,6 +10,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { overlayCidrProblems } from '../domain/cidr.js';
+import { initialVipWaits } from '../domain/vip-policy.js';
 import { ErrorType } from '../domain/errors.js';
 import type { ClusterView } from '../domain/types.js';
 import { ClusterNameAttr, ClusterPhaseAttr, HostCountAttr } from '../temporal/search-attributes.js';
@@ -18,7 +19,8 @@ import { initialSnapshot } from './cluster-init.js';
 import { type ClusterSnapshot, ClusterState } from './cluster-state.js';
 import { type ClusterInput, clusterEventsQuery, clusterStatusQuery } from './definitions.js';
 import { registerMessageHandlers } from './cluster-handlers.js';
-import { admitClaims, claimHosts, joinPending, removeMarked, teardownHosts } from './membership.js';
+import { JoinTracker, joinStep } from './joins.js';
+import { admitClaims, claimHosts, removeMarked, teardownHosts } from './membership.js';
 import { reconcileUnderlay, syncPeerTables } from './reconcile.js';
 import { ensureVipHolder, markLostHosts, nextLivenessDeadline } from './vip.js';
 
@@ -32,6 +34,7 @@ export async function clusterWorkflow(input: ClusterInput, carried?: ClusterSnap
   setHandler(clusterStatusQuery, () => state.view());
   setHandler(clusterEventsQuery, () => state.s.events.map((e) => ({ ...e })));
   registerMessageHandlers(state, signalWork);
+  const joins = new JoinTracker(state, signalWork);
 
   const published = { phase: '', hostCount: -1, vipHolder: '' as string | null };
   const publish = () => {
@@ -65,8 +68,10 @@ export async function clusterWorkflow(input: ClusterInput, carried?: ClusterSnap
   }
 
   const opts = state.s.options;
+  // Joins in flight are not carried: continue-as-new waits until they settled (the loop keeps working).
   const continueAsNewDue = () =>
-    workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= opts.continueAsNewAfterEvents;
+    joins.size === 0 &&
+    (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= opts.continueAsNewAfterEvents);
 
   while (!state.s.deleting) {
     publish();
@@ -85,8 +90,8 @@ export async function clusterWorkflow(input: ClusterInput, carried?: ClusterSnap
     }
     markLostHosts(state);
     rejectUnderlayOverlap(state);
-    await joinPending(state);
-    const removed = await removeMarked(state);
+    await joinStep(state, joins);
+    const removed = await removeMarked(state, (hostId) => joins.has(hostId));
     const reconciled = await reconcileUnderlay(state);
     if (!reconciled) {
       const outcome = await syncPeerTables(state, false);
@@ -102,6 +107,7 @@ export async function clusterWorkflow(input: ClusterInput, carried?: ClusterSnap
   }
 
   publish();
+  if (joins.size > 0) await joins.settled(); // a join finishing after the teardown would leave an overlay
   const outcome = await teardownHosts(
     state,
     state.s.hosts.filter((h) => h.claimed).map((h) => h.hostId),
@@ -116,7 +122,10 @@ export async function clusterWorkflow(input: ClusterInput, carried?: ClusterSnap
 /** The next liveness check, or a retry of a failed peer push / VIP assignment, whichever comes first. */
 function nextWakeup(state: ClusterState): number | null {
   const { reconcileFailures, vipHolder, options } = state.s;
-  const vipWanted = vipHolder === null && state.hostsIn('Joined').some((h) => h.role === 'control-plane');
+  const vipWanted =
+    vipHolder === null &&
+    state.hostsIn('Joined').some((h) => h.role === 'control-plane') &&
+    !initialVipWaits(state.s.hosts, vipHolder);
   const retry = reconcileFailures.length > 0 || vipWanted ? Date.now() + options.retryIntervalMs : null;
   const candidates = [nextLivenessDeadline(state), retry].filter((t): t is number => t !== null);
   return candidates.length > 0 ? Math.min(...candidates) : null;

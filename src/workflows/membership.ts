@@ -1,18 +1,12 @@
-// Membership steps of the cluster workflow: claim, join (children, collected with allSettled), remove, delete.
-import { executeChild, getExternalWorkflowHandle, log, patched } from '@temporalio/workflow';
+// Membership steps of the cluster workflow: claim, remove, delete (joins are in joins.ts).
+import { getExternalWorkflowHandle, log } from '@temporalio/workflow';
 import type { ClaimResult } from '../activities/control/index.js';
-import { hostJoinWorkflowId, hostWorkflowId } from '../domain/ids.js';
-import type { HostSpec, Peer } from '../domain/types.js';
+import { hostWorkflowId } from '../domain/ids.js';
+import type { HostSpec } from '../domain/types.js';
 import { control, hostActivities } from './activity-options.js';
 import type { ClusterState } from './cluster-state.js';
-import { nowIso } from './cluster-state.js';
 import { setHostClusterSignal } from './definitions.js';
 import { describeFailure } from './failures.js';
-import { type HostJoinResult, hostJoinWorkflow } from './host-join.js';
-import { syncPeerTables } from './reconcile.js';
-
-/** v2 change: push peer tables to joined hosts before starting joins (histories before it lack the marker). */
-export const PEERS_BEFORE_JOIN_PATCH = 'peers-before-join';
 
 export async function claimHosts(state: ClusterState, hosts: HostSpec[]): Promise<ClaimResult[]> {
   if (hosts.length === 0) return [];
@@ -58,65 +52,15 @@ export function admitClaims(state: ClusterState, specs: HostSpec[], claims: Clai
   }
 }
 
-/** Joins every Pending host in parallel. One host's failure never blocks or rolls back another. */
-export async function joinPending(state: ClusterState): Promise<void> {
-  const pending = state.hostsIn('Pending');
-  if (pending.length === 0) return;
-  for (const h of pending) h.state = 'Joining';
-  state.refreshStatus();
-  const desired = state.desiredPeers();
-  // Joined hosts learn the newcomers first: with head-end replication a joined peer can only answer the
-  // newcomer's probe once it has an FDB entry back to it. Entries of hosts that fail are removed after.
-  if (patched(PEERS_BEFORE_JOIN_PATCH)) await syncPeerTables(state, false);
-  const joinedIps = new Set(state.hostsIn('Joined').map((h) => h.overlayIp));
-  const budget = state.s.options.hostActivityTimeoutMs;
-  // Each outcome is recorded as soon as that child settles, so a slow host never hides the others' progress.
-  const settle = (
-    hostId: string,
-    outcome: { result: HostJoinResult; peers: Peer[] } | { error: unknown },
-  ) => {
-    const current = state.host(hostId);
-    if (current?.state !== 'Joining') return; // removed while joining
-    if ('result' in outcome) {
-      current.state = 'Joined';
-      current.lastSeen = nowIso();
-      delete current.reason;
-      state.s.appliedPeers[hostId] = outcome.peers;
-      const { overlayIp, mtu, probe } = outcome.result;
-      state.record('HostJoined', { overlayIp, underlayIp: current.underlayIp, mtu, probe }, hostId);
-    } else {
-      const failure = describeFailure(outcome.error);
-      current.state = 'Failed';
-      current.reason = `${failure.type}: ${failure.message}`;
-      state.record('HostJoinFailed', { errorType: failure.type, message: failure.message }, hostId);
-    }
-  };
-  await Promise.allSettled(
-    pending.map((h) => {
-      const peers = desired[h.hostId] ?? [];
-      return executeChild(hostJoinWorkflow, {
-        workflowId: hostJoinWorkflowId(state.name, h.hostId),
-        args: [
-          {
-            spec: state.s.spec,
-            hostId: h.hostId,
-            overlayIp: h.overlayIp,
-            peers,
-            probeTargets: peers.filter((p) => joinedIps.has(p.overlayIp)).map((p) => p.overlayIp),
-            activityBudgetMs: budget,
-          },
-        ],
-      }).then(
-        (result) => settle(h.hostId, { result, peers }),
-        (error) => settle(h.hostId, { error }),
-      );
-    }),
-  );
-}
-
-/** Tears the overlay down on each Removing host (best effort), frees its claim, forgets it. */
-export async function removeMarked(state: ClusterState): Promise<string[]> {
-  const removing = state.hostsIn('Removing');
+/**
+ * Tears the overlay down on each Removing host (best effort), frees its claim, forgets it. A host whose join
+ * child is still running (`joining`) waits: its activities could program the overlay after the teardown.
+ */
+export async function removeMarked(
+  state: ClusterState,
+  joining: (hostId: string) => boolean = () => false,
+): Promise<string[]> {
+  const removing = state.hostsIn('Removing').filter((h) => !joining(h.hostId));
   if (removing.length === 0) return [];
   const outcomes = await teardownHosts(
     state,

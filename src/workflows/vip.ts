@@ -1,4 +1,5 @@
 // Liveness from heartbeats and VIP ownership: one healthy control-plane host holds the VIP.
+import { initialVipWaits } from '../domain/vip-policy.js';
 import { hostActivities } from './activity-options.js';
 import type { ClusterState, HostEntry } from './cluster-state.js';
 import { describeFailure } from './failures.js';
@@ -34,6 +35,8 @@ export function markLostHosts(state: ClusterState): string[] {
 export async function ensureVipHolder(state: ClusterState, background: Promise<unknown>[]): Promise<void> {
   const holder = state.s.vipHolder ? state.host(state.s.vipHolder) : undefined;
   if (holder?.state === 'Joined') return;
+  // No host is Joining here on the pre-v3 path (joins were awaited), so old histories are unaffected.
+  if (initialVipWaits(state.s.hosts, state.s.vipHolder)) return;
   const candidates = state.hostsIn('Joined').filter((h) => h.role === 'control-plane');
   const previous = state.s.vipHolder;
   const budget = state.s.options.hostActivityTimeoutMs;

@@ -1,0 +1,18 @@
+// Where the VIP goes first. Joins settle in any order, so without this the first control-plane host to
+// finish would take it; waiting keeps the initial holder the first healthy control-plane host by hostId.
+import type { HostRole, HostState } from './types.js';
+
+interface VipHost {
+  role: HostRole;
+  state: HostState;
+}
+
+/**
+ * True while the VIP has never been placed (no holder, no control-plane host Lost) and a control-plane host
+ * is still joining. A move away from a lost or removed holder never waits.
+ */
+export function initialVipWaits(hosts: readonly VipHost[], vipHolder: string | null): boolean {
+  if (vipHolder !== null) return false;
+  const controlPlane = hosts.filter((h) => h.role === 'control-plane');
+  return controlPlane.some((h) => h.state === 'Joining') && !controlPlane.some((h) => h.state === 'Lost');
+}

@@ -1,0 +1,131 @@
+// Host joins: every Pending host gets a hostJoinWorkflow child; one host's failure never blocks or rolls back
+// another. Since 'background-joins' the children run beside the main loop (JoinTracker) so a host that hangs
+// cannot hold up reconciliation, removal or VIP moves; histories recorded before it replay joinPending,
+// which the loop awaited.
+import { executeChild, patched } from '@temporalio/workflow';
+import { hostJoinWorkflowId } from '../domain/ids.js';
+import type { Peer } from '../domain/types.js';
+import type { ClusterState, HostEntry } from './cluster-state.js';
+import { nowIso } from './cluster-state.js';
+import { describeFailure } from './failures.js';
+import { type HostJoinInput, type HostJoinResult, hostJoinWorkflow } from './host-join.js';
+import { syncPeerTables } from './reconcile.js';
+
+/** v2 change: push peer tables to joined hosts before starting joins (histories before it lack the marker). */
+export const PEERS_BEFORE_JOIN_PATCH = 'peers-before-join';
+/** v3 change: joins run in the background, tracked by JoinTracker (implies peers-before-join). */
+export const BACKGROUND_JOINS_PATCH = 'background-joins';
+
+type JoinOutcome = { result: HostJoinResult; peers: Peer[] } | { error: unknown };
+
+/** Starts joins for the Pending hosts: in the background (current) or awaited (histories before v3). */
+export async function joinStep(state: ClusterState, joins: JoinTracker): Promise<void> {
+  if (state.hostsIn('Pending').length === 0) return;
+  if (patched(BACKGROUND_JOINS_PATCH)) await joins.startPending();
+  else await joinPending(state);
+}
+
+/** Join children in flight, by hostId. Each outcome is recorded when its child settles, then the loop wakes. */
+export class JoinTracker {
+  private readonly inFlight = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly state: ClusterState,
+    private readonly onSettled: () => void,
+  ) {}
+
+  has(hostId: string): boolean {
+    return this.inFlight.has(hostId);
+  }
+  get size(): number {
+    return this.inFlight.size;
+  }
+
+  /** Resolves once no join is in flight (the tracked promises never reject). */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all(this.inFlight.values());
+  }
+
+  /** Marks Pending hosts Joining, pushes the newcomers to joined hosts, and starts one child per host. */
+  async startPending(): Promise<void> {
+    const { state } = this;
+    for (const h of state.hostsIn('Pending')) h.state = 'Joining';
+    state.refreshStatus();
+    // Joined hosts learn the newcomers first: with head-end replication a joined peer can only answer the
+    // newcomer's probe once it has an FDB entry back to it. Entries of hosts that fail are removed after.
+    await syncPeerTables(state, false);
+    // A host removed during the push is no longer Joining; removeMarked takes it from here.
+    const starting = state.hostsIn('Joining').filter((h) => !this.inFlight.has(h.hostId));
+    const desired = state.desiredPeers();
+    const joinedIps = new Set(state.hostsIn('Joined').map((h) => h.overlayIp));
+    for (const h of starting) {
+      const peers = desired[h.hostId] ?? [];
+      const run = executeChild(hostJoinWorkflow, {
+        workflowId: hostJoinWorkflowId(state.name, h.hostId),
+        args: [joinInput(state, h, peers, joinedIps)],
+      })
+        .then(
+          (result) => settleJoin(state, h.hostId, { result, peers }),
+          (error) => settleJoin(state, h.hostId, { error }),
+        )
+        .finally(() => {
+          this.inFlight.delete(h.hostId);
+          this.onSettled();
+        });
+      this.inFlight.set(h.hostId, run);
+    }
+  }
+}
+
+/** Before v3: joins every Pending host in parallel and returns when all have settled. */
+export async function joinPending(state: ClusterState): Promise<void> {
+  const pending = state.hostsIn('Pending');
+  if (pending.length === 0) return;
+  for (const h of pending) h.state = 'Joining';
+  state.refreshStatus();
+  const desired = state.desiredPeers();
+  if (patched(PEERS_BEFORE_JOIN_PATCH)) await syncPeerTables(state, false);
+  const joinedIps = new Set(state.hostsIn('Joined').map((h) => h.overlayIp));
+  await Promise.allSettled(
+    pending.map((h) => {
+      const peers = desired[h.hostId] ?? [];
+      return executeChild(hostJoinWorkflow, {
+        workflowId: hostJoinWorkflowId(state.name, h.hostId),
+        args: [joinInput(state, h, peers, joinedIps)],
+      }).then(
+        (result) => settleJoin(state, h.hostId, { result, peers }),
+        (error) => settleJoin(state, h.hostId, { error }),
+      );
+    }),
+  );
+}
+
+function joinInput(state: ClusterState, h: HostEntry, peers: Peer[], joinedIps: Set<string>): HostJoinInput {
+  return {
+    spec: state.s.spec,
+    hostId: h.hostId,
+    overlayIp: h.overlayIp,
+    peers,
+    probeTargets: peers.filter((p) => joinedIps.has(p.overlayIp)).map((p) => p.overlayIp),
+    activityBudgetMs: state.s.options.hostActivityTimeoutMs,
+  };
+}
+
+/** Records HostJoined or HostJoinFailed, unless the host left Joining meanwhile (it is being removed). */
+function settleJoin(state: ClusterState, hostId: string, outcome: JoinOutcome): void {
+  const current = state.host(hostId);
+  if (current?.state !== 'Joining') return;
+  if ('result' in outcome) {
+    current.state = 'Joined';
+    current.lastSeen = nowIso();
+    delete current.reason;
+    state.s.appliedPeers[hostId] = outcome.peers;
+    const { overlayIp, mtu, probe } = outcome.result;
+    state.record('HostJoined', { overlayIp, underlayIp: current.underlayIp, mtu, probe }, hostId);
+  } else {
+    const failure = describeFailure(outcome.error);
+    current.state = 'Failed';
+    current.reason = `${failure.type}: ${failure.message}`;
+    state.record('HostJoinFailed', { errorType: failure.type, message: failure.message }, hostId);
+  }
+}
