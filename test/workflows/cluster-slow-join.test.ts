@@ -3,6 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { clusterWorkflowId } from '../../src/domain/ids.js';
 import type { DomainEvent } from '../../src/domain/types.js';
+import { reportHeartbeat } from '../../src/temporal/hosts.js';
 import { addHostsUpdate, removeHostUpdate } from '../../src/workflows/definitions.js';
 import { ClusterHarness, roles } from './support/cluster-harness.js';
 import type { FakeHost } from './support/fake-host.js';
@@ -110,5 +111,88 @@ describe('a slow join', () => {
     );
     expect(eventsAfter(events, mark, 'HostJoinFailed')).toEqual([]);
     await recordHistory(h.client, 'cluster', 'slow-join', clusterWorkflowId(name));
+  });
+
+  /** Starts a cluster of `n` Ready hosts, then adds one host whose preflight waits for `release()`. */
+  async function withSlowJoin(n: number, options: Parameters<ClusterHarness['startCluster']>[1] = {}) {
+    const hosts = await h.addHosts(n);
+    const started = await h.startCluster(roles(hosts, 1), { hostActivityTimeoutMs: 120_000, ...options });
+    await h.waitForView(started.name, 'Ready', (v) => v.phase === 'Ready');
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    const [slow] = (await h.addHosts(1, 's', () => ({ preflightGate: gate }))) as [FakeHost];
+    await started.handle.executeUpdate(addHostsUpdate, {
+      args: [{ hosts: [{ hostId: slow.hostId, role: 'worker' }] }],
+    });
+    await h.waitFor(
+      'slow preflight called',
+      async () => slow.count('preflight'),
+      (c) => c > 0,
+    );
+    return { ...started, hosts, slow };
+  }
+
+  it('removing the joining host itself waits for its join, then tears it down', async () => {
+    const { name, handle, hosts, slow } = await withSlowJoin(2);
+    const accepted = await handle.executeUpdate(removeHostUpdate, { args: [{ hostId: slow.hostId }] });
+    expect(accepted.hosts.find((x) => x.hostId === slow.hostId)?.state).toBe('Removing');
+    // The others drop it from their tables at once; the teardown waits, since the join could still program it.
+    await h.waitFor(
+      'slow host left the peer tables',
+      async () => hosts.map((f) => f.peers.some((p) => p.hostId === slow.hostId)),
+      (has) => has.every((x) => !x),
+      15_000,
+    );
+    expect(slow.count('teardown')).toBe(0);
+    expect((await h.events(name)).some((e) => e.type === 'HostRemoved')).toBe(false);
+
+    release();
+    const view = await h.waitForView(name, 'slow host removed', (v) => v.hosts.length === 2, 15_000);
+    expect(view.phase).toBe('Ready');
+    expect(slow.calls.lastIndexOf('teardown')).toBeGreaterThan(slow.calls.lastIndexOf('applyOverlay'));
+    expect(slow.overlay).toBeNull();
+    const events = (await h.events(name)).filter((e) => e.hostId === slow.hostId);
+    expect(events.map((e) => e.type)).toEqual(['HostRemoved']);
+    await recordHistory(h.client, 'cluster', 'slow-join-removed', clusterWorkflowId(name));
+  });
+
+  it('continue-as-new waits for an in-flight join, and the loop keeps working meanwhile', async () => {
+    const { name, handle, hosts, slow } = await withSlowJoin(2, {
+      continueAsNewAfterEvents: 80,
+      reconcileDebounceMs: 100,
+    });
+    const firstRun = (await handle.describe()).runId;
+    for (let i = 0; i < 30; i++) await reportHeartbeat(h.client, hosts[i % 2]!.hostId);
+    await h.waitFor(
+      'history past the threshold',
+      async () => (await handle.describe()).historyLength,
+      (n) => n >= 80,
+    );
+    const mark = Math.max(...(await h.events(name)).map((e) => e.seq));
+    await h.renumber([hosts[1]!], 62);
+    await h.waitFor(
+      'reconciled in the first run',
+      () => h.events(name),
+      (ev) => eventsAfter(ev, mark, 'OverlayReconciled').length > 0,
+      15_000,
+    );
+    expect((await handle.describe()).runId).toBe(firstRun);
+    expect((await h.view(name)).hosts.find((x) => x.hostId === slow.hostId)?.state).toBe('Joining');
+
+    release();
+    await h.waitFor(
+      'new run',
+      async () => (await handle.describe()).runId,
+      (id) => id !== firstRun,
+      15_000,
+    );
+    const view = await h.waitForView(name, 'Ready after CAN', (v) => v.phase === 'Ready');
+    expect(view.hosts.map((x) => x.state)).toEqual(['Joined', 'Joined', 'Joined']);
+    const events = await h.events(name);
+    expect(eventsAfter(events, mark, 'HostJoined').map((e) => e.hostId)).toEqual([slow.hostId]);
+    const seqs = events.map((e) => e.seq);
+    expect(seqs).toEqual(seqs.map((_, j) => seqs[0]! + j));
+    await recordHistory(h.client, 'cluster', 'slow-join-continue-as-new', clusterWorkflowId(name), firstRun);
   });
 });
