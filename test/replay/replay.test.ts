@@ -1,14 +1,15 @@
 // Recorded histories (scripts/record-histories.ts) replayed against the current workflow bundle: a change
 // that alters the commands a workflow issues fails here until it goes behind patched().
-// Versions: v2 is current. cluster-failing-host-v1 and cluster-remove-host-v1 predate the
-// 'peers-before-join' patch (src/workflows/membership.ts); they keep its unpatched branch replayable.
+// Versions (patches in src/workflows/joins.ts): cluster v3 is current ('background-joins': joins run beside
+// the main loop). cluster v2 histories keep the awaited-joins branch replayable; cluster-failing-host-v1 and
+// cluster-remove-host-v1 predate 'peers-before-join' too. host-join and host-register are at v2 (unchanged).
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { Worker } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
 import { workflowBundle } from '../helpers/temporal.js';
-import { loadHistory } from './support/history-json.js';
+import { loadHistory, patchIds } from './support/history-json.js';
 
 const dir = fileURLToPath(new URL('./histories/', import.meta.url));
 const files = readdirSync(dir)
@@ -24,6 +25,23 @@ describe('replay of recorded histories', () => {
     expect(files.filter((f) => f.startsWith('cluster-')).length).toBeGreaterThanOrEqual(7);
     expect(files.some((f) => f.startsWith('host-join-'))).toBe(true);
     expect(files.some((f) => f.startsWith('host-register'))).toBe(true);
+  });
+
+  it('covers every branch of the join patches: v1 without markers, v2 awaited joins, v3 background joins', () => {
+    const patchesOf = (version: string) =>
+      files
+        .filter((f) => f.startsWith('cluster-') && f.endsWith(`-${version}.json`))
+        .map((f) => [f, patchIds(load(f).history)]);
+    const v1 = patchesOf('v1');
+    const v2 = patchesOf('v2');
+    const v3 = patchesOf('v3');
+    expect(v1.length).toBeGreaterThan(0);
+    expect(v2.length).toBeGreaterThan(0);
+    expect(v3.length).toBeGreaterThanOrEqual(8);
+    for (const [, ids] of v1) expect(ids).toEqual([]);
+    for (const [, ids] of v2) expect(ids).toEqual(['peers-before-join']);
+    for (const [, ids] of v3) expect(ids).toEqual(['background-joins']);
+    expect(v3.map(([f]) => f)).toContain('cluster-slow-join-v3.json');
   });
 
   it('replays every history against the current bundle without nondeterminism', async () => {

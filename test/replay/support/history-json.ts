@@ -20,3 +20,15 @@ export function loadHistory(path: string): temporal.api.history.v1.History {
   if (!history) throw new TypeError(`${path} is not a history`);
   return history as temporal.api.history.v1.History;
 }
+
+/** Ids of the patches (`patched()` markers) a history recorded. */
+export function patchIds(history: temporal.api.history.v1.History): string[] {
+  const ids: string[] = [];
+  for (const e of history.events ?? []) {
+    const marker = e.markerRecordedEventAttributes;
+    if (marker?.markerName !== 'core_patch') continue;
+    const data = marker.details?.['patch-data']?.payloads?.[0]?.data;
+    if (data) ids.push((JSON.parse(new TextDecoder().decode(data)) as { id: string }).id);
+  }
+  return ids;
+}

@@ -1,13 +1,16 @@
 // When RECORD_HISTORIES=1 (scripts/record-histories.ts), scenario tests save the histories they produced
-// to test/replay/histories/<workflow>-<scenario>-v1.json for the replay tests.
-import { writeFileSync } from 'node:fs';
+// to test/replay/histories/<workflow>-<scenario>-<version>.json for the replay tests. A committed history is
+// never overwritten: a change to a workflow's commands bumps its version and records new files beside it.
+import { existsSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { execa } from 'execa';
 import { temporalAddress } from '../../helpers/temporal.js';
 
-// v2: PEERS_BEFORE_JOIN_PATCH. Older versions stay committed: they replay through the unpatched branch.
-export const HISTORY_VERSION = 'v2';
+// Current version per workflow. cluster v2: 'peers-before-join'; v3: 'background-joins'
+// (src/workflows/joins.ts). Older versions stay committed: they replay through the unpatched branches.
+export const HISTORY_VERSIONS: Record<string, string> = { cluster: 'v3' };
+const DEFAULT_HISTORY_VERSION = 'v2';
 export const historiesDir = fileURLToPath(new URL('../../replay/histories/', import.meta.url));
 const temporalCli = fileURLToPath(new URL('../../../.tools/bin/temporal', import.meta.url));
 export const recording = (): boolean => process.env.RECORD_HISTORIES === '1';
@@ -20,6 +23,11 @@ export async function recordHistory(
   runId?: string,
 ): Promise<void> {
   if (!recording()) return;
+  const file = `${historiesDir}${workflow}-${scenario}-${HISTORY_VERSIONS[workflow] ?? DEFAULT_HISTORY_VERSION}.json`;
+  if (existsSync(file)) {
+    console.log(`[record] kept ${file} (committed histories are never re-recorded)`);
+    return;
+  }
   // The CLI writes the protojson form the SDK's replayer reads (historyToJSON trips over this install's two
   // protobufjs copies).
   const run = runId ?? (await client.workflow.getHandle(workflowId).describe()).runId;
@@ -36,7 +44,6 @@ export async function recordHistory(
     'json',
   ];
   const { stdout } = await execa(temporalCli, args);
-  const file = `${historiesDir}${workflow}-${scenario}-${HISTORY_VERSION}.json`;
   writeFileSync(file, `${stdout.trim()}\n`);
   const events = (JSON.parse(stdout) as { events?: unknown[] }).events?.length ?? 0;
   console.log(`[record] ${file} (${events} events, ${stdout.length} bytes)`);
