@@ -70,6 +70,7 @@ export class JoinTracker {
         )
         .finally(() => {
           this.inFlight.delete(h.hostId);
+          state.refreshStatus(); // queries see phase and conditions that match the settled host at once
           this.onSettled();
         });
       this.inFlight.set(h.hostId, run);
