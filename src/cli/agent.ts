@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { type Agent, startAgent } from '../agent/agent.js';
+import { type Agent, type AgentOptions, startAgent } from '../agent/agent.js';
 import {
   ConfigError,
   DEFAULT_HEARTBEAT_INTERVAL_S,
@@ -34,15 +34,11 @@ const apiUrlSchema = z.url({
   error: 'must be an http(s) URL, e.g. http://10.0.0.2:8080',
 });
 
-export interface AgentConfig {
-  hostId: string;
-  underlayIface: string;
-  temporalAddress: string;
-  namespace: string;
-  stateDir: string;
-  api?: { url: string; token: string };
-  heartbeatMs: number;
-}
+/** What the flags and environment decide; the rest of AgentOptions is wired by the command. */
+export type AgentConfig = Pick<
+  AgentOptions,
+  'hostId' | 'underlayIface' | 'temporalAddress' | 'namespace' | 'stateDir' | 'api'
+> & { heartbeatMs: number };
 
 /** Flags over environment; the API token is needed only with --api. */
 export function resolveAgentConfig(flags: AgentFlags, env: Env): AgentConfig {
