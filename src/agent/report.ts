@@ -5,6 +5,7 @@
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
+import { DEFAULT_HEARTBEAT_INTERVAL_S } from '../domain/constants.js';
 import { ErrorType } from '../domain/errors.js';
 import { registerHost, reportHeartbeat } from '../temporal/hosts.js';
 
@@ -12,6 +13,7 @@ import { registerHost, reportHeartbeat } from '../temporal/hosts.js';
 const CALL_DEADLINE_MS = 10_000;
 const RETRY_FIRST_MS = 100;
 const RETRY_MAX_MS = 1000;
+const DEFAULT_HEARTBEAT_MS = DEFAULT_HEARTBEAT_INTERVAL_S * 1000;
 
 export interface ReporterOptions {
   hostId: string;
@@ -39,7 +41,7 @@ export class Reporter {
 
   start(ip: string | null): void {
     this.ip = ip;
-    this.heartbeat = setInterval(() => void this.beat(), this.o.heartbeatMs ?? 10_000);
+    this.heartbeat = setInterval(() => void this.beat(), this.o.heartbeatMs ?? DEFAULT_HEARTBEAT_MS);
     this.heartbeat.unref();
     this.kick();
   }

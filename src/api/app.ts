@@ -6,7 +6,8 @@ import type { Logger } from 'pino';
 import { installBearerAuth } from './auth.js';
 import { type ApiContext, DEFAULT_UI_BASE_URL, workflowUiUrl } from './context.js';
 import { registerOpenApi, registerOpenApiRoute } from './openapi.js';
-import { installProblemHandlers, sendProblem, toProblem } from './problem.js';
+import { installProblemHandlers, sendProblem } from './problem.js';
+import { frameworkProblem, MAX_PARAM_LENGTH, problemClientErrorHandler } from './router-errors.js';
 import { clusterRoutes } from './routes/clusters.js';
 import { healthRoutes } from './routes/health.js';
 import { hostRoutes } from './routes/hosts.js';
@@ -40,10 +41,12 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     onConstructorPoisoning: 'error',
     requestTimeout: 60_000,
     connectionTimeout: 60_000,
-    // Hostile paths may be long; anything beyond this is a 414-sized mistake anyway.
-    routerOptions: { maxParamLength: 200 },
+    // Long path parameters reach the zod params schemas (400 naming the field), never a 414.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // Router-level failures (bad URL encoding, over-long parameters) as problem+json too.
-    frameworkErrors: (err, _req, reply) => sendProblem(reply, toProblem(err, log)),
+    frameworkErrors: (err, _req, reply) => sendProblem(reply, frameworkProblem(err, log)),
+    // So are requests Node cannot parse (a request line over its header limit: 431).
+    clientErrorHandler: problemClientErrorHandler,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

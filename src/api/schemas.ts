@@ -1,6 +1,7 @@
 // zod schemas of the HTTP API: the single source for request validation, response serialisation and
 // the OpenAPI document. Request bodies are strict: an unknown field is a 400, not silently dropped.
 import { z } from 'zod';
+import { MAX_CLUSTER_HOSTS } from '../domain/constants.js';
 import {
   cidrSchema,
   clusterNameSchema,
@@ -11,9 +12,6 @@ import {
   overlayModeSchema,
   vniSchema,
 } from '../domain/validation.js';
-
-/** A cluster of more hosts than this would not fit a /22 anyway; keeps one request bounded. */
-export const MAX_HOSTS_PER_REQUEST = 1000;
 
 export const hostSpecBody = z.strictObject({
   hostId: hostIdSchema,
@@ -30,11 +28,7 @@ const uniqueHostIds = (hosts: Array<{ hostId: string }>, ctx: z.RefinementCtx) =
   });
 };
 
-export const hostListBody = z
-  .array(hostSpecBody)
-  .min(1)
-  .max(MAX_HOSTS_PER_REQUEST)
-  .superRefine(uniqueHostIds);
+export const hostListBody = z.array(hostSpecBody).min(1).max(MAX_CLUSTER_HOSTS).superRefine(uniqueHostIds);
 
 export const createClusterBody = z
   .strictObject({

@@ -5,13 +5,8 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { type Agent, type AgentOptions, startAgent } from '../agent/agent.js';
-import {
-  ConfigError,
-  DEFAULT_HEARTBEAT_INTERVAL_S,
-  type Env,
-  heartbeatIntervalSchema,
-  loadEnv,
-} from '../config/env.js';
+import { ConfigError, type Env, heartbeatIntervalSchema, loadEnv } from '../config/env.js';
+import { DEFAULT_HEARTBEAT_INTERVAL_S } from '../domain/constants.js';
 import { resolveToken } from '../config/token.js';
 import { hostIdSchema, ifaceNameSchema } from '../domain/validation.js';
 import { createLogger, installTemporalLogger } from '../log.js';

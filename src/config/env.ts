@@ -12,8 +12,7 @@ export const hostPortSchema = z.string().superRefine((v, ctx) => {
 
 export const portSchema = z.coerce.number().int().min(1).max(65535);
 
-/** Agent heartbeat interval in whole seconds; keep it well under the cluster's heartbeat timeout. */
-export const DEFAULT_HEARTBEAT_INTERVAL_S = 10;
+/** Agent heartbeat interval in whole seconds (default DEFAULT_HEARTBEAT_INTERVAL_S in domain/constants). */
 export const heartbeatIntervalSchema = z.coerce
   .number({ error: 'must be a number of seconds' })
   .int('must be whole seconds')

@@ -31,17 +31,6 @@ export function formatIpv4(value: number): string {
   return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join('.');
 }
 
-export const isIpv4 = (text: string): boolean => IPV4.test(text) && safe(() => parseIpv4(text));
-
-function safe(fn: () => unknown): boolean {
-  try {
-    fn();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 export const cidrSize = (c: Ipv4Cidr): number => 2 ** (32 - c.prefix);
 export const broadcastOf = (c: Ipv4Cidr): number => c.network + cidrSize(c) - 1;
 
@@ -61,8 +50,6 @@ export function parseCidr(text: string): Ipv4Cidr {
   }
   return { network: address, prefix };
 }
-
-export const formatCidr = (c: Ipv4Cidr): string => `${formatIpv4(c.network)}/${c.prefix}`;
 
 export const cidrContains = (c: Ipv4Cidr, ip: number): boolean => ip >= c.network && ip <= broadcastOf(c);
 

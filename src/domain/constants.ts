@@ -7,6 +7,14 @@ export const OVERLAY_BRIDGE = 'scbr-100';
 /** VxLAN encapsulation overhead over IPv4 (outer IP 20 + UDP 8 + VxLAN 8 + inner Ethernet 14). */
 export const VXLAN_ENCAP_OVERHEAD = 50;
 export const DEFAULT_MULTICAST_GROUP = '239.1.1.1';
+/** VxLAN network identifiers are 24 bits. */
+export const MAX_VNI = 16_777_215;
+/** Most hosts in one cluster or one request (every schema that bounds a host list uses it). */
+export const MAX_CLUSTER_HOSTS = 1000;
+/** UDP port of the agents' authenticated underlay beacon (next to VxLAN's 4789). */
+export const BEACON_PORT = 4790;
+/** Agent heartbeat interval in whole seconds; keep it well under the cluster's heartbeat timeout. */
+export const DEFAULT_HEARTBEAT_INTERVAL_S = 10;
 
 export const CONTROL_TASK_QUEUE = 'edge-overlay';
 export const DEFAULT_API_PORT = 8080;

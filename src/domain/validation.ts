@@ -1,6 +1,7 @@
 // zod schemas for every name or address that can reach a command line or a workflow id.
 // Pure (no node: imports) so workflows, the API and the agent share them.
 import { z } from 'zod';
+import { MAX_CLUSTER_HOSTS, MAX_VNI } from './constants.js';
 
 /** Host ids become task-queue names, workflow ids, file names and MAC seeds: keep them boring. */
 export const hostIdSchema = z
@@ -29,7 +30,7 @@ export const cidrSchema = z
     'must be an IPv4 CIDR like 100.64.192.0/24',
   );
 
-export const vniSchema = z.number().int().min(1).max(16_777_215);
+export const vniSchema = z.number().int().min(1).max(MAX_VNI);
 export const overlayModeSchema = z.enum(['unicast', 'multicast']);
 export const hostRoleSchema = z.enum(['control-plane', 'worker']);
 export const macSchema = z
@@ -53,7 +54,7 @@ export const hostHeartbeatInputSchema = z.object({
 
 export const hostSpecSchema = z.object({ hostId: hostIdSchema, role: hostRoleSchema });
 
-export const addHostsInputSchema = z.object({ hosts: z.array(hostSpecSchema).min(1).max(1000) });
+export const addHostsInputSchema = z.object({ hosts: z.array(hostSpecSchema).min(1).max(MAX_CLUSTER_HOSTS) });
 export const removeHostInputSchema = z.object({ hostId: hostIdSchema });
 export const changeOverlayInputSchema = z.object({
   overlayCidr: cidrSchema.optional(),

@@ -256,12 +256,6 @@ export async function startAgent(state: LabState, host: LabHost, o: AgentOptions
   saveLabState(state);
 }
 
-export async function stopAgent(state: LabState, host: LabHost): Promise<void> {
-  if (host.agent) await stopPid(host.agent.pid, { expectComm: host.agent.comm, graceMs: 5000 });
-  delete host.agent;
-  saveLabState(state);
-}
-
 /** Remembers a process started in the lab so destroyLab stops it. */
 export function trackPid(state: LabState, p: TrackedPid): void {
   state.extra.push(p);

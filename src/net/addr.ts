@@ -53,8 +53,3 @@ export async function addrDel(
 ): Promise<void> {
   await r.run('ip', [...nsFlag(netns), 'addr', 'del', ipv4Prefix(ip, prefixLength), 'dev', iface(dev)]);
 }
-
-/** ip addr flush dev NAME (IPv4 only) */
-export async function addrFlush(r: Runner, dev: string, netns?: string): Promise<void> {
-  await r.run('ip', [...nsFlag(netns), '-4', 'addr', 'flush', 'dev', iface(dev)]);
-}

@@ -37,25 +37,6 @@ export function herDestinations(entries: FdbEntry[], exclude: string[] = []): st
     .filter((d) => !exclude.includes(d));
 }
 
-/** bridge fdb append MAC dev NAME dst IP */
-export async function fdbAppend(r: Runner, dev: string, address: string, dst: string, netns?: string) {
-  await r.run('bridge', [
-    ...nsFlag(netns),
-    'fdb',
-    'append',
-    mac(address),
-    'dev',
-    iface(dev),
-    'dst',
-    ipv4(dst),
-  ]);
-}
-
-/** bridge fdb del MAC dev NAME dst IP */
-export async function fdbDel(r: Runner, dev: string, address: string, dst: string, netns?: string) {
-  await r.run('bridge', [...nsFlag(netns), 'fdb', 'del', mac(address), 'dev', iface(dev), 'dst', ipv4(dst)]);
-}
-
 /** The `bridge -batch` script for ops: one `fdb append|del MAC dev NAME dst IP` line each (validated). */
 export function fdbBatchScript(dev: string, ops: FdbOp[]): string {
   const d = iface(dev);

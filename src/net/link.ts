@@ -1,5 +1,6 @@
 // Link verbs, named after netlink (LinkAdd, LinkDel, LinkSetUp...): each makes one `ip link` call.
 import { z } from 'zod';
+import { MAX_VNI } from '../domain/constants.js';
 import { int, iface, ipv4, mac } from './check.js';
 import { nsFlag, netnsNameSchema } from './ns.js';
 import { CommandError, type Runner } from './runner.js';
@@ -81,7 +82,7 @@ export async function linkAdd(r: Runner, spec: LinkAddSpec, netns?: string): Pro
   if ('mtu' in spec && spec.mtu !== undefined) args.push('mtu', int(spec.mtu, 68, 65535));
   if (spec.kind === 'bridge') args.push('type', 'bridge');
   if (spec.kind === 'vxlan') {
-    args.push('type', 'vxlan', 'id', int(spec.vni, 1, 16_777_215), 'dstport', int(spec.port, 1, 65535));
+    args.push('type', 'vxlan', 'id', int(spec.vni, 1, MAX_VNI), 'dstport', int(spec.port, 1, 65535));
     args.push('dev', iface(spec.dev));
     if (spec.group) args.push('group', ipv4(spec.group));
     if (spec.local) args.push('local', ipv4(spec.local));
@@ -102,11 +103,6 @@ export async function linkDel(r: Runner, name: string, netns?: string): Promise<
 /** ip link set dev NAME up */
 export async function linkSetUp(r: Runner, name: string, netns?: string): Promise<void> {
   await r.run('ip', [...nsFlag(netns), 'link', 'set', 'dev', iface(name), 'up']);
-}
-
-/** ip link set dev NAME down */
-export async function linkSetDown(r: Runner, name: string, netns?: string): Promise<void> {
-  await r.run('ip', [...nsFlag(netns), 'link', 'set', 'dev', iface(name), 'down']);
 }
 
 /** ip link set dev NAME master MASTER */

@@ -1,6 +1,6 @@
 // The first snapshot of a cluster, built from its (already API-validated) input; re-checked here because
 // a workflow must never trust its caller.
-import { DEFAULT_MULTICAST_GROUP, VXLAN_UDP_PORT } from '../domain/constants.js';
+import { DEFAULT_MULTICAST_GROUP, MAX_CLUSTER_HOSTS, VXLAN_UDP_PORT } from '../domain/constants.js';
 import { overlayCidrProblems, parseCidr } from '../domain/cidr.js';
 import { resolveClusterOptions } from '../domain/cluster-options.js';
 import { ErrorType } from '../domain/errors.js';
@@ -17,7 +17,7 @@ const clusterInputSchema = z.object({
   overlayCidr: z.string(),
   vni: vniSchema,
   mode: overlayModeSchema,
-  hosts: z.array(hostSpecSchema).max(1000),
+  hosts: z.array(hostSpecSchema).max(MAX_CLUSTER_HOSTS),
 });
 
 export function initialSnapshot(input: ClusterInput): ClusterSnapshot {

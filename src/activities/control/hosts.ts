@@ -5,7 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { ErrorType } from '../../domain/errors.js';
 import { clusterWorkflowId, hostWorkflowId } from '../../domain/ids.js';
 import type { HostRecord } from '../../domain/types.js';
-import { claimHostUpdate, hostRecordQuery, setHostClusterSignal } from '../../workflows/definitions.js';
+import { claimHostUpdate, setHostClusterSignal } from '../../workflows/definitions.js';
 
 export type ClaimResult =
   | { hostId: string; ok: true; record: HostRecord }
@@ -59,21 +59,6 @@ export function createHostRegistryActivities(client: Client) {
     /** Claims each host for `cluster` (atomic per host); business refusals are results, not throws. */
     async claimHosts(cluster: string, hostIds: string[]): Promise<ClaimResult[]> {
       return Promise.all(hostIds.map((id) => claimOne(cluster, id)));
-    },
-
-    /** Current registry records (null for unknown hosts): underlay IPs and last-seen times. */
-    async lookupHosts(hostIds: string[]): Promise<Array<HostRecord | null>> {
-      return Promise.all(
-        hostIds.map(async (id) => {
-          try {
-            return await client.workflow.getHandle(hostWorkflowId(id)).query(hostRecordQuery);
-          } catch (err) {
-            if (err instanceof WorkflowNotFoundError) return null;
-            if (err instanceof Error && err.message.includes('is not registered')) return null;
-            throw err;
-          }
-        }),
-      );
     },
 
     /** Per-cluster secret for the agents' authenticated underlay beacon (randomness stays out of workflows). */

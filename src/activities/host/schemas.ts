@@ -1,6 +1,6 @@
 // zod schemas of the host activities' inputs (the contract types in contract.ts, checked at runtime).
 import { z } from 'zod';
-import { DEFAULT_MULTICAST_GROUP } from '../../domain/constants.js';
+import { DEFAULT_MULTICAST_GROUP, MAX_CLUSTER_HOSTS } from '../../domain/constants.js';
 import {
   cidrSchema,
   clusterNameSchema,
@@ -36,7 +36,7 @@ export const setPeersInputSchema = z.object({
 export const vipInputSchema = z.object({ spec: overlaySpecSchema });
 export const teardownInputSchema = vipInputSchema;
 export const probePeersInputSchema = z.object({
-  targets: z.array(ipv4Schema).max(1000),
+  targets: z.array(ipv4Schema).max(MAX_CLUSTER_HOSTS),
   count: z.number().int().min(1).max(20).optional(),
   timeoutMs: z.number().int().min(50).max(30_000).optional(),
 });

@@ -5,12 +5,11 @@ import { randomBytes } from 'node:crypto';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { networkInterfaces } from 'node:os';
 import type { Logger } from 'pino';
+import { BEACON_PORT } from '../../domain/constants.js';
 import { encodeBeacon, nextSeq, parseBeaconKey } from './codec.js';
 import { directedBroadcast } from './peers.js';
 import { BeaconVerifier, type RejectReason } from './verifier.js';
 import type { BeaconMessage } from './codec.js';
-
-export const BEACON_PORT = 4790;
 
 export interface BeaconOptions {
   clusterName: string;

@@ -2,7 +2,7 @@
 // the control plane are unreachable. codec/verifier/peers are pure; beacon.ts owns the socket.
 import { randomBytes } from 'node:crypto';
 
-export { type Beacon, type BeaconOptions, BEACON_PORT, ifaceIpv4, startBeacon } from './beacon.js';
+export { type Beacon, type BeaconOptions, ifaceIpv4, startBeacon } from './beacon.js';
 export { type BeaconMessage, decodeBeacon, encodeBeacon, parseBeaconKey } from './codec.js';
 export { type BeaconPeerUpdate, directedBroadcast, movePeerUnderlay } from './peers.js';
 export { BeaconVerifier, type RejectReason, type VerifyResult } from './verifier.js';
