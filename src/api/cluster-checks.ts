@@ -5,7 +5,7 @@ import type { HostRecord, HostSpec } from '../domain/types.js';
 import { getHost } from '../temporal/hosts.js';
 import { type FieldError, ProblemError, ProblemType, validationProblem } from './problem.js';
 import { cidrOverlapProblems } from './overlay-checks.js';
-import type { ClusterInput } from '../workflows/definitions.js';
+import type { ClusterInput } from '../contract/workflow-messages.js';
 
 const HOST_LOOKUP_CONCURRENCY = 16;
 

@@ -1,11 +1,11 @@
 // POST /v1/clusters: start-or-attach. The same body (or a retry under the same Idempotency-Key)
 // gets the same 202; a different body under an existing name is a 409.
-import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { type Client, WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { createHash } from 'node:crypto';
 import { CONTROL_TASK_QUEUE, DEFAULT_OVERLAY_CIDR, DEFAULT_VNI } from '../domain/constants.js';
 import { clusterWorkflowId } from '../domain/ids.js';
-import { type ClusterInput, clusterWorkflowType } from '../workflows/definitions.js';
+import { admitClusterUpdate, type ClusterInput, clusterWorkflowType } from '../contract/workflow-messages.js';
 import { ClusterNameAttr, ClusterPhaseAttr, HostCountAttr } from '../temporal/search-attributes.js';
 import { checkHostsAvailable, checkOverlay } from './cluster-checks.js';
 import { ProblemError, ProblemType } from './problem.js';
@@ -99,43 +99,38 @@ export async function createCluster(
   const workflowId = clusterWorkflowId(input.name);
   const fingerprint = createFingerprint(input);
 
-  const before = attachOrConflict(
-    await describeExisting(deps.client, workflowId),
-    input.name,
-    fingerprint,
-    idempotencyKey,
-  );
+  const existing = await describeExisting(deps.client, workflowId);
+  const before = attachOrConflict(existing, input.name, fingerprint, idempotencyKey);
+  if (before === 'attached' && existing?.running) {
+    // The same request again: answer with its admission (it may still be claiming, or have been refused).
+    await deps.client.workflow.getHandle(workflowId).executeUpdate(admitClusterUpdate, { args: [input] });
+  }
   if (before) return { workflowId, outcome: before };
 
   const records = await checkHostsAvailable(deps.client, input.name, input.hosts);
   checkOverlay(input, records);
 
-  try {
-    await deps.client.workflow.start(clusterWorkflowType, {
-      workflowId,
-      taskQueue: deps.taskQueue ?? CONTROL_TASK_QUEUE,
-      args: [input],
-      memo: {
-        [CREATE_FINGERPRINT_MEMO]: fingerprint,
-        ...(idempotencyKey ? { [IDEMPOTENCY_KEY_MEMO]: idempotencyKey } : {}),
-      },
-      typedSearchAttributes: new TypedSearchAttributes([
-        { key: ClusterNameAttr, value: input.name },
-        { key: ClusterPhaseAttr, value: 'Provisioning' },
-        { key: HostCountAttr, value: input.hosts.length },
-      ]),
-    });
-    return { workflowId, outcome: 'started' };
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    // Lost a race with a concurrent create of the same name: judge against the winner.
-    const winner = await describeExisting(deps.client, workflowId);
-    const outcome = attachOrConflict(winner, input.name, fingerprint, idempotencyKey);
-    if (outcome) return { workflowId, outcome };
-    throw new ProblemError(
-      409,
-      ProblemType.ClusterExists,
-      `cluster ${input.name} is being created concurrently`,
-    );
-  }
+  // Update-with-start: the workflow claims every host before this answers, so of concurrent creates that
+  // share a host exactly one gets 202 (the others a 409 naming the host). A concurrent create of the same
+  // name attaches to the running workflow; its admission update is refused if the spec differs.
+  const startWorkflowOperation = new WithStartWorkflowOperation(clusterWorkflowType, {
+    workflowId,
+    taskQueue: deps.taskQueue ?? CONTROL_TASK_QUEUE,
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    args: [input],
+    memo: {
+      [CREATE_FINGERPRINT_MEMO]: fingerprint,
+      ...(idempotencyKey ? { [IDEMPOTENCY_KEY_MEMO]: idempotencyKey } : {}),
+    },
+    typedSearchAttributes: new TypedSearchAttributes([
+      { key: ClusterNameAttr, value: input.name },
+      { key: ClusterPhaseAttr, value: 'Provisioning' },
+      { key: HostCountAttr, value: input.hosts.length },
+    ]),
+  });
+  await deps.client.workflow.executeUpdateWithStart(admitClusterUpdate, {
+    args: [input],
+    startWorkflowOperation,
+  });
+  return { workflowId, outcome: 'started' };
 }

@@ -1,5 +1,5 @@
 // GET /v1/clusters: running cluster workflows from visibility, with their search attributes.
-import { clusterWorkflowType } from '../workflows/definitions.js';
+import { clusterWorkflowType } from '../contract/workflow-messages.js';
 import { ClusterNameAttr, ClusterPhaseAttr, HostCountAttr } from '../temporal/search-attributes.js';
 import type { ApiContext } from './context.js';
 

@@ -21,6 +21,7 @@ const DOMAIN_STATUS: Record<string, { status: number; type: string }> = {
   [ErrorType.OverlayImmutable]: { status: 409, type: ProblemType.OverlayImmutable },
   [ErrorType.HostAlreadyInCluster]: { status: 409, type: ProblemType.HostAlreadyInCluster },
   [ErrorType.ClusterDeleting]: { status: 409, type: ProblemType.ClusterDeleting },
+  [ErrorType.ClusterExists]: { status: 409, type: ProblemType.ClusterExists },
   [ErrorType.HostNotInCluster]: { status: 404, type: ProblemType.HostNotInCluster },
 };
 

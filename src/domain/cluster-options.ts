@@ -12,6 +12,12 @@ export interface ClusterOptions {
   maxEvents: number;
   /** How soon a failed peer push or VIP assignment is tried again. */
   retryIntervalMs: number;
+  /** A host command still running after this long is reported (HostCommandStalled) and no longer waited
+   * for: a VIP assignment moves on to the next candidate, a reconciliation round and a delete close without
+   * it. The command itself keeps running within hostActivityTimeoutMs. */
+  stallAfterMs: number;
+  /** The events query and continue-as-new keep at most this many bytes of the newest events. */
+  maxEventBytes: number;
 }
 
 export const DEFAULT_CLUSTER_OPTIONS: ClusterOptions = {
@@ -21,6 +27,8 @@ export const DEFAULT_CLUSTER_OPTIONS: ClusterOptions = {
   hostActivityTimeoutMs: 120_000,
   maxEvents: 1_000,
   retryIntervalMs: 30_000,
+  stallAfterMs: 10_000,
+  maxEventBytes: 64 * 1024,
 };
 
 export function resolveClusterOptions(partial?: Partial<ClusterOptions>): ClusterOptions {

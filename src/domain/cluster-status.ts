@@ -12,6 +12,8 @@ export interface StatusSnapshot {
   reconcileFailures: string[];
   hosts: Array<{ hostId: string; role: HostRole; state: HostState }>;
   vipHolder: string | null;
+  /** Hosts with a command running past stallAfterMs (reported, not waited for). */
+  stalled?: string[];
 }
 
 export function computePhase(s: StatusSnapshot): ClusterPhase {
@@ -28,11 +30,18 @@ function degraded(s: StatusSnapshot): boolean {
   return (
     s.hosts.some((h) => h.state === 'Failed' || h.state === 'Lost') ||
     s.reconcileFailures.length > 0 ||
+    (s.stalled?.length ?? 0) > 0 ||
     (hasControlPlane && s.vipHolder === null)
   );
 }
 
-const names = (hosts: StatusSnapshot['hosts']) => hosts.map((h) => h.hostId).join(', ');
+/** Host names in a condition message, cut after a few so the message stays short at 1000 hosts. */
+export const MAX_NAMES_IN_MESSAGE = 10;
+export function listNames(ids: readonly string[]): string {
+  const shown = ids.slice(0, MAX_NAMES_IN_MESSAGE).join(', ');
+  return ids.length > MAX_NAMES_IN_MESSAGE ? `${shown} and ${ids.length - MAX_NAMES_IN_MESSAGE} more` : shown;
+}
+const names = (hosts: StatusSnapshot['hosts']) => listNames(hosts.map((h) => h.hostId));
 
 export function hostsJoinedCondition(s: StatusSnapshot): ConditionInput {
   const failed = s.hosts.filter((h) => h.state === 'Failed');
@@ -67,7 +76,7 @@ export function overlayReconciledCondition(s: StatusSnapshot): ConditionInput {
     return { type, status: 'False', reason: Reason.Reconciling, message: 'pushing peer tables' };
   }
   if (s.reconcileFailures.length > 0) {
-    const message = `peer table push failed on: ${s.reconcileFailures.join(', ')}`;
+    const message = `peer table push failed on: ${listNames(s.reconcileFailures)}`;
     return { type, status: 'False', reason: Reason.ReconcileFailed, message };
   }
   return { type, status: 'True', reason: Reason.PeerTablesCurrent, message: 'every peer table is current' };
@@ -83,6 +92,21 @@ export function vipAssignedCondition(s: StatusSnapshot): ConditionInput {
   }
   const message = 'no joined, healthy control-plane host';
   return { type, status: 'False', reason: Reason.NoHealthyControlPlane, message };
+}
+
+export function hostsResponsiveCondition(s: StatusSnapshot): ConditionInput {
+  const type = ConditionType.HostsResponsive;
+  const stalled = s.stalled ?? [];
+  if (stalled.length > 0) {
+    const message = `commands not answered in time: ${listNames(stalled)}`;
+    return { type, status: 'False', reason: Reason.HostCommandStalled, message };
+  }
+  return {
+    type,
+    status: 'True',
+    reason: Reason.CommandsAnswered,
+    message: 'every host answers its commands',
+  };
 }
 
 export function deletingCondition(s: StatusSnapshot): ConditionInput {
@@ -112,6 +136,7 @@ export function computeConditions(
     hostsHealthyCondition(s),
     overlayReconciledCondition(s),
     vipAssignedCondition(s),
+    hostsResponsiveCondition(s),
     deletingCondition(s),
   ];
   return inputs.reduce<Condition[]>((list, c) => setCondition(list, c, now), [...previous]);

@@ -7,6 +7,7 @@ export const ConditionType = {
   HostsHealthy: 'HostsHealthy',
   OverlayReconciled: 'OverlayReconciled',
   VipAssigned: 'VipAssigned',
+  HostsResponsive: 'HostsResponsive',
   Deleting: 'Deleting',
 } as const;
 export type ConditionType = (typeof ConditionType)[keyof typeof ConditionType];
@@ -27,6 +28,8 @@ export const Reason = {
   NoControlPlane: 'NoControlPlane',
   DeletionRequested: 'DeletionRequested',
   NotDeleting: 'NotDeleting',
+  CommandsAnswered: 'CommandsAnswered',
+  HostCommandStalled: 'HostCommandStalled',
 } as const;
 
 export type ConditionInput = Omit<Condition, 'lastTransitionTime'>;
@@ -46,6 +49,7 @@ const order: string[] = [
   ConditionType.HostsHealthy,
   ConditionType.OverlayReconciled,
   ConditionType.VipAssigned,
+  ConditionType.HostsResponsive,
   ConditionType.Deleting,
 ];
 

@@ -8,6 +8,8 @@ export const ErrorType = {
   HostAlreadyInCluster: 'HostAlreadyInCluster',
   HostNotInCluster: 'HostNotInCluster',
   ClusterDeleting: 'ClusterDeleting',
+  /** A create under a running cluster's name with a different spec. */
+  ClusterExists: 'ClusterExists',
   HostCommandFailed: 'HostCommandFailed',
   PreflightFailed: 'PreflightFailed',
 } as const;

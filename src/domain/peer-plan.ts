@@ -21,6 +21,14 @@ export function desiredPeers(hosts: readonly PlanHost[], forHost: string): Peer[
     .sort((a, b) => a.hostId.localeCompare(b.hostId));
 }
 
+/** The peering hosts as peer entries, sorted by hostId: every host's table is this set minus itself. */
+export function peeringSet(hosts: readonly PlanHost[]): Peer[] {
+  return hosts
+    .filter(isPeering)
+    .map((h) => ({ hostId: h.hostId, underlayIp: h.underlayIp!, overlayIp: h.overlayIp }))
+    .sort((a, b) => a.hostId.localeCompare(b.hostId));
+}
+
 export function planPeerTables(hosts: readonly PlanHost[]): Record<string, Peer[]> {
   const plan: Record<string, Peer[]> = {};
   for (const h of hosts) if (isPeering(h)) plan[h.hostId] = desiredPeers(hosts, h.hostId);

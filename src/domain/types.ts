@@ -72,7 +72,13 @@ export type DomainEventType =
   | 'HostRecovered'
   | 'PhaseChanged'
   | 'ClusterDeleting'
-  | 'ClusterDeleted';
+  | 'ClusterDeleted'
+  /** Admission refused a host: claims were given back and the cluster was not created. */
+  | 'ClusterRejected'
+  /** A host command has run longer than stallAfterMs; the loop goes on without it. */
+  | 'HostCommandStalled'
+  /** A signal failed validation and was dropped (never stored). */
+  | 'MessageRejected';
 
 export interface DomainEvent {
   seq: number;

@@ -61,3 +61,29 @@ export const changeOverlayInputSchema = z.object({
   vni: vniSchema.optional(),
   mode: overlayModeSchema.optional(),
 });
+
+/** What every host of a cluster builds its overlay from (OverlaySpec); loose: older specs carry beaconKey. */
+export const overlaySpecSchema = z
+  .looseObject({
+    clusterName: clusterNameSchema,
+    overlayCidr: cidrSchema,
+    prefixLength: z.number().int().min(8).max(30),
+    vni: vniSchema,
+    mode: overlayModeSchema,
+    port: z.number().int().min(1).max(65535),
+    group: ipv4Schema.optional(),
+    vip: ipv4Schema,
+  })
+  .refine((s) => s.overlayCidr.endsWith(`/${s.prefixLength}`), {
+    message: 'prefixLength must match overlayCidr',
+    path: ['prefixLength'],
+  });
+
+export const peerSchema = z.object({ hostId: hostIdSchema, underlayIp: ipv4Schema, overlayIp: ipv4Schema });
+
+export const underlayChangedInputSchema = z.object({ hostId: hostIdSchema, underlayIp: ipv4Schema });
+export const hostClusterInputSchema = z.object({
+  cluster: clusterNameSchema.nullable(),
+  from: clusterNameSchema.optional(),
+});
+export const claimHostInputSchema = z.object({ cluster: clusterNameSchema });

@@ -17,7 +17,7 @@ import {
   hostWorkflowType,
   type RegisterHostInput,
   registerHostUpdate,
-} from '../workflows/definitions.js';
+} from '../contract/workflow-messages.js';
 
 export interface HostClientOptions {
   /** Task queue of the control worker that runs host workflows. */

@@ -8,20 +8,24 @@ import {
   changeOverlayInputSchema,
   hostHeartbeatInputSchema,
   removeHostInputSchema,
+  underlayChangedInputSchema,
 } from '../domain/validation.js';
+import { Admission } from './admission.js';
+import { clusterInputSchema } from './cluster-init.js';
 import { type ClusterState, nowIso } from './cluster-state.js';
 import {
   addHostsUpdate,
+  admitClusterUpdate,
   changeOverlayUpdate,
   deleteClusterUpdate,
   hostHeartbeatSignal,
   removeHostUpdate,
   underlayChangedSignal,
-} from './definitions.js';
+} from '../contract/workflow-messages.js';
 import { admitClaims, claimHosts, releaseClaim } from './membership.js';
-import { fail, parseOrFail } from './validate.js';
+import { fail, parseOrFail, safeParseSignal } from './validate.js';
 
-export function registerMessageHandlers(state: ClusterState, wake: () => void): void {
+export function registerMessageHandlers(state: ClusterState, wake: () => void, admission: Admission): void {
   const notDeleting = () => {
     if (state.s.deleting) fail(ErrorType.ClusterDeleting, `cluster ${state.name} is being deleted`);
   };
@@ -108,6 +112,19 @@ export function registerMessageHandlers(state: ClusterState, wake: () => void): 
     },
   });
 
+  setHandler(
+    admitClusterUpdate,
+    async () => {
+      Admission.failWith(await admission.admit());
+      return state.view();
+    },
+    {
+      validator: (input) => {
+        admission.checkSameRequest(parseOrFail(clusterInputSchema, input));
+      },
+    },
+  );
+
   setHandler(deleteClusterUpdate, () => {
     if (!state.s.deleting) {
       state.s.deleting = true;
@@ -118,22 +135,24 @@ export function registerMessageHandlers(state: ClusterState, wake: () => void): 
     return state.view();
   });
 
-  setHandler(underlayChangedSignal, ({ hostId, underlayIp }) => {
-    noteUnderlay(state, hostId, underlayIp, wake);
+  // Signals cannot fail their sender: a bad one is dropped with a MessageRejected event, never stored.
+  setHandler(underlayChangedSignal, (input) => {
+    const change = safeParseSignal(state, 'underlayChanged', underlayChangedInputSchema, input);
+    if (change) noteUnderlay(state, change.hostId, change.underlayIp, wake);
   });
 
   setHandler(hostHeartbeatSignal, (beat) => {
-    const parsed = hostHeartbeatInputSchema.safeParse(beat);
-    const host = parsed.success ? state.host(parsed.data.hostId) : undefined;
-    if (!parsed.success || !host) return;
+    const parsed = safeParseSignal(state, 'hostHeartbeat', hostHeartbeatInputSchema, beat);
+    const host = parsed ? state.host(parsed.hostId) : undefined;
+    if (!parsed || !host) return;
     host.lastSeen = nowIso();
     if (host.state === 'Lost') {
       host.state = 'Joined';
-      delete state.s.appliedPeers[host.hostId]; // it may have rebooted: push its table again
-      state.record('HostRecovered', { underlayIp: parsed.data.underlayIp ?? host.underlayIp }, host.hostId);
+      delete state.s.appliedDigest[host.hostId]; // it may have rebooted: push its table again
+      state.record('HostRecovered', { underlayIp: parsed.underlayIp ?? host.underlayIp }, host.hostId);
       wake();
     }
-    if (parsed.data.underlayIp !== undefined) noteUnderlay(state, host.hostId, parsed.data.underlayIp, wake);
+    if (parsed.underlayIp !== undefined) noteUnderlay(state, host.hostId, parsed.underlayIp, wake);
   });
 }
 

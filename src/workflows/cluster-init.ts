@@ -7,20 +7,25 @@ import { ErrorType } from '../domain/errors.js';
 import { createIpam } from '../domain/ipam.js';
 import type { OverlaySpec } from '../domain/types.js';
 import { clusterNameSchema, hostSpecSchema, overlayModeSchema, vniSchema } from '../domain/validation.js';
-import type { ClusterSnapshot } from './cluster-state.js';
-import type { ClusterInput } from './definitions.js';
+import { type ClusterSnapshot, ClusterState } from './cluster-state.js';
+import type { ClusterInput } from '../contract/workflow-messages.js';
 import { fail, parseOrFail } from './validate.js';
 import { z } from 'zod';
 
-const clusterInputSchema = z.object({
+export const clusterInputSchema = z.object({
   name: clusterNameSchema,
-  overlayCidr: z.string(),
+  overlayCidr: z.string().max(18),
   vni: vniSchema,
   mode: overlayModeSchema,
   hosts: z.array(hostSpecSchema).max(MAX_CLUSTER_HOSTS),
+  options: z.record(z.string().max(64), z.number().nonnegative()).optional(),
 });
 
-export function initialSnapshot(input: ClusterInput): ClusterSnapshot {
+/**
+ * Since 'control-plane-truth' (`withHosts`) the requested hosts are members from the start, Pending and not
+ * yet claimed, so the first query lists them all with their overlay IPs; admission claims them.
+ */
+export function initialSnapshot(input: ClusterInput, withHosts: boolean): ClusterSnapshot {
   parseOrFail(clusterInputSchema, input);
   const ids = input.hosts.map((h) => h.hostId);
   const dup = ids.find((id, i) => ids.indexOf(id) !== i);
@@ -38,7 +43,7 @@ export function initialSnapshot(input: ClusterInput): ClusterSnapshot {
     vip: ipam.vip,
   };
   if (input.mode === 'multicast') spec.group = DEFAULT_MULTICAST_GROUP;
-  return {
+  const snapshot: ClusterSnapshot = {
     spec,
     options: resolveClusterOptions(input.options),
     ipam,
@@ -47,11 +52,17 @@ export function initialSnapshot(input: ClusterInput): ClusterSnapshot {
     conditions: [],
     events: [],
     nextSeq: 1,
-    appliedPeers: {},
+    appliedDigest: {},
     pendingUnderlay: {},
     reconcileFailures: [],
     deleting: false,
     initialized: false,
     phase: 'Provisioning',
   };
+  if (!withHosts) return snapshot;
+  const state = new ClusterState(snapshot);
+  state.addHosts(
+    input.hosts.map((h) => ({ ...h, underlayIp: null, state: 'Pending', lastSeen: null, claimed: false })),
+  );
+  return state.s;
 }

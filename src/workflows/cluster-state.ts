@@ -1,71 +1,51 @@
-// The state of one cluster entity and its bookkeeping (events, status). No Temporal calls here except
-// reading workflow time through Date, which the sandbox makes replay-safe.
-import type { ClusterOptions } from '../domain/cluster-options.js';
+// The state of one cluster entity and its bookkeeping (events, status, peer-table digests). No Temporal
+// calls here except reading workflow time through Date, which the sandbox makes replay-safe.
 import { computeConditions, computePhase, type StatusSnapshot } from '../domain/cluster-status.js';
-import { type IpamState, allocate, release } from '../domain/ipam.js';
-import { type PlanHost, planPeerTables } from '../domain/peer-plan.js';
+import type { ClusterSnapshot, HostEntry } from '../domain/cluster-snapshot.js';
+import { appendEvent, makeEvent, summarizeIds } from '../domain/event-log.js';
+import { allocate, release } from '../domain/ipam.js';
+import { desiredDigests } from '../domain/peer-digest.js';
+import { desiredPeers, peeringSet } from '../domain/peer-plan.js';
 import type {
   ClusterPhase,
   ClusterView,
-  Condition,
   DomainEvent,
   DomainEventType,
   HostState,
-  HostView,
-  OverlaySpec,
   Peer,
 } from '../domain/types.js';
 
-export interface HostEntry extends HostView {
-  /** Why the host is Failed (error type and message). */
-  reason?: string;
-  /** The registry granted this cluster the host. Only claimed hosts are ever torn down: an unclaimed one
-   * may carry another cluster's overlay (same device names). */
-  claimed: boolean;
-}
-
-/** Everything continue-as-new carries to the next run. */
-export interface ClusterSnapshot {
-  spec: OverlaySpec;
-  options: ClusterOptions;
-  ipam: IpamState;
-  hosts: HostEntry[];
-  vipHolder: string | null;
-  conditions: Condition[];
-  events: DomainEvent[];
-  nextSeq: number;
-  /** hostId → peer table last pushed successfully. */
-  appliedPeers: Record<string, Peer[]>;
-  /** hostId → newest reported underlay address not yet reconciled (coalesced). */
-  pendingUnderlay: Record<string, string>;
-  reconcileFailures: string[];
-  deleting: boolean;
-  /** False until the initial members are claimed and admitted. */
-  initialized: boolean;
-  phase: ClusterPhase;
-}
+export type { ClusterSnapshot, HostEntry } from '../domain/cluster-snapshot.js';
 
 export const nowIso = (): string => new Date().toISOString();
 
+/** Hosts whose commands are stalled, by host: what the status and the events report. */
+export type StalledHosts = ReadonlyMap<string, string[]>;
+
 export class ClusterState {
-  constructor(public s: ClusterSnapshot) {}
+  private index = new Map<string, HostEntry>();
+  /** Set by the loop (host-ops): hosts with a command running past stallAfterMs. */
+  stalled: StalledHosts = new Map();
+  /** Set by the loop: an underlay change is being reconciled (phase Recovering). */
+  reconciling = false;
+
+  constructor(public s: ClusterSnapshot) {
+    this.reindex();
+  }
 
   get name(): string {
     return this.s.spec.clusterName;
   }
   host(hostId: string): HostEntry | undefined {
-    return this.s.hosts.find((h) => h.hostId === hostId);
+    return this.index.get(hostId);
   }
   hostsIn(...states: HostState[]): HostEntry[] {
     return this.s.hosts.filter((h) => states.includes(h.state));
   }
 
   record(type: DomainEventType, data: Record<string, unknown> = {}, hostId?: string): DomainEvent {
-    const event: DomainEvent = { seq: this.s.nextSeq++, time: nowIso(), type, data };
-    if (hostId !== undefined) event.hostId = hostId;
-    this.s.events.push(event);
-    const excess = this.s.events.length - this.s.options.maxEvents;
-    if (excess > 0) this.s.events.splice(0, excess);
+    const event = makeEvent(this.s.nextSeq++, nowIso(), type, data, hostId);
+    this.s.events = appendEvent(this.s.events, event, this.s.options);
     return event;
   }
 
@@ -82,20 +62,77 @@ export class ClusterState {
       else this.s.hosts.push({ ...e, overlayIp });
     }
     this.s.hosts.sort((a, b) => a.hostId.localeCompare(b.hostId));
+    this.reindex();
   }
 
   dropHost(hostId: string): void {
     this.s.ipam = release(this.s.ipam, hostId);
     this.s.hosts = this.s.hosts.filter((h) => h.hostId !== hostId);
-    delete this.s.appliedPeers[hostId];
+    delete this.s.appliedDigest[hostId];
     delete this.s.pendingUnderlay[hostId];
     this.s.reconcileFailures = this.s.reconcileFailures.filter((h) => h !== hostId);
+    this.reindex();
     // vipHolder stays until the VIP step moves it, so it can tell a removed holder from a first assignment.
   }
 
-  desiredPeers(): Record<string, Peer[]> {
-    const plan: PlanHost[] = this.s.hosts;
-    return planPeerTables(plan);
+  /** Applies every coalesced underlay report: records UnderlayChanged per host whose address moved and
+   * returns those hosts (sorted). */
+  takeUnderlayBatch(): string[] {
+    const batch = this.s.pendingUnderlay;
+    this.s.pendingUnderlay = {};
+    const changed: string[] = [];
+    for (const [hostId, underlayIp] of Object.entries(batch).sort(([a], [b]) => a.localeCompare(b))) {
+      const host = this.host(hostId);
+      if (!host || host.underlayIp === underlayIp) continue;
+      this.record(
+        'UnderlayChanged',
+        { from: host.underlayIp, to: underlayIp, overlayIp: host.overlayIp },
+        hostId,
+      );
+      host.underlayIp = underlayIp;
+      changed.push(hostId);
+    }
+    return changed;
+  }
+
+  /** The first event of a cluster. */
+  recordCreated(input: {
+    overlayCidr: string;
+    vni: number;
+    mode: string;
+    hosts: Array<{ hostId: string }>;
+  }): void {
+    this.record('ClusterCreated', {
+      overlayCidr: input.overlayCidr,
+      vni: input.vni,
+      mode: input.mode,
+      vip: this.s.spec.vip,
+      hosts: summarizeIds(input.hosts.map((h) => h.hostId)),
+    });
+  }
+
+  /** The table one host should have now. */
+  peersFor(hostId: string): Peer[] {
+    return desiredPeers(this.s.hosts, hostId);
+  }
+
+  /** Digest of the table every peering host should have now (O(N), see domain/peer-digest). */
+  desiredDigests(): Record<string, string> {
+    return desiredDigests(peeringSet(this.s.hosts));
+  }
+
+  /** Records a successful push of `digest` to a host and clears its failure. */
+  markPushed(hostId: string, digest: string): void {
+    this.s.appliedDigest[hostId] = digest;
+    this.s.reconcileFailures = this.s.reconcileFailures.filter((h) => h !== hostId);
+  }
+
+  /** A failed push or check: the host gets its table again on the next retry. */
+  markPushFailed(hostId: string): void {
+    delete this.s.appliedDigest[hostId];
+    if (!this.s.reconcileFailures.includes(hostId)) {
+      this.s.reconcileFailures = [...this.s.reconcileFailures, hostId].sort();
+    }
   }
 
   /** Recomputes phase and conditions; returns the new phase when it changed (an event is recorded). */
@@ -103,10 +140,11 @@ export class ClusterState {
     const snapshot: StatusSnapshot = {
       deleting: this.s.deleting,
       initializing: !this.s.initialized,
-      reconciling: reconciling || Object.keys(this.s.pendingUnderlay).length > 0,
+      reconciling: reconciling || this.reconciling || Object.keys(this.s.pendingUnderlay).length > 0,
       reconcileFailures: this.s.reconcileFailures,
       hosts: this.s.hosts,
       vipHolder: this.s.vipHolder,
+      stalled: [...this.stalled.keys()],
     };
     const now = nowIso();
     this.s.conditions = computeConditions(snapshot, this.s.conditions, now);
@@ -137,5 +175,9 @@ export class ClusterState {
       })),
       conditions: this.s.conditions.map((c) => ({ ...c })),
     };
+  }
+
+  private reindex(): void {
+    this.index = new Map(this.s.hosts.map((h) => [h.hostId, h]));
   }
 }

@@ -22,7 +22,7 @@ import {
   registerHostUpdate,
   setHostClusterSignal,
   underlayChangedSignal,
-} from './definitions.js';
+} from '../contract/workflow-messages.js';
 import { fail, parseOrFail } from './validate.js';
 
 export const DEFAULT_HOST_CONTINUE_AS_NEW_AFTER = 2000;

@@ -2,13 +2,17 @@
 // another. Since 'background-joins' the children run beside the main loop (JoinTracker) so a host that hangs
 // cannot hold up reconciliation, removal or VIP moves; histories recorded before it replay joinPending,
 // which the loop awaited.
-import { executeChild, patched } from '@temporalio/workflow';
+import { condition, executeChild, patched } from '@temporalio/workflow';
 import { hostJoinWorkflowId } from '../domain/ids.js';
+import { peerTableDigest } from '../domain/peer-digest.js';
+import { isPeering } from '../domain/peer-plan.js';
 import type { Peer } from '../domain/types.js';
 import type { ClusterState, HostEntry } from './cluster-state.js';
 import { nowIso } from './cluster-state.js';
 import { describeFailure } from './failures.js';
 import { type HostJoinInput, type HostJoinResult, hostJoinWorkflow } from './host-join.js';
+import type { HostOps } from './host-ops.js';
+import type { PeerSync } from './peer-sync.js';
 import { syncPeerTables } from './reconcile.js';
 
 /** v2 change: push peer tables to joined hosts before starting joins (histories before it lack the marker). */
@@ -56,25 +60,51 @@ export class JoinTracker {
     await syncPeerTables(state, false);
     // A host removed during the push is no longer Joining; removeMarked takes it from here.
     const starting = state.hostsIn('Joining').filter((h) => !this.inFlight.has(h.hostId));
-    const desired = state.desiredPeers();
     const joinedIps = new Set(state.hostsIn('Joined').map((h) => h.overlayIp));
-    for (const h of starting) {
-      const peers = desired[h.hostId] ?? [];
-      const run = executeChild(hostJoinWorkflow, {
+    for (const h of starting) this.track(h, tableFor(state, h), joinedIps);
+  }
+
+  /**
+   * Since 'control-plane-truth': nothing here awaits a host. Joined hosts get the newcomers in background
+   * pushes; each join starts once those pushes answered or stalled. A join carries only the Joined peers
+   * (bounded input; the loop pushes the full table after the join), so creating 1000 hosts at once does
+   * not put 1000 × 1000 peer entries into history.
+   */
+  startPendingInBackground(pushes: PeerSync, ops: HostOps): void {
+    const { state } = this;
+    for (const h of state.hostsIn('Pending')) h.state = 'Joining';
+    state.refreshStatus();
+    pushes.step('Membership');
+    const joined = state.hostsIn('Joined');
+    const joinedIds = new Set(joined.map((h) => h.hostId));
+    const joinedIps = new Set(joined.map((h) => h.overlayIp));
+    const pushing = ops.hostsRunning('push');
+    const ready = condition(() => ops.settledOrStalled('push', pushing));
+    for (const h of state.hostsIn('Joining').filter((x) => !this.inFlight.has(x.hostId))) {
+      const peers = state.peersFor(h.hostId).filter((p) => joinedIds.has(p.hostId));
+      this.track(h, peers, joinedIps, ready);
+    }
+  }
+
+  /** Starts the child now, or once `after` resolves (the start command order of old histories needs now). */
+  private track(h: HostEntry, peers: Peer[], joinedIps: Set<string>, after?: Promise<void>): void {
+    const { state } = this;
+    const start = () =>
+      executeChild(hostJoinWorkflow, {
         workflowId: hostJoinWorkflowId(state.name, h.hostId),
         args: [joinInput(state, h, peers, joinedIps)],
-      })
-        .then(
-          (result) => settleJoin(state, h.hostId, { result, peers }),
-          (error) => settleJoin(state, h.hostId, { error }),
-        )
-        .finally(() => {
-          this.inFlight.delete(h.hostId);
-          state.refreshStatus(); // queries see phase and conditions that match the settled host at once
-          this.onSettled();
-        });
-      this.inFlight.set(h.hostId, run);
-    }
+      });
+    const run = (after ? after.then(start) : start())
+      .then(
+        (result) => settleJoin(state, h.hostId, { result, peers }),
+        (error) => settleJoin(state, h.hostId, { error }),
+      )
+      .finally(() => {
+        this.inFlight.delete(h.hostId);
+        state.refreshStatus(); // queries see phase and conditions that match the settled host at once
+        this.onSettled();
+      });
+    this.inFlight.set(h.hostId, run);
   }
 }
 
@@ -84,12 +114,12 @@ export async function joinPending(state: ClusterState): Promise<void> {
   if (pending.length === 0) return;
   for (const h of pending) h.state = 'Joining';
   state.refreshStatus();
-  const desired = state.desiredPeers();
+  const tables = new Map(pending.map((h) => [h.hostId, tableFor(state, h)]));
   if (patched(PEERS_BEFORE_JOIN_PATCH)) await syncPeerTables(state, false);
   const joinedIps = new Set(state.hostsIn('Joined').map((h) => h.overlayIp));
   await Promise.allSettled(
     pending.map((h) => {
-      const peers = desired[h.hostId] ?? [];
+      const peers = tables.get(h.hostId)!;
       return executeChild(hostJoinWorkflow, {
         workflowId: hostJoinWorkflowId(state.name, h.hostId),
         args: [joinInput(state, h, peers, joinedIps)],
@@ -100,6 +130,10 @@ export async function joinPending(state: ClusterState): Promise<void> {
     }),
   );
 }
+
+/** The full desired table of a joining host (empty when it has no underlay address yet). */
+const tableFor = (state: ClusterState, h: HostEntry): Peer[] =>
+  isPeering(h) ? state.peersFor(h.hostId) : [];
 
 function joinInput(state: ClusterState, h: HostEntry, peers: Peer[], joinedIps: Set<string>): HostJoinInput {
   return {
@@ -120,7 +154,7 @@ function settleJoin(state: ClusterState, hostId: string, outcome: JoinOutcome): 
     current.state = 'Joined';
     current.lastSeen = nowIso();
     delete current.reason;
-    state.s.appliedPeers[hostId] = outcome.peers;
+    state.s.appliedDigest[hostId] = peerTableDigest(outcome.peers);
     const { overlayIp, mtu, probe } = outcome.result;
     state.record('HostJoined', { overlayIp, underlayIp: current.underlayIp, mtu, probe }, hostId);
   } else {

@@ -5,7 +5,7 @@ import { hostWorkflowId } from '../domain/ids.js';
 import type { HostSpec } from '../domain/types.js';
 import { control, hostActivities } from './activity-options.js';
 import type { ClusterState } from './cluster-state.js';
-import { setHostClusterSignal } from './definitions.js';
+import { setHostClusterSignal } from '../contract/workflow-messages.js';
 import { describeFailure } from './failures.js';
 
 export async function claimHosts(state: ClusterState, hosts: HostSpec[]): Promise<ClaimResult[]> {

@@ -1,7 +1,8 @@
-// Reconciliation: apply coalesced underlay changes, push whole peer tables to every affected host in
-// parallel, verify, and record the outcome. Overlay IPs and the VIP never change here.
+// Reconciliation as runs before 'control-plane-truth' did it (their histories replay it): apply coalesced
+// underlay changes, push whole peer tables to every affected host in parallel and await them, verify, and
+// record the outcome. Current runs push in the background (peer-sync.ts).
 import { sleep } from '@temporalio/workflow';
-import { hostsNeedingPeers } from '../domain/peer-plan.js';
+import { peerTableDigest } from '../domain/peer-digest.js';
 import { hostActivities } from './activity-options.js';
 import type { ClusterState } from './cluster-state.js';
 import { describeFailure } from './failures.js';
@@ -14,9 +15,11 @@ export interface PushOutcome {
 
 /** Pushes the desired table to every Joined host whose applied table differs. */
 export async function syncPeerTables(state: ClusterState, verify: boolean): Promise<PushOutcome> {
-  const desired = state.desiredPeers();
+  const desired = state.desiredDigests();
   const joined = new Set(state.hostsIn('Joined').map((h) => h.hostId));
-  const targets = hostsNeedingPeers(state.s.appliedPeers, desired).filter((id) => joined.has(id));
+  const targets = Object.keys(desired)
+    .filter((id) => state.s.appliedDigest[id] !== desired[id] && joined.has(id))
+    .sort();
   const outcome: PushOutcome = { pushed: [], failed: {}, unreachable: {} };
   if (targets.length === 0) return outcome;
   const budget = state.s.options.hostActivityTimeoutMs;
@@ -24,9 +27,9 @@ export async function syncPeerTables(state: ClusterState, verify: boolean): Prom
   const results = await Promise.allSettled(
     targets.map(async (hostId) => {
       const host = hostActivities(hostId, budget);
-      const peers = desired[hostId]!;
+      const peers = state.peersFor(hostId);
       await host.setPeers({ spec, peers });
-      state.s.appliedPeers[hostId] = peers;
+      state.s.appliedDigest[hostId] = peerTableDigest(peers);
       const joinedPeers = peers.filter((p) => joined.has(p.hostId)).map((p) => p.overlayIp);
       if (!verify || joinedPeers.length === 0) return [];
       const probe = await host.probePeers({ targets: joinedPeers });
@@ -56,20 +59,7 @@ export async function reconcileUnderlay(state: ClusterState): Promise<boolean> {
   const started = Date.now();
   state.refreshStatus(true);
   await sleep(state.s.options.reconcileDebounceMs);
-  const batch = state.s.pendingUnderlay;
-  state.s.pendingUnderlay = {};
-  const changed: string[] = [];
-  for (const [hostId, underlayIp] of Object.entries(batch).sort(([a], [b]) => a.localeCompare(b))) {
-    const host = state.host(hostId);
-    if (!host || host.underlayIp === underlayIp) continue;
-    state.record(
-      'UnderlayChanged',
-      { from: host.underlayIp, to: underlayIp, overlayIp: host.overlayIp },
-      hostId,
-    );
-    host.underlayIp = underlayIp;
-    changed.push(hostId);
-  }
+  const changed = state.takeUnderlayBatch();
   if (changed.length === 0) return false;
   const outcome = await syncPeerTables(state, true);
   state.record('OverlayReconciled', {

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createControlActivities } from '../../src/activities/control/index.js';
 import { hostWorkflowId } from '../../src/domain/ids.js';
-import { claimHostUpdate } from '../../src/workflows/definitions.js';
+import { claimHostUpdate } from '../../src/contract/workflow-messages.js';
 import { runningWorker, uniqueTaskQueue } from '../helpers/temporal.js';
 import { buildTestApi, problemOf, type TestApi, UI_BASE } from './helper.js';
 

@@ -23,8 +23,35 @@ describe('computePhase', () => {
     ['push failed', snap(['Joined'], { reconcileFailures: ['h0'] }), 'Degraded'],
     ['no VIP holder', snap(['Joined'], { vipHolder: null }), 'Degraded'],
     ['deleting wins', snap(['Joining'], { deleting: true }), 'Deleting'],
+    ['a host command stalled', snap(['Joined', 'Joined'], { stalled: ['h1'] }), 'Degraded'],
   ])('%s → %s', (_n, s, phase) => {
     expect(computePhase(s)).toBe(phase);
+  });
+});
+
+// Phases always heal: the phase and every condition are a function of the current snapshot only, so once
+// each fault is gone (whatever came before) the cluster is Ready with every condition True (Deleting False).
+describe('healing', () => {
+  const faults: Array<[string, Partial<StatusSnapshot>, HostState[]]> = [
+    ['failed push', { reconcileFailures: ['h1'] }, ['Joined', 'Joined']],
+    ['failed probe (counted as a failed push)', { reconcileFailures: ['h0', 'h1'] }, ['Joined', 'Joined']],
+    ['lost host', {}, ['Joined', 'Lost']],
+    ['stalled command', { stalled: ['h1'] }, ['Joined', 'Joined']],
+    ['reconciling', { reconciling: true }, ['Joined', 'Joined']],
+    ['no VIP holder', { vipHolder: null }, ['Joined', 'Joined']],
+    ['joining', {}, ['Joined', 'Joining']],
+  ];
+  it.each(faults)('%s, then healthy → Ready, every condition True', (_n, fault, states) => {
+    const sick = snap(states, fault);
+    expect(computePhase(sick)).not.toBe('Ready');
+    const before = computeConditions(sick, [], 't1');
+    const healthy = snap(['Joined', 'Joined']);
+    expect(computePhase(healthy)).toBe('Ready');
+    const after = computeConditions(healthy, before, 't2');
+    for (const c of after)
+      expect([c.type, c.status]).toEqual([c.type, c.type === 'Deleting' ? 'False' : 'True']);
+    const moved = after.filter((c) => c.lastTransitionTime === 't2').map((c) => c.type);
+    expect(moved.length).toBeGreaterThan(0);
   });
 });
 
@@ -47,6 +74,7 @@ describe('conditions', () => {
       'HostsHealthy',
       'OverlayReconciled',
       'VipAssigned',
+      'HostsResponsive',
       'Deleting',
     ]);
     expect(list.map((c) => [c.type, c.status, c.reason])).toEqual([
@@ -55,6 +83,7 @@ describe('conditions', () => {
       ['HostsHealthy', 'False', 'HostLost'],
       ['OverlayReconciled', 'True', 'PeerTablesCurrent'],
       ['VipAssigned', 'True', 'VipHeld'],
+      ['HostsResponsive', 'True', 'CommandsAnswered'],
       ['Deleting', 'False', 'NotDeleting'],
     ]);
     const noCp = computeConditions(

@@ -11,7 +11,7 @@ import { normalizeCreate } from '../../src/api/cluster-create.js';
 import { freePort, waitFor } from '../../src/dev/process.js';
 import type { ClusterOptions } from '../../src/domain/cluster-options.js';
 import { clusterWorkflowId } from '../../src/domain/ids.js';
-import { type ClusterInput, clusterWorkflowType } from '../../src/workflows/definitions.js';
+import { type ClusterInput, clusterWorkflowType } from '../../src/contract/workflow-messages.js';
 import { createLab, destroyLab, startAgent, startControlAccess } from '../../src/lab/lab.js';
 import { createClusterAndWait, hostSpecs, waitForRegistered } from '../../src/lab/scenario.js';
 import type { LabState } from '../../src/lab/state.js';

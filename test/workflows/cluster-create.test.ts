@@ -5,9 +5,8 @@ import { getHost, registerHost } from '../../src/temporal/hosts.js';
 import {
   addHostsUpdate,
   changeOverlayUpdate,
-  deleteClusterUpdate,
   removeHostUpdate,
-} from '../../src/workflows/definitions.js';
+} from '../../src/contract/workflow-messages.js';
 import { clusterWorkflowId, hostJoinWorkflowId } from '../../src/domain/ids.js';
 import { ClusterHarness, roles } from './support/cluster-harness.js';
 import { recordHistory } from './support/record.js';
@@ -102,17 +101,16 @@ describe('clusterWorkflow creation', () => {
       cause: { type: ErrorType.HostNotInCluster },
     });
 
-    // A host that belongs to this cluster cannot join a second one.
+    // A host that belongs to this cluster cannot join a second one: admission is all or nothing, the
+    // second cluster is not created (its run ends) and never touches the host.
     const other = await h.startCluster([{ hostId: hosts[1]!.hostId, role: 'worker' }]);
-    const otherView = await h.waitForView(other.name, 'host failed', (v) => v.hosts[0]?.state === 'Failed');
-    expect(otherView.phase).toBe('Degraded');
+    await other.handle.result();
     const otherEvents = await h.events(other.name);
-    expect(otherEvents.find((e) => e.type === 'HostJoinFailed')?.data.errorType).toBe(
-      ErrorType.HostAlreadyInCluster,
-    );
-    // Deleting the second cluster must not touch the host it never owned.
-    await h.handle(other.name).executeUpdate(deleteClusterUpdate);
-    await h.handle(other.name).result();
+    expect(otherEvents.find((e) => e.type === 'ClusterRejected')).toMatchObject({
+      hostId: hosts[1]!.hostId,
+      data: { refused: { [hosts[1]!.hostId]: expect.stringContaining(ErrorType.HostAlreadyInCluster) } },
+    });
+    expect(otherEvents.some((e) => e.type === 'HostJoined' || e.type === 'HostJoinFailed')).toBe(false);
     expect(hosts[1]!.count('teardown')).toBe(0);
     expect(hosts[1]!.overlay).not.toBeNull();
     expect((await getHost(h.client, hosts[1]!.hostId))?.cluster).toBe(name);

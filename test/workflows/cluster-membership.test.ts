@@ -4,7 +4,11 @@ import { ErrorType } from '../../src/domain/errors.js';
 import { clusterWorkflowId, hostJoinWorkflowId } from '../../src/domain/ids.js';
 import type { ClusterView } from '../../src/domain/types.js';
 import { getHost } from '../../src/temporal/hosts.js';
-import { addHostsUpdate, deleteClusterUpdate, removeHostUpdate } from '../../src/workflows/definitions.js';
+import {
+  addHostsUpdate,
+  deleteClusterUpdate,
+  removeHostUpdate,
+} from '../../src/contract/workflow-messages.js';
 import { ClusterHarness, roles } from './support/cluster-harness.js';
 import { recordHistory } from './support/record.js';
 

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { clusterWorkflowId } from '../../src/domain/ids.js';
 import type { DomainEvent } from '../../src/domain/types.js';
 import { reportHeartbeat } from '../../src/temporal/hosts.js';
-import { addHostsUpdate, removeHostUpdate } from '../../src/workflows/definitions.js';
+import { addHostsUpdate, removeHostUpdate } from '../../src/contract/workflow-messages.js';
 import { ClusterHarness, roles } from './support/cluster-harness.js';
 import type { FakeHost } from './support/fake-host.js';
 import { recordHistory } from './support/record.js';

@@ -7,7 +7,7 @@ import { createControlActivities } from '../../src/activities/control/index.js';
 import { ErrorType } from '../../src/domain/errors.js';
 import { clusterWorkflowId, hostWorkflowId } from '../../src/domain/ids.js';
 import { getHost, listHosts, registerHost, reportHeartbeat } from '../../src/temporal/hosts.js';
-import { claimHostUpdate, setHostClusterSignal } from '../../src/workflows/definitions.js';
+import { claimHostUpdate, setHostClusterSignal } from '../../src/contract/workflow-messages.js';
 import { probeSeenQuery } from '../fixtures/host-registry-workflows.js';
 import { runningWorker, testClient, testWorker, uniqueTaskQueue } from '../helpers/temporal.js';
 import { recordHistory } from './support/record.js';

@@ -5,11 +5,11 @@ import { ApplicationFailure } from '@temporalio/common';
 import { ErrorType } from '../../domain/errors.js';
 import { clusterWorkflowId, hostWorkflowId } from '../../domain/ids.js';
 import type { HostRecord } from '../../domain/types.js';
-import { claimHostUpdate, setHostClusterSignal } from '../../workflows/definitions.js';
+import { claimHostUpdate, setHostClusterSignal } from '../../contract/workflow-messages.js';
 
 export type ClaimResult =
   | { hostId: string; ok: true; record: HostRecord }
-  | { hostId: string; ok: false; errorType: string; message: string };
+  | { hostId: string; ok: false; errorType: string; message: string; cluster?: string };
 
 export function createHostRegistryActivities(client: Client) {
   /** A claim held by a cluster workflow that no longer runs (terminated, crashed) is stale: free it. */
@@ -49,7 +49,8 @@ export function createHostRegistryActivities(client: Client) {
         err.cause instanceof ApplicationFailure &&
         err.cause.type
       ) {
-        return { hostId, ok: false, errorType: err.cause.type, message: err.cause.message };
+        const refusal = { hostId, ok: false as const, errorType: err.cause.type, message: err.cause.message };
+        return owner !== null ? { ...refusal, cluster: owner } : refusal;
       }
       throw err; // transport trouble: let the activity retry
     }

@@ -1,32 +1,10 @@
 // zod schemas of the host activities' inputs (the contract types in contract.ts, checked at runtime).
 import { z } from 'zod';
 import { DEFAULT_MULTICAST_GROUP, MAX_CLUSTER_HOSTS } from '../../domain/constants.js';
-import {
-  cidrSchema,
-  clusterNameSchema,
-  hostIdSchema,
-  ipv4Schema,
-  overlayModeSchema,
-  vniSchema,
-} from '../../domain/validation.js';
+import { ipv4Schema, overlaySpecSchema, peerSchema } from '../../domain/validation.js';
 
-export const overlaySpecSchema = z
-  .looseObject({
-    clusterName: clusterNameSchema,
-    overlayCidr: cidrSchema,
-    prefixLength: z.number().int().min(8).max(30),
-    vni: vniSchema,
-    mode: overlayModeSchema,
-    port: z.number().int().min(1).max(65535),
-    group: ipv4Schema.optional(),
-    vip: ipv4Schema,
-  })
-  .refine((s) => s.overlayCidr.endsWith(`/${s.prefixLength}`), {
-    message: 'prefixLength must match overlayCidr',
-    path: ['prefixLength'],
-  });
-
-export const peerSchema = z.object({ hostId: hostIdSchema, underlayIp: ipv4Schema, overlayIp: ipv4Schema });
+// The spec and peer shapes are domain schemas: workflows check continue-as-new input with them too.
+export { overlaySpecSchema, peerSchema };
 
 export const applyOverlayInputSchema = z.object({ spec: overlaySpecSchema, overlayIp: ipv4Schema });
 export const setPeersInputSchema = z.object({

@@ -10,7 +10,7 @@ import {
   changeOverlayUpdate,
   deleteClusterUpdate,
   removeHostUpdate,
-} from '../../workflows/definitions.js';
+} from '../../contract/workflow-messages.js';
 import { checkHostsAvailable } from '../cluster-checks.js';
 import { createCluster } from '../cluster-create.js';
 import { listClusters } from '../cluster-list.js';

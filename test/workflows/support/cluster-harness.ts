@@ -14,7 +14,7 @@ import {
   clusterEventsQuery,
   clusterStatusQuery,
   clusterWorkflowType,
-} from '../../../src/workflows/definitions.js';
+} from '../../../src/contract/workflow-messages.js';
 import { temporalAddress, uniqueTaskQueue, workflowBundle } from '../../helpers/temporal.js';
 import { FakeHost, type FakeHostBehaviour } from './fake-host.js';
 

@@ -16,6 +16,8 @@ export interface FakeHostBehaviour {
   setPeersDelayMs?: number;
   /** setPeers fails with a non-retryable HostCommandFailed. */
   failSetPeers?: boolean;
+  /** probePeers fails (retryably) this many more times before it answers again. */
+  failProbes?: number;
 }
 
 export class FakeHost {
@@ -25,6 +27,8 @@ export class FakeHost {
   calls: string[] = [];
   worker: Worker | null = null;
   private running: Promise<void> | null = null;
+  /** While set, every activity waits here first: a host whose device or agent is stuck. */
+  private hangGate: { promise: Promise<void>; release: () => void } | null = null;
 
   constructor(
     readonly hostId: string,
@@ -36,7 +40,35 @@ export class FakeHost {
     return this.calls.filter((c) => c === name).length;
   }
 
+  /** From now on every activity hangs (until unhang). */
+  hang(): void {
+    let release = () => {};
+    const promise = new Promise<void>((r) => {
+      release = r;
+    });
+    this.hangGate = { promise, release };
+  }
+  unhang(): void {
+    this.hangGate?.release();
+    this.hangGate = null;
+  }
+
   activities(): HostActivities {
+    const raw = this.rawActivities();
+    const gated = {} as Record<string, (...args: never[]) => Promise<unknown>>;
+    for (const [name, fn] of Object.entries(raw) as Array<[string, (...a: never[]) => Promise<unknown>]>) {
+      gated[name] = async (...args: never[]) => {
+        if (this.hangGate) {
+          this.calls.push(`${name}:hung`);
+          await this.hangGate.promise;
+        }
+        return fn(...args);
+      };
+    }
+    return gated as unknown as HostActivities;
+  }
+
+  private rawActivities(): HostActivities {
     return {
       preflight: async () => {
         this.calls.push('preflight');
@@ -94,6 +126,14 @@ export class FakeHost {
       },
       probePeers: async ({ targets }) => {
         this.calls.push('probePeers');
+        if ((this.behaviour.failProbes ?? 0) > 0) {
+          this.behaviour.failProbes! -= 1;
+          throw ApplicationFailure.create({
+            type: ErrorType.HostCommandFailed,
+            message: `${this.hostId}: probe failed`,
+            nonRetryable: true,
+          });
+        }
         return { reachable: targets, unreachable: [], sent: targets.length, lost: 0 };
       },
       assignVip: async () => {
@@ -124,6 +164,7 @@ export class FakeHost {
       connection,
       taskQueue: hostTaskQueue(this.hostId),
       activities: this.activities(),
+      maxConcurrentActivityTaskPolls: 2,
       shutdownGraceTime: '1s',
     });
     this.running = this.worker.run();

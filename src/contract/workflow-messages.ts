@@ -1,5 +1,5 @@
-// Messages of the cluster and host workflows, defined once and imported by workflows, API, CLI and
-// agent (STYLE 2.2). Names carry the kind of message.
+// Messages of the cluster and host workflows, defined once in this neutral module and imported by workflows,
+// activities, the API, the CLI and the agent (STYLE 2.2). Names carry the kind of message.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ClusterOptions } from '../domain/cluster-options.js';
 import type { ClusterView, DomainEvent, HostRecord, HostSpec, OverlayMode } from '../domain/types.js';
@@ -46,6 +46,9 @@ export const changeOverlayUpdate = defineUpdate<ClusterView, [ChangeOverlayInput
 export const deleteClusterUpdate = defineUpdate<ClusterView, []>('deleteCluster');
 export const underlayChangedSignal = defineSignal<[UnderlayChangedInput]>('underlayChanged');
 export const hostHeartbeatSignal = defineSignal<[HostHeartbeatInput]>('hostHeartbeat');
+/** Admission: claims every requested host before it answers (update-with-start from POST /v1/clusters):
+ * fails with HostAlreadyInCluster / HostNotRegistered naming the host, ClusterExists for another spec. */
+export const admitClusterUpdate = defineUpdate<ClusterView, [ClusterInput]>('admitCluster');
 export const clusterStatusQuery = defineQuery<ClusterView>('clusterStatus');
 export const clusterEventsQuery = defineQuery<DomainEvent[]>('clusterEvents');
 

@@ -1,0 +1,68 @@
+// Atomic admission (since 'control-plane-truth'): every requested host is claimed before POST /v1/clusters
+// answers. The API sends admitClusterUpdate with update-with-start; the main body admits too (a workflow
+// started some other way), and both share one claim run. All or nothing: one refused claim gives back the
+// others and the cluster is not created, so of concurrent creates that share a host exactly one is admitted.
+import { summarizeMap } from '../domain/event-log.js';
+import { ErrorType } from '../domain/errors.js';
+import type { ClusterState } from './cluster-state.js';
+import type { ClusterInput } from '../contract/workflow-messages.js';
+import { claimHosts, releaseClaim } from './membership.js';
+import { fail } from './validate.js';
+
+export type AdmissionOutcome =
+  | { ok: true }
+  | { ok: false; errorType: string; message: string; hostId: string; cluster?: string };
+
+export class Admission {
+  private run: Promise<AdmissionOutcome> | null = null;
+
+  constructor(
+    private readonly state: ClusterState,
+    private readonly input: ClusterInput,
+  ) {}
+
+  admit(): Promise<AdmissionOutcome> {
+    this.run ??= this.claim();
+    return this.run;
+  }
+
+  /** A second create of the same name is the same request only if it asks for the same cluster. */
+  checkSameRequest(other: ClusterInput): void {
+    const key = (i: ClusterInput) =>
+      JSON.stringify([i.name, i.overlayCidr, i.vni, i.mode, i.hosts.map((h) => [h.hostId, h.role])]);
+    if (key(other) !== key(this.input)) {
+      fail(ErrorType.ClusterExists, `cluster ${this.input.name} already exists with a different spec`);
+    }
+  }
+
+  /** Fails the caller with the refusal (type and host), as an update handler does. */
+  static failWith(outcome: AdmissionOutcome): void {
+    if (outcome.ok) return;
+    const details = { hostId: outcome.hostId, ...(outcome.cluster ? { cluster: outcome.cluster } : {}) };
+    fail(outcome.errorType, outcome.message, details);
+  }
+
+  private async claim(): Promise<AdmissionOutcome> {
+    const { state } = this;
+    const claims = await claimHosts(state, state.s.hosts);
+    const refused = claims.filter((c) => !c.ok);
+    const first = refused[0];
+    if (first && !first.ok) {
+      await Promise.all(claims.filter((c) => c.ok).map((c) => releaseClaim(state, c.hostId)));
+      const reasons: Record<string, string> = {};
+      for (const c of refused) if (!c.ok) reasons[c.hostId] = `${c.errorType}: ${c.message}`;
+      state.record('ClusterRejected', { refused: summarizeMap(reasons) }, first.hostId);
+      const { errorType, message, hostId, cluster } = first;
+      return { ok: false, errorType, message, hostId, ...(cluster ? { cluster } : {}) };
+    }
+    for (const c of claims) {
+      const h = state.host(c.hostId);
+      if (!h || !c.ok) continue;
+      h.claimed = true;
+      h.underlayIp = c.record.underlayIp;
+      h.lastSeen = c.record.lastSeen;
+    }
+    state.s.initialized = true;
+    return { ok: true };
+  }
+}

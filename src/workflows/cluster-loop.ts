@@ -1,0 +1,101 @@
+// The main loop since 'control-plane-truth'. It never awaits a host: joins, peer pushes, probes, VIP
+// assignment and release, and teardowns run in the background (JoinTracker, HostOps) and wake the loop when
+// they settle; one that stalls is reported and no longer waited for. Each pass is short and O(hosts).
+import { allHandlersFinished, condition, continueAsNew, workflowInfo } from '@temporalio/workflow';
+import { encodeSnapshot } from '../domain/cluster-snapshot.js';
+import type { ClusterView } from '../domain/types.js';
+import { control } from './activity-options.js';
+import type { clusterWorkflow, LoopContext } from './cluster.js';
+import { rejectUnderlayOverlap } from './cluster-loop-v3.js';
+import type { ClusterState } from './cluster-state.js';
+import { HostOps } from './host-ops.js';
+import { JoinTracker } from './joins.js';
+import { PeerSync } from './peer-sync.js';
+import { deleteAll, startRemovals } from './removal.js';
+import { VipAssigner } from './vip-assign.js';
+import { markLostHosts, nextLivenessDeadline } from './vip.js';
+
+export async function runClusterLoop(ctx: LoopContext): Promise<ClusterView> {
+  const { input, state, flags, publish } = ctx;
+  const ops = new HostOps(state, ctx.wake);
+  const joins = new JoinTracker(state, ctx.wake);
+  const pushes = new PeerSync(state, ops);
+  const vip = new VipAssigner(state, ops);
+
+  if (!ctx.resumed) {
+    state.recordCreated(input);
+    publish();
+    const admitted = await ctx.admission.admit();
+    if (!admitted.ok) {
+      // Nothing was claimed: the run ends so the name is free again (the update told the caller why).
+      await condition(allHandlersFinished);
+      return state.view();
+    }
+    state.s.spec.beaconKey = await control.generateBeaconKey();
+  }
+
+  const opts = state.s.options;
+  // Work in flight is not carried: continue-as-new waits until it settled (the loop keeps working).
+  const continueAsNewDue = () =>
+    joins.size === 0 &&
+    ops.size === 0 &&
+    (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= opts.continueAsNewAfterEvents);
+  const debounce = new Debounce(state);
+
+  while (!state.s.deleting) {
+    ops.reportStalled();
+    pushes.closeRounds();
+    state.reconciling = pushes.reconciling();
+    publish();
+    if (!flags.wake && !continueAsNewDue()) {
+      const deadlines = [
+        nextLivenessDeadline(state),
+        ops.nextStallDeadline(),
+        pushes.nextRetry(),
+        vip.nextRetry(),
+        debounce.deadline(),
+      ].filter((t): t is number => t !== null);
+      const ready = () => flags.wake || continueAsNewDue();
+      if (deadlines.length === 0) await condition(ready);
+      else await condition(ready, Math.max(Math.min(...deadlines) - Date.now(), 1));
+    }
+    flags.wake = false;
+    if (state.s.deleting) break;
+    if (continueAsNewDue()) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof clusterWorkflow>(input, encodeSnapshot(state.s));
+    }
+    markLostHosts(state);
+    rejectUnderlayOverlap(state);
+    if (state.hostsIn('Pending').length > 0) joins.startPendingInBackground(pushes, ops);
+    startRemovals(state, ops, joins);
+    pushes.step('Membership', debounce.takeDue());
+    vip.step();
+  }
+
+  publish();
+  await deleteAll(state, ops, joins);
+  publish();
+  await condition(allHandlersFinished);
+  return state.view();
+}
+
+/** Underlay reports within reconcileDebounceMs of the first one are applied together, without blocking. */
+class Debounce {
+  private since: number | null = null;
+  constructor(private readonly state: ClusterState) {}
+
+  deadline(): number | null {
+    if (Object.keys(this.state.s.pendingUnderlay).length === 0) return null;
+    this.since ??= Date.now();
+    return this.since + this.state.s.options.reconcileDebounceMs;
+  }
+
+  /** Applies the batch when its window has passed: records UnderlayChanged, returns the changed hosts. */
+  takeDue(): string[] {
+    const due = this.deadline();
+    if (due === null || Date.now() < due) return [];
+    this.since = null;
+    return this.state.takeUnderlayBatch();
+  }
+}

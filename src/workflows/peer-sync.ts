@@ -1,0 +1,162 @@
+// Peer-table pushes in the background (since 'control-plane-truth'): every Joined host whose applied table
+// (digest) differs from the desired one gets its table, each push on its own; a round of pushes is recorded
+// as OverlayReconciled once each of its hosts has answered or stalled, so a hanging host is listed as
+// pending instead of holding the record (and the loop) up. Failed pushes are retried after retryIntervalMs.
+import { summarizeIds, summarizeMap } from '../domain/event-log.js';
+import { peerTableDigest } from '../domain/peer-digest.js';
+import { hostActivities } from './activity-options.js';
+import type { ClusterState } from './cluster-state.js';
+import { describeFailure } from './failures.js';
+import type { HostOps } from './host-ops.js';
+
+export type RoundTrigger = 'UnderlayChanged' | 'Membership' | 'HostRemoved' | 'Retry' | 'HostRecovered';
+
+interface Round {
+  trigger: RoundTrigger;
+  changedHosts: string[];
+  targets: string[];
+  started: number;
+  pushed: string[];
+  failed: Record<string, string>;
+  unreachable: Record<string, string[]>;
+}
+
+export class PeerSync {
+  private readonly rounds: Round[] = [];
+  private readonly failedAt = new Map<string, number>();
+  /** Hosts whose last checked push failed: their retry checks again. */
+  private readonly recheck = new Set<string>();
+  /** Hosts whose underlay change waits for its round. */
+  private readonly changed: string[] = [];
+
+  constructor(
+    private readonly state: ClusterState,
+    private readonly ops: HostOps,
+  ) {}
+
+  /** Hosts that need their table and are not being pushed to (nor waiting for a retry). */
+  private targets(now: number): { hostId: string; digest: string }[] {
+    const { state } = this;
+    const desired = state.desiredDigests();
+    const retryMs = state.s.options.retryIntervalMs;
+    return state
+      .hostsIn('Joined')
+      .filter((h) => desired[h.hostId] !== undefined && state.s.appliedDigest[h.hostId] !== desired[h.hostId])
+      .filter((h) => !this.ops.busy('push', h.hostId))
+      .filter((h) => now - (this.failedAt.get(h.hostId) ?? Number.NEGATIVE_INFINITY) >= retryMs)
+      .map((h) => ({ hostId: h.hostId, digest: desired[h.hostId]! }));
+  }
+
+  /** Starts every push that is due; pushes after an underlay change also probe the joined peers. Changed
+   * hosts whose pushes cannot start yet (a push in flight) are carried to the next round. */
+  step(trigger: RoundTrigger, changedHosts: string[] = []): void {
+    const now = Date.now();
+    this.changed.push(...changedHosts.filter((id) => !this.changed.includes(id)));
+    const due = this.targets(now);
+    if (due.length === 0) {
+      if (this.changed.length > 0 && this.ops.hostsRunning('push').length === 0) {
+        this.record({ ...emptyRound('UnderlayChanged', now), changedHosts: this.takeChanged() });
+      }
+      return;
+    }
+    const verify = this.changed.length > 0;
+    const round: Round = {
+      ...emptyRound(verify ? 'UnderlayChanged' : trigger, now),
+      changedHosts: this.takeChanged(),
+      targets: due.map((d) => d.hostId),
+    };
+    this.rounds.push(round);
+    for (const { hostId } of due) {
+      const check = verify || this.recheck.has(hostId);
+      this.ops.start('push', hostId, () => this.push(hostId, round, check));
+    }
+  }
+
+  private takeChanged(): string[] {
+    return this.changed.splice(0).sort();
+  }
+
+  /** Records every round whose hosts have all answered or stalled. */
+  closeRounds(): void {
+    for (let i = 0; i < this.rounds.length; ) {
+      const round = this.rounds[i]!;
+      if (this.ops.settledOrStalled('push', round.targets)) {
+        this.rounds.splice(i, 1);
+        this.record(round);
+      } else i++;
+    }
+  }
+
+  /** True while an underlay change waits for its round or a round for one is open (phase Recovering). */
+  reconciling(): boolean {
+    return this.changed.length > 0 || this.rounds.some((r) => r.trigger === 'UnderlayChanged');
+  }
+
+  /** When the earliest failed push may be retried, or null. */
+  nextRetry(): number | null {
+    return nextFuture(this.failedAt, this.state.s.options.retryIntervalMs);
+  }
+
+  private async push(hostId: string, round: Round, verify: boolean): Promise<void> {
+    const { state } = this;
+    const peers = state.peersFor(hostId);
+    const host = hostActivities(hostId, state.s.options.hostActivityTimeoutMs);
+    try {
+      await host.setPeers({ spec: state.s.spec, peers });
+      if (verify) {
+        const joined = new Set(state.hostsIn('Joined').map((h) => h.hostId));
+        const targets = peers.filter((p) => joined.has(p.hostId)).map((p) => p.overlayIp);
+        if (targets.length > 0) {
+          const probe = await host.probePeers({ targets });
+          if (probe.unreachable.length > 0) round.unreachable[hostId] = probe.unreachable;
+        }
+      }
+      if (!state.host(hostId)) return; // removed meanwhile
+      this.failedAt.delete(hostId);
+      this.recheck.delete(hostId);
+      state.markPushed(hostId, peerTableDigest(peers));
+      round.pushed.push(hostId);
+    } catch (err) {
+      if (!state.host(hostId)) return;
+      this.failedAt.set(hostId, Date.now());
+      if (verify) this.recheck.add(hostId);
+      state.markPushFailed(hostId);
+      round.failed[hostId] = describeFailure(err).message;
+    }
+  }
+
+  private record(round: Round): void {
+    const pending = round.targets.filter(
+      (id) => !round.pushed.includes(id) && round.failed[id] === undefined && this.state.host(id),
+    );
+    this.state.record('OverlayReconciled', {
+      trigger: round.trigger,
+      ...(round.changedHosts.length > 0 ? { changedHosts: summarizeIds(round.changedHosts) } : {}),
+      pushedTo: summarizeIds(round.pushed.sort()),
+      failed: summarizeMap(round.failed),
+      unreachable: summarizeMap(
+        Object.fromEntries(Object.entries(round.unreachable).map(([k, v]) => [k, v.join(', ')])),
+      ),
+      pending: summarizeIds(pending),
+      durationMs: Date.now() - round.started,
+    });
+  }
+}
+
+/** The earliest retry still ahead. Retries already due were considered by the step that just ran; a
+ * deadline in the past would only make the loop spin. */
+export function nextFuture(failedAt: ReadonlyMap<string, number>, retryMs: number): number | null {
+  const now = Date.now();
+  const ahead = [...failedAt.values()].map((t) => t + retryMs).filter((t) => t > now);
+  return ahead.length > 0 ? Math.min(...ahead) : null;
+}
+
+const emptyRound = (trigger: RoundTrigger, started: number): Round => ({
+  trigger,
+  changedHosts: [],
+  targets: [],
+  started,
+  pushed: [],
+  failed: {},
+  unreachable: {},
+});
