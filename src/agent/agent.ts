@@ -1,5 +1,6 @@
 // The host agent: re-applies the last overlay from the state file at once, then watches the underlay,
 // reports to the control plane and serves the host activities on `host/<hostId>` (never workflows).
+// A registration answer that no longer counts the host in its stored cluster tears that overlay down.
 import type { Logger } from 'pino';
 import { release } from 'node:os';
 import type { HostActivities } from '../activities/host/contract.js';
@@ -9,6 +10,7 @@ import { OVERLAY_BRIDGE } from '../domain/constants.js';
 import { hostTaskQueue } from '../domain/ids.js';
 import { addrList, arpingUnsolicited, execaRunner, type Runner, tcpSocketsKillFrom } from '../net/index.js';
 import { createBeaconAgentHook } from './beacon/agent-hook.js';
+import { createMembershipGuard } from './membership.js';
 import { Reporter } from './report.js';
 import { type AgentState, StateStore } from './state.js';
 import { startTemporalLoop } from './temporal-loop.js';
@@ -95,7 +97,8 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     log,
     inner: store,
   });
-  const activities = beacon.bind(createHostActivities({ ...base, memory: beacon.memory }));
+  const membership = createMembershipGuard({ state: () => store.current(), log });
+  const activities = membership.bind(beacon.bind(createHostActivities({ ...base, memory: beacon.memory })));
 
   const reapplied = await reapply(activities, await store.load(), log);
   const pre = await activities.preflight().catch((err) => {
@@ -108,6 +111,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     hostId: o.hostId,
     underlayIface: o.underlayIface,
     log,
+    beforeRegister: () => membership.beforeRegister(),
     ...(o.api ? { api: o.api } : {}),
     ...(o.heartbeatMs ? { heartbeatMs: o.heartbeatMs } : {}),
     labels: {

@@ -1,19 +1,28 @@
 // Tells the control plane who and where this host is: registration (update-with-start on host/<id>) at
 // start and on every underlay change, then periodic heartbeats. Straight to Temporal; the API
 // (POST /v1/hosts/register) is the fallback when Temporal is not connected. A failed registration is
-// retried after 100 ms, then backing off to every second.
+// retried after 100 ms, then backing off to every second. Each answer (the host's record) goes to
+// `beforeRegister`'s callback, which tears down an overlay of a cluster that no longer counts this host.
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import { DEFAULT_HEARTBEAT_INTERVAL_S } from '../domain/constants.js';
 import { ErrorType } from '../domain/errors.js';
 import { registerHost, reportHeartbeat } from '../temporal/hosts.js';
+import type { Membership } from './membership.js';
 
 /** A call on a half-dead connection must not block the next report. */
 const CALL_DEADLINE_MS = 10_000;
 const RETRY_FIRST_MS = 100;
 const RETRY_MAX_MS = 1000;
 const DEFAULT_HEARTBEAT_MS = DEFAULT_HEARTBEAT_INTERVAL_S * 1000;
+/** The part of the API's host record the agent acts on. */
+const membershipSchema = z.object({ cluster: z.string().nullable() });
+const membershipOf = (answer: unknown): Membership | null => {
+  const parsed = membershipSchema.safeParse(answer);
+  return parsed.success ? { cluster: parsed.data.cluster } : null;
+};
 
 export interface ReporterOptions {
   hostId: string;
@@ -22,6 +31,8 @@ export interface ReporterOptions {
   labels?: Record<string, string>;
   api?: { url: string; token: string };
   heartbeatMs?: number;
+  /** Called just before each registration; the returned function gets the control plane's answer. */
+  beforeRegister?: () => (answer: Membership) => Promise<void>;
   /** Injected for tests. */
   fetch?: typeof fetch;
 }
@@ -79,11 +90,16 @@ export class Reporter {
     while (!this.stopped && this.ip !== null && this.ip !== this.registeredIp) {
       const ip = this.ip;
       try {
-        await this.register(ip);
+        const answered = this.o.beforeRegister?.();
+        const membership = await this.register(ip);
         this.registeredIp = ip;
         this.registrations++;
         retryMs = RETRY_FIRST_MS;
-        this.o.log.info({ underlayIp: ip }, 'host registered');
+        this.o.log.info({ underlayIp: ip, cluster: membership?.cluster }, 'host registered');
+        if (answered && membership)
+          void answered(membership).catch((err) =>
+            this.o.log.error({ err: String(err) }, 'could not act on the registration answer'),
+          );
       } catch (err) {
         this.o.log.warn({ err: String(err), underlayIp: ip, retryMs }, 'registration failed; retrying');
         const delay = retryMs;
@@ -100,7 +116,8 @@ export class Reporter {
     }
   }
 
-  private async register(underlayIp: string): Promise<void> {
+  /** Registers; returns the cluster the control plane counts this host in (null if the answer has none). */
+  private async register(underlayIp: string): Promise<Membership | null> {
     const input = {
       hostId: this.o.hostId,
       underlayIp,
@@ -109,8 +126,10 @@ export class Reporter {
     };
     const client = this.client;
     if (client) {
-      await client.connection.withDeadline(Date.now() + CALL_DEADLINE_MS, () => registerHost(client, input));
-      return;
+      const record = await client.connection.withDeadline(Date.now() + CALL_DEADLINE_MS, () =>
+        registerHost(client, input),
+      );
+      return membershipOf(record);
     }
     if (!this.o.api) throw new Error('Temporal not connected yet');
     const res = await (this.o.fetch ?? fetch)(new URL('/v1/hosts/register', this.o.api.url), {
@@ -120,6 +139,7 @@ export class Reporter {
       signal: AbortSignal.timeout(5000),
     });
     if (!res.ok) throw new Error(`POST /v1/hosts/register: HTTP ${res.status} ${await res.text()}`);
+    return membershipOf(await res.json().catch(() => null));
   }
 
   private async beat(): Promise<void> {

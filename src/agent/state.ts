@@ -1,6 +1,8 @@
-// The agent's local memory of the last overlay it was told to build: written atomically (tmp + fsync +
-// rename) after every change, read at startup to re-apply the overlay before Temporal is reachable.
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+// The agent's local memory of the last overlay it was told to build: written atomically after every
+// change (a failed write fails the command that needed it, so Temporal retries it), read at startup to
+// re-apply the overlay before Temporal is reachable. An unusable file is set aside, never fatal: the
+// control plane pushes the overlay again.
+import { ApplicationFailure } from '@temporalio/common';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -8,6 +10,14 @@ import type { OverlayMemory } from '../activities/host/deps.js';
 import { overlaySpecSchema, peerSchema } from '../activities/host/schemas.js';
 import type { OverlaySpec, Peer } from '../domain/types.js';
 import { ipv4Schema } from '../domain/validation.js';
+import {
+  type AtomicWriteOptions,
+  ensurePrivateDir,
+  readStateFile,
+  removeStaleTemps,
+  setAside,
+  writeFileAtomic,
+} from './state-file.js';
 
 const stateSchema = z.object({
   version: z.literal(1),
@@ -27,6 +37,8 @@ export interface AgentState {
 }
 
 export const stateFileName = 'agent-state.json';
+/** ApplicationFailure type of a failed state write (retryable: the next attempt writes again). */
+export const STATE_WRITE_FAILED = 'StateWriteFailed';
 
 export class StateStore implements OverlayMemory {
   private state: AgentState;
@@ -37,6 +49,7 @@ export class StateStore implements OverlayMemory {
     readonly dir: string,
     readonly hostId: string,
     private readonly log: Logger,
+    private readonly writeOptions: AtomicWriteOptions = {},
   ) {
     this.path = join(dir, stateFileName);
     this.state = {
@@ -49,20 +62,24 @@ export class StateStore implements OverlayMemory {
     };
   }
 
-  /** Reads the file; a missing, corrupt or foreign file leaves the empty state (and says so). */
+  /** Reads the file; never throws. A corrupt, truncated or foreign file is moved aside (and logged). */
   async load(): Promise<AgentState> {
-    let text: string;
     try {
-      text = await readFile(this.path, 'utf8');
-    } catch {
-      return this.state;
+      const mode = await ensurePrivateDir(this.dir);
+      if ((mode & 0o077) !== 0)
+        this.log.warn(
+          { dir: this.dir, mode: mode.toString(8) },
+          'state dir is open to other users; use 0700',
+        );
+      const stale = await removeStaleTemps(this.path);
+      if (stale > 0) this.log.info({ dir: this.dir, stale }, 'removed temp files of an interrupted write');
+    } catch (err) {
+      this.log.error({ err: String(err), dir: this.dir }, 'state dir unusable; state will not be saved');
     }
-    const parsed = stateSchema.safeParse(JSON.parse(text || 'null'));
-    if (!parsed.success)
-      this.log.warn({ path: this.path, issues: parsed.error.issues }, 'state file unusable, ignored');
-    else if (parsed.data.hostId !== this.hostId)
-      this.log.warn({ path: this.path, hostId: parsed.data.hostId }, 'state file of another host, ignored');
-    else this.state = parsed.data as AgentState;
+    const read = await readStateFile(this.path);
+    if (read.kind === 'missing') return this.state;
+    const problem = read.kind === 'unreadable' ? read.error : this.adopt(read.text);
+    if (problem !== null) await this.setAside(problem);
     return this.state;
   }
 
@@ -87,28 +104,54 @@ export class StateStore implements OverlayMemory {
     await this.update({ overlay: null, peers: [], vipHeld: false });
   }
 
+  /** Takes the file's state when it is valid and ours; otherwise says what is wrong with it. */
+  private adopt(text: string): string | null {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (err) {
+      return text.length === 0 ? 'empty file' : `invalid JSON: ${(err as Error).message}`;
+    }
+    const parsed = stateSchema.safeParse(json);
+    if (!parsed.success) return `unexpected content: ${parsed.error.issues[0]?.message ?? 'invalid'}`;
+    if (parsed.data.hostId !== this.hostId) return `state of another host (${parsed.data.hostId})`;
+    this.state = parsed.data as AgentState;
+    return null;
+  }
+
+  private async setAside(problem: string): Promise<void> {
+    try {
+      const movedTo = await setAside(this.path);
+      this.log.warn(
+        { path: this.path, movedTo, problem },
+        'state file unusable: moved aside, starting with empty state until the control plane pushes again',
+      );
+    } catch (err) {
+      this.log.error(
+        { path: this.path, problem, err: String(err) },
+        'state file unusable and could not be moved aside: starting with empty state',
+      );
+    }
+  }
+
+  /** Writes run one at a time, each the full state when it was queued; the caller sees its own failure. */
   private update(patch: Partial<AgentState>): Promise<void> {
     this.state = { ...this.state, ...patch, updatedAt: new Date().toISOString() };
     const snapshot = this.state;
-    // writes run one at a time, each one the full state at the time it was queued
-    this.chain = this.chain
-      .then(() => this.write(snapshot))
-      .catch((err) => {
-        this.log.error({ err, path: this.path }, 'state file write failed');
+    const written = this.chain.then(() => this.write(snapshot));
+    this.chain = written.catch(() => undefined);
+    return written.catch((err: unknown) => {
+      this.log.error({ err: String(err), path: this.path }, 'state file write failed');
+      throw ApplicationFailure.create({
+        type: STATE_WRITE_FAILED,
+        message: `could not save the agent state to ${this.path}: ${String(err)}`,
+        cause: err instanceof Error ? err : undefined,
       });
-    return this.chain;
+    });
   }
 
   private async write(state: AgentState): Promise<void> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 });
-    const tmp = `${this.path}.${process.pid}.tmp`;
-    const fh = await open(tmp, 'w', 0o600);
-    try {
-      await fh.writeFile(`${JSON.stringify(state, null, 2)}\n`);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, this.path);
+    await ensurePrivateDir(this.dir);
+    await writeFileAtomic(this.path, `${JSON.stringify(state, null, 2)}\n`, this.writeOptions);
   }
 }

@@ -9,7 +9,8 @@ import { hostIdSchema, ifaceNameSchema } from '../../domain/validation.js';
 import { CommandError, netnsNameSchema, type Runner } from '../../net/index.js';
 import type { ApplyOverlayInput } from './contract.js';
 
-/** Told about every successful change, so the agent can persist the last overlay (state file). */
+/** Told about every successful change, so the agent can persist the last overlay (state file). A rejection
+ * (the state could not be saved) fails the activity, so Temporal retries it; every change is idempotent. */
 export interface OverlayMemory {
   overlayApplied(input: ApplyOverlayInput): Promise<void>;
   peersSet(spec: OverlaySpec, peers: Peer[]): Promise<void>;
