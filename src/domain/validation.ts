@@ -87,3 +87,18 @@ export const hostClusterInputSchema = z.object({
   from: clusterNameSchema.optional(),
 });
 export const claimHostInputSchema = z.object({ cluster: clusterNameSchema });
+
+/** A host's registration record as its workflow carries it across continue-as-new. */
+export const hostRecordSchema = z.object({
+  hostId: hostIdSchema,
+  underlayIp: ipv4Schema,
+  underlayIface: ifaceNameSchema.optional(),
+  labels: labelsSchema.optional(),
+  lastSeen: z.string().max(40),
+  cluster: clusterNameSchema.nullable(),
+});
+export const hostWorkflowInputSchema = z.object({
+  hostId: hostIdSchema,
+  record: hostRecordSchema.nullable().optional(),
+  continueAsNewAfterEvents: z.number().int().positive().optional(),
+});

@@ -2,6 +2,7 @@
 // history; handlers change state and wake the main loop, which does the slow work.
 import { log, setHandler } from '@temporalio/workflow';
 import { ErrorType } from '../domain/errors.js';
+import { summarizeIds } from '../domain/event-log.js';
 import { freeCount } from '../domain/ipam.js';
 import {
   addHostsInputSchema,
@@ -125,15 +126,23 @@ export function registerMessageHandlers(state: ClusterState, wake: () => void, a
     },
   );
 
-  setHandler(deleteClusterUpdate, () => {
-    if (!state.s.deleting) {
-      state.s.deleting = true;
-      state.record('ClusterDeleting', { hosts: state.s.hosts.map((h) => h.hostId) });
-      state.refreshStatus();
-      wake();
-    }
-    return state.view();
-  });
+  // No argument: anything passed is refused rather than ignored.
+  const noArguments = (...args: unknown[]) => {
+    if (args.some((a) => a !== undefined)) fail(ErrorType.InvalidInput, 'deleteCluster takes no argument');
+  };
+  setHandler(
+    deleteClusterUpdate,
+    () => {
+      if (!state.s.deleting) {
+        state.s.deleting = true;
+        state.record('ClusterDeleting', { hosts: summarizeIds(state.s.hosts.map((h) => h.hostId)) });
+        state.refreshStatus();
+        wake();
+      }
+      return state.view();
+    },
+    { validator: noArguments as () => void },
+  );
 
   // Signals cannot fail their sender: a bad one is dropped with a MessageRejected event, never stored.
   setHandler(underlayChangedSignal, (input) => {

@@ -3,6 +3,7 @@
 // recorded before 'control-plane-truth' in cluster-loop-v3, pure logic in src/domain.
 import { patched, setHandler, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
 import { decodeSnapshot } from '../domain/cluster-snapshot.js';
+import { ErrorType } from '../domain/errors.js';
 import type { ClusterView } from '../domain/types.js';
 import { ClusterNameAttr, ClusterPhaseAttr, HostCountAttr } from '../temporal/search-attributes.js';
 import { type ClusterInput, clusterEventsQuery, clusterStatusQuery } from '../contract/workflow-messages.js';
@@ -12,7 +13,7 @@ import { clusterInputSchema, initialSnapshot } from './cluster-init.js';
 import { runClusterLoop } from './cluster-loop.js';
 import { runClusterLoopV3 } from './cluster-loop-v3.js';
 import { ClusterState } from './cluster-state.js';
-import { parseOrFail } from './validate.js';
+import { fail, parseOrFail } from './validate.js';
 
 /** v4: atomic admission, background host commands, digests instead of peer tables, validated messages. */
 export const CONTROL_PLANE_TRUTH_PATCH = 'control-plane-truth';
@@ -33,7 +34,7 @@ export async function clusterWorkflow(input: ClusterInput, carried?: unknown): P
   // Decided before any command, so a history recorded before the patch replays the old loop throughout.
   const v4 = patched(CONTROL_PLANE_TRUTH_PATCH);
   parseOrFail(clusterInputSchema, input);
-  const state = new ClusterState(carried ? decodeSnapshot(carried) : initialSnapshot(input, v4));
+  const state = new ClusterState(carried ? decodeCarried(carried) : initialSnapshot(input, v4));
   const admission = new Admission(state, input);
   const flags = { wake: true };
   const ctx: LoopContext = {
@@ -69,4 +70,15 @@ function publisher(state: ClusterState): () => void {
     upsertMemo({ phase, hostCount, vip: state.s.spec.vip, vipHolder, overlayCidr: state.s.spec.overlayCidr });
     Object.assign(published, { phase, hostCount, vipHolder });
   };
+}
+
+/** Continue-as-new input is a message too: a malformed one fails the run with InvalidInput (a thrown
+ * ZodError would only fail the workflow task, over and over). */
+function decodeCarried(carried: unknown) {
+  try {
+    return decodeSnapshot(carried);
+  } catch (err) {
+    const issues = err instanceof Error ? err.message.slice(0, 2000) : String(err);
+    return fail(ErrorType.InvalidInput, `invalid continue-as-new input: ${issues}`);
+  }
 }

@@ -13,7 +13,13 @@ import { ErrorType } from '../domain/errors.js';
 import { applyHeartbeat, applyRegistration } from '../domain/host-record.js';
 import { clusterWorkflowId } from '../domain/ids.js';
 import type { HostRecord } from '../domain/types.js';
-import { hostHeartbeatInputSchema, registerHostInputSchema } from '../domain/validation.js';
+import {
+  claimHostInputSchema,
+  hostClusterInputSchema,
+  hostHeartbeatInputSchema,
+  hostWorkflowInputSchema,
+  registerHostInputSchema,
+} from '../domain/validation.js';
 import {
   claimHostUpdate,
   type HostWorkflowInput,
@@ -27,7 +33,9 @@ import { fail, parseOrFail } from './validate.js';
 
 export const DEFAULT_HOST_CONTINUE_AS_NEW_AFTER = 2000;
 
-export async function hostWorkflow(input: HostWorkflowInput): Promise<void> {
+export async function hostWorkflow(raw: HostWorkflowInput): Promise<void> {
+  // The start and continue-as-new input is checked like any message: a hostile one fails the run.
+  const input = parseOrFail(hostWorkflowInputSchema, raw) as HostWorkflowInput;
   let record: HostRecord | null = input.record ?? null;
   const threshold = input.continueAsNewAfterEvents ?? DEFAULT_HOST_CONTINUE_AS_NEW_AFTER;
   const now = () => new Date().toISOString();
@@ -108,10 +116,19 @@ export async function hostWorkflow(input: HostWorkflowInput): Promise<void> {
       upsertMemo({ record });
       return record;
     },
-    { validator: ({ cluster }) => void ensureClaimable(cluster) },
+    { validator: (claim) => void ensureClaimable(parseOrFail(claimHostInputSchema, claim).cluster) },
   );
 
-  setHandler(setHostClusterSignal, ({ cluster, from }) => {
+  setHandler(setHostClusterSignal, (change) => {
+    const parsed = hostClusterInputSchema.safeParse(change);
+    if (!parsed.success) {
+      log.warn('ignoring invalid setHostCluster', {
+        hostId: input.hostId,
+        issues: parsed.error.issues.length,
+      });
+      return;
+    }
+    const { cluster, from } = parsed.data;
     if (record === null) return;
     if (cluster === null && from !== undefined && record.cluster !== from) return;
     record = { ...record, cluster };

@@ -7,10 +7,10 @@ import type { Client } from '@temporalio/client';
 import { execa } from 'execa';
 import { temporalAddress } from '../../helpers/temporal.js';
 
-// Current version per workflow. cluster v2: 'peers-before-join'; v3: 'background-joins'; v4:
-// 'control-plane-truth' (src/workflows/cluster.ts). host v3: validated claim/cluster messages
-// (src/workflows/joins.ts). Older versions stay committed: they replay through the unpatched branches.
-export const HISTORY_VERSIONS: Record<string, string> = { cluster: 'v4', host: 'v3' };
+// Current version per workflow. cluster v2: 'peers-before-join'; v3: 'background-joins' (both in
+// src/workflows/joins.ts); v4: 'control-plane-truth' (src/workflows/cluster.ts). Older versions stay
+// committed: they replay through the unpatched branches.
+export const HISTORY_VERSIONS: Record<string, string> = { cluster: 'v4' };
 const DEFAULT_HISTORY_VERSION = 'v2';
 export const historiesDir = fileURLToPath(new URL('../../replay/histories/', import.meta.url));
 const temporalCli = fileURLToPath(new URL('../../../.tools/bin/temporal', import.meta.url));
