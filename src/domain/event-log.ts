@@ -8,7 +8,7 @@ export const MAX_IDS_IN_EVENT = 32;
 /** At most `max` ids; longer lists end with a "…and N more" entry so the size stays bounded. */
 export function summarizeIds(ids: readonly string[], max = MAX_IDS_IN_EVENT): string[] {
   if (ids.length <= max) return [...ids];
-  return [...ids.slice(0, max), `…and ${ids.length - max} more`];
+  return [...ids.slice(0, max), `...and ${ids.length - max} more`];
 }
 
 /** Same for a hostId → message map. */
@@ -16,7 +16,7 @@ export function summarizeMap(map: Readonly<Record<string, string>>, max = MAX_ID
   const keys = Object.keys(map).sort();
   const out: Record<string, string> = {};
   for (const k of keys.slice(0, max)) out[k] = map[k]!.slice(0, 500);
-  if (keys.length > max) out['…'] = `and ${keys.length - max} more`;
+  if (keys.length > max) out['...'] = `and ${keys.length - max} more`;
   return out;
 }
 
@@ -43,11 +43,11 @@ export function appendEvent(
 }
 
 const sizes = new WeakMap<DomainEvent, number>();
-/** JSON size of one event, computed once per event object. */
+/** JSON size of one event in a list (plus its comma), computed once per event object. */
 export function eventBytes(e: DomainEvent): number {
   let n = sizes.get(e);
   if (n === undefined) {
-    n = JSON.stringify(e).length;
+    n = JSON.stringify(e).length + 1;
     sizes.set(e, n);
   }
   return n;

@@ -35,17 +35,18 @@ export async function runClusterLoop(ctx: LoopContext): Promise<ClusterView> {
   }
 
   const opts = state.s.options;
-  // Work in flight is not carried: continue-as-new waits until it settled (the loop keeps working).
-  const continueAsNewDue = () =>
-    joins.size === 0 &&
-    ops.size === 0 &&
-    (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= opts.continueAsNewAfterEvents);
+  // Work in flight is not carried: continue-as-new waits until it settled (the loop keeps working, but
+  // stops retrying failed commands meanwhile, so work in flight drains within hostActivityTimeoutMs).
+  const historyFull = () =>
+    workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= opts.continueAsNewAfterEvents;
+  const continueAsNewDue = () => joins.size === 0 && ops.size === 0 && historyFull();
   const debounce = new Debounce(state);
 
   while (!state.s.deleting) {
     ops.reportStalled();
     pushes.closeRounds();
     state.reconciling = pushes.reconciling();
+    state.quiescing = historyFull();
     publish();
     if (!flags.wake && !continueAsNewDue()) {
       const deadlines = [

@@ -26,6 +26,8 @@ export class ClusterState {
   private index = new Map<string, HostEntry>();
   /** Set by the loop (host-ops): hosts with a command running past stallAfterMs. */
   stalled: StalledHosts = new Map();
+  /** Set by the loop while continue-as-new waits for work in flight: failed commands are not retried. */
+  quiescing = false;
   /** Set by the loop: an underlay change is being reconciled (phase Recovering). */
   reconciling = false;
 

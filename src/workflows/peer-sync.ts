@@ -43,7 +43,7 @@ export class PeerSync {
       .hostsIn('Joined')
       .filter((h) => desired[h.hostId] !== undefined && state.s.appliedDigest[h.hostId] !== desired[h.hostId])
       .filter((h) => !this.ops.busy('push', h.hostId))
-      .filter((h) => now - (this.failedAt.get(h.hostId) ?? Number.NEGATIVE_INFINITY) >= retryMs)
+      .filter((h) => retryDue(this.state, this.failedAt.get(h.hostId), now, retryMs))
       .map((h) => ({ hostId: h.hostId, digest: desired[h.hostId]! }));
   }
 
@@ -94,7 +94,7 @@ export class PeerSync {
 
   /** When the earliest failed push may be retried, or null. */
   nextRetry(): number | null {
-    return nextFuture(this.failedAt, this.state.s.options.retryIntervalMs);
+    return this.state.quiescing ? null : nextFuture(this.failedAt, this.state.s.options.retryIntervalMs);
   }
 
   private async push(hostId: string, round: Round, verify: boolean): Promise<void> {
@@ -141,6 +141,18 @@ export class PeerSync {
       durationMs: Date.now() - round.started,
     });
   }
+}
+
+/** A host that never failed is always due; one that failed is due after retryMs, unless the run is
+ * quiescing for continue-as-new: retries of a dead host would otherwise keep work in flight forever. */
+export function retryDue(
+  state: ClusterState,
+  failedAt: number | undefined,
+  now: number,
+  retryMs: number,
+): boolean {
+  if (failedAt === undefined) return true;
+  return !state.quiescing && now - failedAt >= retryMs;
 }
 
 /** The earliest retry still ahead. Retries already due were considered by the step that just ran; a

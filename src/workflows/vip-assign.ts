@@ -8,7 +8,7 @@ import { hostActivities } from './activity-options.js';
 import type { ClusterState, HostEntry } from './cluster-state.js';
 import { describeFailure } from './failures.js';
 import type { HostOps } from './host-ops.js';
-import { nextFuture } from './peer-sync.js';
+import { nextFuture, retryDue } from './peer-sync.js';
 
 export class VipAssigner {
   private readonly failedAt = new Map<string, number>();
@@ -28,7 +28,9 @@ export class VipAssigner {
   }
 
   nextRetry(): number | null {
-    return this.wanted() ? nextFuture(this.failedAt, this.state.s.options.retryIntervalMs) : null;
+    return this.wanted() && !this.state.quiescing
+      ? nextFuture(this.failedAt, this.state.s.options.retryIntervalMs)
+      : null;
   }
 
   step(): void {
@@ -55,9 +57,7 @@ export class VipAssigner {
     if (ops.hostsRunning('vip').some((id) => !ops.isStalled('vip', id))) return;
     const retryMs = state.s.options.retryIntervalMs;
     const next = candidates.find(
-      (c) =>
-        !ops.busy('vip', c.hostId) &&
-        Date.now() - (this.failedAt.get(c.hostId) ?? Number.NEGATIVE_INFINITY) >= retryMs,
+      (c) => !ops.busy('vip', c.hostId) && retryDue(state, this.failedAt.get(c.hostId), Date.now(), retryMs),
     );
     if (next) ops.start('vip', next.hostId, () => this.assign(next.hostId));
   }

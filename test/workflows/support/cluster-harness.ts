@@ -18,6 +18,8 @@ import {
 import { temporalAddress, uniqueTaskQueue, workflowBundle } from '../../helpers/temporal.js';
 import { FakeHost, type FakeHostBehaviour } from './fake-host.js';
 
+const HOSTS_PER_CONNECTION = 20;
+
 export const suffix = (): string => randomUUID().slice(0, 6);
 
 export class ClusterHarness {
@@ -26,6 +28,8 @@ export class ClusterHarness {
   private worker: Worker | null = null;
   private workerRun: Promise<void> | null = null;
   private subnet = 1 + Math.floor(Math.random() * 250);
+  /** Extra connections for many fake hosts: one HTTP/2 connection caps concurrent long polls. */
+  private readonly pool: NativeConnection[] = [];
 
   private constructor(
     readonly client: Client,
@@ -71,9 +75,13 @@ export class ClusterHarness {
       );
       made.push(host);
     }
+    const first = this.hosts.length;
+    const slots = Math.floor((first + n - 1) / HOSTS_PER_CONNECTION);
+    while (this.pool.length < slots)
+      this.pool.push(await NativeConnection.connect({ address: temporalAddress() }));
     await Promise.all(
-      made.map(async (h) => {
-        await h.start(this.native);
+      made.map(async (h, i) => {
+        await h.start(this.connectionFor(first + i));
         await registerHost(
           this.client,
           { hostId: h.hostId, underlayIp: h.underlayIp },
@@ -83,6 +91,11 @@ export class ClusterHarness {
     );
     this.hosts.push(...made);
     return made;
+  }
+
+  private connectionFor(index: number): NativeConnection {
+    const slot = Math.floor(index / HOSTS_PER_CONNECTION);
+    return slot === 0 ? this.native : this.pool[slot - 1]!;
   }
 
   /** DHCP renumbering as the agent reports it: re-registration with the new address. */
@@ -171,6 +184,7 @@ export class ClusterHarness {
   async close(): Promise<void> {
     await this.stopControlWorker();
     await Promise.all(this.hosts.map((h) => h.stop()));
+    await Promise.all(this.pool.map((c) => c.close()));
     await this.native.close();
     await this.connection.close();
   }

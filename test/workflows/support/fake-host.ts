@@ -164,7 +164,7 @@ export class FakeHost {
       connection,
       taskQueue: hostTaskQueue(this.hostId),
       activities: this.activities(),
-      maxConcurrentActivityTaskPolls: 2,
+      maxConcurrentActivityTaskPolls: 4,
       shutdownGraceTime: '1s',
     });
     this.running = this.worker.run();

@@ -1,0 +1,78 @@
+// Bounded state in a real run (issue 11, point 5): a 200-host cluster of fake hosts settles, continues as new
+// with the compact carried state, keeps every overlay IP, and keeps reconciling afterwards.
+// Measured on this 2-core machine: with 200 host task queues on one dev server, a few per cent of host
+// activity tasks are only picked up after a long poll expires (~60 s), whatever the poller and connection
+// counts; that is the host channel's problem (issue 12 replaces it), so joins get a short budget here and a
+// host that misses it is Failed: the test is about the cluster's state, not the channel.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClusterHarness, roles } from './support/cluster-harness.js';
+import type { FakeHost } from './support/fake-host.js';
+
+const HOSTS = 200;
+
+describe(`a ${HOSTS}-host cluster`, () => {
+  let h: ClusterHarness;
+  let hosts: FakeHost[];
+  beforeAll(async () => {
+    h = await ClusterHarness.create();
+    hosts = await h.addHosts(HOSTS, 's');
+  }, 180_000);
+  afterAll(async () => h.close(), 120_000);
+
+  it('settles, continues as new with every overlay IP kept, and still reconciles', async () => {
+    const t0 = Date.now();
+    const { name, handle } = await h.startCluster(roles(hosts, 3), {
+      continueAsNewAfterEvents: 1_000,
+      reconcileDebounceMs: 200,
+      hostActivityTimeoutMs: 5_000,
+      retryIntervalMs: 2_000,
+    });
+    const firstRun = (await handle.describe()).runId;
+    const ready = await h.waitForView(
+      name,
+      'every join settled',
+      (v) => v.hosts.every((x) => x.state === 'Joined' || x.state === 'Failed'),
+      150_000,
+    );
+    const readyMs = Date.now() - t0;
+    const joined = ready.hosts.filter((x) => x.state === 'Joined').map((x) => x.hostId);
+    expect(joined.length).toBeGreaterThan(HOSTS / 2);
+    const ips = new Map(ready.hosts.map((x) => [x.hostId, x.overlayIp]));
+    expect(ips.size).toBe(HOSTS);
+    expect(new Set(ips.values()).size).toBe(HOSTS);
+
+    await h.waitFor(
+      'continue-as-new',
+      async () => (await handle.describe()).runId,
+      (r) => r !== firstRun,
+      60_000,
+    );
+    const after = await h.view(name);
+    expect(after.hosts).toHaveLength(HOSTS);
+    for (const x of after.hosts) expect(x.overlayIp).toBe(ips.get(x.hostId));
+    expect(after.vipHolder).toBe(ready.vipHolder);
+    const started = (await handle.fetchHistory()).events?.[0]?.workflowExecutionStartedEventAttributes;
+    const inputBytes = (started?.input?.payloads ?? []).reduce((n, p) => n + (p.data?.length ?? 0), 0);
+    expect(inputBytes).toBeLessThan(256 * 1024);
+
+    // After continue-as-new a renumbering is still applied and pushed to the joined hosts.
+    const moved = h.host(joined[joined.length - 1]!);
+    const mark = Math.max(...(await h.events(name)).map((e) => e.seq));
+    await h.renumber([moved], 99);
+    const round = await h.waitFor(
+      'OverlayReconciled after continue-as-new',
+      async () =>
+        (await h.events(name)).find(
+          (e) => e.seq > mark && e.type === 'OverlayReconciled' && e.data.trigger === 'UnderlayChanged',
+        ),
+      (e) => e !== undefined,
+      60_000,
+    );
+    expect((round!.data.pushedTo as string[]).length).toBeGreaterThan(0);
+    expect((await h.view(name)).hosts.find((x) => x.hostId === moved.hostId)?.underlayIp).toBe(
+      moved.underlayIp,
+    );
+    const metric = { metric: `scale-${HOSTS}-hosts`, settledMs: readyMs, joined: joined.length, inputBytes };
+    console.log(JSON.stringify(metric));
+  }, 300_000);
+});
