@@ -1,8 +1,9 @@
 // Recorded histories (scripts/record-histories.ts) replayed against the current workflow bundle: a change
 // that alters the commands a workflow issues fails here until it goes behind patched().
-// Versions (patches in src/workflows/joins.ts): cluster v3 is current ('background-joins': joins run beside
-// the main loop). cluster v2 histories keep the awaited-joins branch replayable; cluster-failing-host-v1 and
-// cluster-remove-host-v1 predate 'peers-before-join' too. host-join and host-register are at v2 (unchanged).
+// Versions: cluster v4 is current ('control-plane-truth', src/workflows/cluster.ts: admission, background host
+// commands, digests; one marker before any command). v3 ('background-joins', src/workflows/joins.ts) and v2
+// ('peers-before-join') histories replay the old loop (cluster-loop-v3.ts); cluster-failing-host-v1 and
+// cluster-remove-host-v1 predate both. host-join and host-register are at v2 (unchanged).
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { DeterminismViolationError } from '@temporalio/workflow';
@@ -27,7 +28,7 @@ describe('replay of recorded histories', () => {
     expect(files.some((f) => f.startsWith('host-register'))).toBe(true);
   });
 
-  it('covers every branch of the join patches: v1 without markers, v2 awaited joins, v3 background joins', () => {
+  it('covers every branch: v1 without markers, v2 awaited joins, v3 background joins, v4 control-plane truth', () => {
     const patchesOf = (version: string) =>
       files
         .filter((f) => f.startsWith('cluster-') && f.endsWith(`-${version}.json`))
@@ -35,6 +36,7 @@ describe('replay of recorded histories', () => {
     const v1 = patchesOf('v1');
     const v2 = patchesOf('v2');
     const v3 = patchesOf('v3');
+    const v4 = patchesOf('v4');
     expect(v1.length).toBeGreaterThan(0);
     expect(v2.length).toBeGreaterThan(0);
     expect(v3.length).toBeGreaterThanOrEqual(8);
@@ -42,6 +44,9 @@ describe('replay of recorded histories', () => {
     for (const [, ids] of v2) expect(ids).toEqual(['peers-before-join']);
     for (const [, ids] of v3) expect(ids).toEqual(['background-joins']);
     expect(v3.map(([f]) => f)).toContain('cluster-slow-join-v3.json');
+    expect(v4.length).toBeGreaterThanOrEqual(12);
+    for (const [, ids] of v4) expect(ids).toEqual(['control-plane-truth']);
+    expect(v4.map(([f]) => f)).toContain('cluster-hanging-host-v4.json');
   });
 
   it('replays every history against the current bundle without nondeterminism', async () => {
