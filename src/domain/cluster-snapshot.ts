@@ -6,7 +6,15 @@ import type { ClusterOptions } from './cluster-options.js';
 import { resolveClusterOptions } from './cluster-options.js';
 import type { IpamState } from './ipam.js';
 import { peerTableDigest } from './peer-digest.js';
-import type { ClusterPhase, Condition, DomainEvent, HostView, OverlaySpec, Peer } from './types.js';
+import type {
+  ClusterPhase,
+  ClusterView,
+  Condition,
+  DomainEvent,
+  HostView,
+  OverlaySpec,
+  Peer,
+} from './types.js';
 import {
   cidrSchema,
   hostIdSchema,
@@ -44,6 +52,32 @@ export interface ClusterSnapshot {
   initialized: boolean;
   phase: ClusterPhase;
 }
+
+/** GET /v1/clusters/:name of a snapshot (copies: the answer never aliases state). */
+export function clusterView(s: Readonly<ClusterSnapshot>): ClusterView {
+  const { spec } = s;
+  return {
+    name: spec.clusterName,
+    phase: s.phase,
+    overlayCidr: spec.overlayCidr,
+    vip: spec.vip,
+    vipHolder: s.vipHolder,
+    vni: spec.vni,
+    mode: spec.mode,
+    hosts: s.hosts.map(hostView),
+    conditions: s.conditions.map((c) => ({ ...c })),
+  };
+}
+
+/** The fields of a host that GET shows (a copy). */
+const hostView = (h: HostView): HostView => ({
+  hostId: h.hostId,
+  role: h.role,
+  overlayIp: h.overlayIp,
+  underlayIp: h.underlayIp,
+  state: h.state,
+  lastSeen: h.lastSeen,
+});
 
 const hostStateSchema = z.enum(['Pending', 'Joining', 'Joined', 'Failed', 'Lost', 'Removing']);
 const phaseSchema = z.enum(['Provisioning', 'Ready', 'Degraded', 'Recovering', 'Deleting']);
@@ -124,7 +158,7 @@ const legacySnapshotSchema = z.looseObject({
   appliedDigest: hostMap(z.string()).optional(),
 });
 
-export function encodeSnapshot(s: ClusterSnapshot): CarriedSnapshot {
+export function encodeSnapshot(s: Readonly<ClusterSnapshot>): CarriedSnapshot {
   return {
     format: 2,
     spec: { ...s.spec },
@@ -164,15 +198,7 @@ export function decodeSnapshot(input: unknown): ClusterSnapshot {
     appliedDigest[hostId] = peerTableDigest(peers as Peer[]);
   }
   const hosts = old.hosts.map((h) => {
-    const entry: HostEntry = {
-      hostId: h.hostId,
-      role: h.role,
-      overlayIp: h.overlayIp,
-      underlayIp: h.underlayIp,
-      state: h.state,
-      lastSeen: h.lastSeen,
-      claimed: h.claimed,
-    };
+    const entry: HostEntry = { ...hostView(h), claimed: h.claimed };
     if (h.reason !== undefined) entry.reason = h.reason;
     return entry;
   });

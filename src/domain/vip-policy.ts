@@ -16,3 +16,19 @@ export function initialVipWaits(hosts: readonly VipHost[], vipHolder: string | n
   const controlPlane = hosts.filter((h) => h.role === 'control-plane');
   return controlPlane.some((h) => h.state === 'Joining') && !controlPlane.some((h) => h.state === 'Lost');
 }
+
+/**
+ * Why the VIP moves to a new holder (the `reason` of VipMoved): 'Initial' when it had none, else after the
+ * previous holder's state ('HolderLost', …), 'HolderRemoved' when that host is gone. Since
+ * 'control-plane-truth' a Removing holder also counts as removed; runs before it (`removingIsRemoved`
+ * false) said 'HolderRemoving'.
+ */
+export function vipMoveReason(
+  previous: string | null,
+  holderState: HostState | undefined,
+  removingIsRemoved = true,
+): string {
+  if (previous === null) return 'Initial';
+  if (holderState === undefined || (removingIsRemoved && holderState === 'Removing')) return 'HolderRemoved';
+  return `Holder${holderState}`;
+}

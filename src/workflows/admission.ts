@@ -44,7 +44,7 @@ export class Admission {
 
   private async claim(): Promise<AdmissionOutcome> {
     const { state } = this;
-    const claims = await claimHosts(state, state.s.hosts);
+    const claims = await claimHosts(state, state.hosts);
     const refused = claims.filter((c) => !c.ok);
     const first = refused[0];
     if (first && !first.ok) {
@@ -55,14 +55,8 @@ export class Admission {
       const { errorType, message, hostId, cluster } = first;
       return { ok: false, errorType, message, hostId, ...(cluster ? { cluster } : {}) };
     }
-    for (const c of claims) {
-      const h = state.host(c.hostId);
-      if (!h || !c.ok) continue;
-      h.claimed = true;
-      h.underlayIp = c.record.underlayIp;
-      h.lastSeen = c.record.lastSeen;
-    }
-    state.s.initialized = true;
+    for (const c of claims) if (c.ok) state.markClaimed(c.hostId, c.record);
+    state.markInitialized();
     return { ok: true };
   }
 }

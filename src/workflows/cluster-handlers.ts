@@ -2,8 +2,6 @@
 // history; handlers change state and wake the main loop, which does the slow work.
 import { log, setHandler } from '@temporalio/workflow';
 import { ErrorType } from '../domain/errors.js';
-import { summarizeIds } from '../domain/event-log.js';
-import { freeCount } from '../domain/ipam.js';
 import {
   addHostsInputSchema,
   changeOverlayInputSchema,
@@ -13,7 +11,7 @@ import {
 } from '../domain/validation.js';
 import { Admission } from './admission.js';
 import { clusterInputSchema } from './cluster-init.js';
-import { type ClusterState, nowIso } from './cluster-state.js';
+import type { ClusterState } from './cluster-state.js';
 import {
   addHostsUpdate,
   admitClusterUpdate,
@@ -28,7 +26,7 @@ import { fail, parseOrFail, safeParseSignal } from './validate.js';
 
 export function registerMessageHandlers(state: ClusterState, wake: () => void, admission: Admission): void {
   const notDeleting = () => {
-    if (state.s.deleting) fail(ErrorType.ClusterDeleting, `cluster ${state.name} is being deleted`);
+    if (state.deleting) fail(ErrorType.ClusterDeleting, `cluster ${state.name} is being deleted`);
   };
 
   setHandler(
@@ -69,10 +67,10 @@ export function registerMessageHandlers(state: ClusterState, wake: () => void, a
           }
         }
         const needed = hosts.filter((h) => !state.host(h.hostId)).length;
-        if (needed > freeCount(state.s.ipam)) {
+        if (needed > state.freeAddresses) {
           fail(
             ErrorType.InvalidOverlayConfig,
-            `${state.s.spec.overlayCidr} has no room for ${needed} more hosts`,
+            `${state.spec.overlayCidr} has no room for ${needed} more hosts`,
           );
         }
       },
@@ -82,9 +80,7 @@ export function registerMessageHandlers(state: ClusterState, wake: () => void, a
   setHandler(
     removeHostUpdate,
     ({ hostId }) => {
-      const host = state.host(hostId)!;
-      if (host.state !== 'Removing') {
-        host.state = 'Removing';
+      if (state.markRemoving(hostId)) {
         state.refreshStatus();
         wake();
       }
@@ -103,7 +99,7 @@ export function registerMessageHandlers(state: ClusterState, wake: () => void, a
   setHandler(changeOverlayUpdate, () => state.view(), {
     validator: (input) => {
       const want = parseOrFail(changeOverlayInputSchema, input);
-      const { spec } = state.s;
+      const { spec } = state;
       const changes = (['overlayCidr', 'vni', 'mode'] as const)
         .filter((k) => want[k] !== undefined && want[k] !== spec[k])
         .map((k) => ({ path: k, message: `${k} is immutable (is ${spec[k]}, requested ${want[k]})` }));
@@ -133,9 +129,7 @@ export function registerMessageHandlers(state: ClusterState, wake: () => void, a
   setHandler(
     deleteClusterUpdate,
     () => {
-      if (!state.s.deleting) {
-        state.s.deleting = true;
-        state.record('ClusterDeleting', { hosts: summarizeIds(state.s.hosts.map((h) => h.hostId)) });
+      if (state.markDeleting()) {
         state.refreshStatus();
         wake();
       }
@@ -154,13 +148,8 @@ export function registerMessageHandlers(state: ClusterState, wake: () => void, a
     const parsed = safeParseSignal(state, 'hostHeartbeat', hostHeartbeatInputSchema, beat);
     const host = parsed ? state.host(parsed.hostId) : undefined;
     if (!parsed || !host) return;
-    host.lastSeen = nowIso();
-    if (host.state === 'Lost') {
-      host.state = 'Joined';
-      delete state.s.appliedDigest[host.hostId]; // it may have rebooted: push its table again
-      state.record('HostRecovered', { underlayIp: parsed.underlayIp ?? host.underlayIp }, host.hostId);
-      wake();
-    }
+    state.noteSeen(host.hostId);
+    if (state.recover(host.hostId, parsed.underlayIp)) wake(); // it may have rebooted: its table is pushed again
     if (parsed.underlayIp !== undefined) noteUnderlay(state, host.hostId, parsed.underlayIp, wake);
   });
 }
@@ -172,8 +161,5 @@ function noteUnderlay(state: ClusterState, hostId: string, underlayIp: string, w
     log.warn('underlay change for a host not in the cluster', { hostId, cluster: state.name });
     return;
   }
-  const known = state.s.pendingUnderlay[hostId] ?? host.underlayIp;
-  if (known === underlayIp) return;
-  state.s.pendingUnderlay[hostId] = underlayIp;
-  wake();
+  if (state.noteUnderlay(hostId, underlayIp)) wake();
 }

@@ -64,5 +64,5 @@ export function initialSnapshot(input: ClusterInput, withHosts: boolean): Cluste
   state.addHosts(
     input.hosts.map((h) => ({ ...h, underlayIp: null, state: 'Pending', lastSeen: null, claimed: false })),
   );
-  return state.s;
+  return snapshot; // changed in place by the state
 }

@@ -22,19 +22,19 @@ export async function runClusterLoopV3(ctx: LoopContext): Promise<ClusterView> {
   if (!ctx.resumed) {
     state.recordCreated(input);
     publish();
-    state.s.spec.beaconKey = await control.generateBeaconKey();
+    state.setBeaconKey(await control.generateBeaconKey());
     const claims = await claimHosts(state, input.hosts);
     admitClaims(state, input.hosts, claims);
-    state.s.initialized = true;
+    state.markInitialized();
   }
 
-  const opts = state.s.options;
+  const opts = state.options;
   // Joins in flight are not carried: continue-as-new waits until they settled (the loop keeps working).
   const continueAsNewDue = () =>
     joins.size === 0 &&
     (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= opts.continueAsNewAfterEvents);
 
-  while (!state.s.deleting) {
+  while (!state.deleting) {
     publish();
     if (!flags.wake && !continueAsNewDue()) {
       const deadline = nextWakeup(state);
@@ -43,11 +43,11 @@ export async function runClusterLoopV3(ctx: LoopContext): Promise<ClusterView> {
       else await condition(ready, Math.max(deadline - Date.now(), 1));
     }
     flags.wake = false;
-    if (state.s.deleting) break;
+    if (state.deleting) break;
     if (continueAsNewDue()) {
       await Promise.all(background);
       await condition(allHandlersFinished);
-      await continueAsNew(input, state.s);
+      await continueAsNew(input, state.snapshot());
     }
     markLostHosts(state);
     rejectUnderlayOverlap(state);
@@ -71,9 +71,9 @@ export async function runClusterLoopV3(ctx: LoopContext): Promise<ClusterView> {
   if (joins.size > 0) await joins.settled(); // a join finishing after the teardown would leave an overlay
   const outcome = await teardownHosts(
     state,
-    state.s.hosts.filter((h) => h.claimed).map((h) => h.hostId),
+    state.hosts.filter((h) => h.claimed).map((h) => h.hostId),
   );
-  state.s.vipHolder = null;
+  state.setVipHolder(null);
   state.record('ClusterDeleted', { teardown: outcome });
   await Promise.all(background);
   await condition(allHandlersFinished);
@@ -82,11 +82,11 @@ export async function runClusterLoopV3(ctx: LoopContext): Promise<ClusterView> {
 
 /** The next liveness check, or a retry of a failed peer push / VIP assignment, whichever comes first. */
 function nextWakeup(state: ClusterState): number | null {
-  const { reconcileFailures, vipHolder, options } = state.s;
+  const { reconcileFailures, vipHolder, options } = state;
   const vipWanted =
     vipHolder === null &&
     state.hostsIn('Joined').some((h) => h.role === 'control-plane') &&
-    !initialVipWaits(state.s.hosts, vipHolder);
+    !initialVipWaits(state.hosts, vipHolder);
   const retry = reconcileFailures.length > 0 || vipWanted ? Date.now() + options.retryIntervalMs : null;
   const candidates = [nextLivenessDeadline(state), retry].filter((t): t is number => t !== null);
   return candidates.length > 0 ? Math.min(...candidates) : null;
@@ -97,17 +97,12 @@ export function rejectUnderlayOverlap(state: ClusterState): void {
   for (const h of state.hostsIn('Pending')) {
     if (h.underlayIp === null) continue;
     const problems = overlayCidrProblems({
-      cidr: state.s.spec.overlayCidr,
+      cidr: state.spec.overlayCidr,
       hostCount: 0,
       underlay: [h.underlayIp],
     });
     if (problems.length === 0) continue;
-    h.state = 'Failed';
-    h.reason = `${ErrorType.InvalidOverlayConfig}: ${problems.join('; ')}`;
-    state.record(
-      'HostJoinFailed',
-      { errorType: ErrorType.InvalidOverlayConfig, message: h.reason },
-      h.hostId,
-    );
+    const reason = `${ErrorType.InvalidOverlayConfig}: ${problems.join('; ')}`;
+    state.markJoinFailed(h.hostId, ErrorType.InvalidOverlayConfig, reason, reason);
   }
 }

@@ -31,10 +31,10 @@ export async function runClusterLoop(ctx: LoopContext): Promise<ClusterView> {
       await condition(allHandlersFinished);
       return state.view();
     }
-    state.s.spec.beaconKey = await control.generateBeaconKey();
+    state.setBeaconKey(await control.generateBeaconKey());
   }
 
-  const opts = state.s.options;
+  const opts = state.options;
   // Work in flight is not carried: continue-as-new waits until it settled (the loop keeps working, but
   // stops retrying failed commands meanwhile, so work in flight drains within hostActivityTimeoutMs).
   const historyFull = () =>
@@ -42,11 +42,11 @@ export async function runClusterLoop(ctx: LoopContext): Promise<ClusterView> {
   const continueAsNewDue = () => joins.size === 0 && ops.size === 0 && historyFull();
   const debounce = new Debounce(state);
 
-  while (!state.s.deleting) {
+  while (!state.deleting) {
     ops.reportStalled();
     pushes.closeRounds();
-    state.reconciling = pushes.reconciling();
-    state.quiescing = historyFull();
+    state.setReconciling(pushes.reconciling());
+    state.setQuiescing(historyFull());
     publish();
     if (!flags.wake && !continueAsNewDue()) {
       const deadlines = [
@@ -61,10 +61,10 @@ export async function runClusterLoop(ctx: LoopContext): Promise<ClusterView> {
       else await condition(ready, Math.max(Math.min(...deadlines) - Date.now(), 1));
     }
     flags.wake = false;
-    if (state.s.deleting) break;
+    if (state.deleting) break;
     if (continueAsNewDue()) {
       await condition(allHandlersFinished);
-      await continueAsNew<typeof clusterWorkflow>(input, encodeSnapshot(state.s));
+      await continueAsNew<typeof clusterWorkflow>(input, encodeSnapshot(state.snapshot()));
     }
     markLostHosts(state);
     rejectUnderlayOverlap(state);
@@ -87,9 +87,9 @@ class Debounce {
   constructor(private readonly state: ClusterState) {}
 
   deadline(): number | null {
-    if (Object.keys(this.state.s.pendingUnderlay).length === 0) return null;
+    if (!this.state.hasPendingUnderlay()) return null;
     this.since ??= Date.now();
-    return this.since + this.state.s.options.reconcileDebounceMs;
+    return this.since + this.state.options.reconcileDebounceMs;
   }
 
   /** Applies the batch when its window has passed: records UnderlayChanged, returns the changed hosts. */

@@ -1,100 +1,30 @@
-// The state of one cluster entity and its bookkeeping (events, status, peer-table digests). No Temporal
-// calls here except reading workflow time through Date, which the sandbox makes replay-safe.
+// The state of one cluster entity and its bookkeeping (events, status, peer-table digests). Every change goes
+// through a named method below; the snapshot itself is private to this class and ClusterStateReads
+// (snapshot() hands it to continue-as-new). No Temporal calls here except reading workflow time through
+// Date, which the sandbox makes replay-safe.
 import { computeConditions, computePhase, type StatusSnapshot } from '../domain/cluster-status.js';
-import type { ClusterSnapshot, HostEntry } from '../domain/cluster-snapshot.js';
+import type { HostEntry } from '../domain/cluster-snapshot.js';
 import { appendEvent, makeEvent, summarizeIds } from '../domain/event-log.js';
 import { allocate, release } from '../domain/ipam.js';
-import { desiredDigests } from '../domain/peer-digest.js';
-import { desiredPeers, peeringSet } from '../domain/peer-plan.js';
-import type {
-  ClusterPhase,
-  ClusterView,
-  DomainEvent,
-  DomainEventType,
-  HostState,
-  Peer,
-} from '../domain/types.js';
+import type { ClusterPhase, DomainEvent, DomainEventType } from '../domain/types.js';
+import { ClusterStateReads, type StalledHosts } from './cluster-state-reads.js';
 
 export type { ClusterSnapshot, HostEntry } from '../domain/cluster-snapshot.js';
+export type { HostRecordView, StalledHosts } from './cluster-state-reads.js';
 
 export const nowIso = (): string => new Date().toISOString();
 
-/** Hosts whose commands are stalled, by host: what the status and the events report. */
-export type StalledHosts = ReadonlyMap<string, string[]>;
+/** How a join child ended: joined with the table it was given (as a digest), or failed. */
+export type JoinSettlement =
+  | { joined: { digest: string; overlayIp: string; mtu: number; probe: unknown } }
+  | { failed: { type: string; message: string } };
 
-export class ClusterState {
-  private index = new Map<string, HostEntry>();
-  /** Set by the loop (host-ops): hosts with a command running past stallAfterMs. */
-  stalled: StalledHosts = new Map();
-  /** Set by the loop while continue-as-new waits for work in flight: failed commands are not retried. */
-  quiescing = false;
-  /** Set by the loop: an underlay change is being reconciled (phase Recovering). */
-  reconciling = false;
-
-  constructor(public s: ClusterSnapshot) {
-    this.reindex();
-  }
-
-  get name(): string {
-    return this.s.spec.clusterName;
-  }
-  host(hostId: string): HostEntry | undefined {
-    return this.index.get(hostId);
-  }
-  hostsIn(...states: HostState[]): HostEntry[] {
-    return this.s.hosts.filter((h) => states.includes(h.state));
-  }
-
+export class ClusterState extends ClusterStateReads {
+  // ---- events ------------------------------------------------------------------------------------------
   record(type: DomainEventType, data: Record<string, unknown> = {}, hostId?: string): DomainEvent {
     const event = makeEvent(this.s.nextSeq++, nowIso(), type, data, hostId);
     this.s.events = appendEvent(this.s.events, event, this.s.options);
     return event;
-  }
-
-  /** New members get stable overlay IPs (hostId order) and enter Pending (or Failed with a reason). */
-  addHosts(entries: Array<Omit<HostEntry, 'overlayIp'>>): void {
-    this.s.ipam = allocate(
-      this.s.ipam,
-      entries.map((e) => e.hostId),
-    );
-    for (const e of entries) {
-      const overlayIp = this.s.ipam.allocations[e.hostId]!;
-      const existing = this.host(e.hostId);
-      if (existing) Object.assign(existing, { ...e, overlayIp });
-      else this.s.hosts.push({ ...e, overlayIp });
-    }
-    this.s.hosts.sort((a, b) => a.hostId.localeCompare(b.hostId));
-    this.reindex();
-  }
-
-  dropHost(hostId: string): void {
-    this.s.ipam = release(this.s.ipam, hostId);
-    this.s.hosts = this.s.hosts.filter((h) => h.hostId !== hostId);
-    delete this.s.appliedDigest[hostId];
-    delete this.s.pendingUnderlay[hostId];
-    this.s.reconcileFailures = this.s.reconcileFailures.filter((h) => h !== hostId);
-    this.reindex();
-    // vipHolder stays until the VIP step moves it, so it can tell a removed holder from a first assignment.
-  }
-
-  /** Applies every coalesced underlay report: records UnderlayChanged per host whose address moved and
-   * returns those hosts (sorted). */
-  takeUnderlayBatch(): string[] {
-    const batch = this.s.pendingUnderlay;
-    this.s.pendingUnderlay = {};
-    const changed: string[] = [];
-    for (const [hostId, underlayIp] of Object.entries(batch).sort(([a], [b]) => a.localeCompare(b))) {
-      const host = this.host(hostId);
-      if (!host || host.underlayIp === underlayIp) continue;
-      this.record(
-        'UnderlayChanged',
-        { from: host.underlayIp, to: underlayIp, overlayIp: host.overlayIp },
-        hostId,
-      );
-      host.underlayIp = underlayIp;
-      changed.push(hostId);
-    }
-    return changed;
   }
 
   /** The first event of a cluster. */
@@ -113,16 +43,170 @@ export class ClusterState {
     });
   }
 
-  /** The table one host should have now. */
-  peersFor(hostId: string): Peer[] {
-    return desiredPeers(this.s.hosts, hostId);
+  // ---- cluster lifecycle -------------------------------------------------------------------------------
+  setBeaconKey(key: string): void {
+    this.s.spec.beaconKey = key;
+  }
+  /** The initial members are claimed and admitted. */
+  markInitialized(): void {
+    this.s.initialized = true;
+  }
+  /** Starts the deletion (ClusterDeleting); false when it had started already. */
+  markDeleting(): boolean {
+    if (this.s.deleting) return false;
+    this.s.deleting = true;
+    this.record('ClusterDeleting', { hosts: summarizeIds(this.s.hosts.map((h) => h.hostId)) });
+    return true;
+  }
+  /** Loop status that the phase reflects (set by the loop before it publishes). */
+  setReconciling(reconciling: boolean): void {
+    this.reconcilingNow = reconciling;
+  }
+  setQuiescing(quiescing: boolean): void {
+    this.quiescingNow = quiescing;
+  }
+  setStalled(stalled: StalledHosts): void {
+    this.stalledHosts = stalled;
   }
 
-  /** Digest of the table every peering host should have now (O(N), see domain/peer-digest). */
-  desiredDigests(): Record<string, string> {
-    return desiredDigests(peeringSet(this.s.hosts));
+  // ---- membership --------------------------------------------------------------------------------------
+  /** New members get stable overlay IPs (hostId order) and enter Pending (or Failed with a reason). */
+  addHosts(entries: Array<Omit<HostEntry, 'overlayIp'>>): void {
+    this.s.ipam = allocate(
+      this.s.ipam,
+      entries.map((e) => e.hostId),
+    );
+    for (const e of entries) {
+      const overlayIp = this.s.ipam.allocations[e.hostId]!;
+      const existing = this.index.get(e.hostId);
+      if (existing) Object.assign(existing, { ...e, overlayIp });
+      else this.s.hosts.push({ ...e, overlayIp });
+    }
+    this.s.hosts.sort((a, b) => a.hostId.localeCompare(b.hostId));
+    this.reindex();
   }
 
+  /** The registry granted the host to this cluster, as it registered. */
+  markClaimed(hostId: string, record: { underlayIp: string; lastSeen: string }): void {
+    const h = this.index.get(hostId);
+    if (!h) return;
+    h.claimed = true;
+    h.underlayIp = record.underlayIp;
+    h.lastSeen = record.lastSeen;
+  }
+
+  /** Marks a member for removal; false when it is not a member or is being removed already. */
+  markRemoving(hostId: string): boolean {
+    const h = this.index.get(hostId);
+    if (!h || h.state === 'Removing') return false;
+    h.state = 'Removing';
+    return true;
+  }
+
+  dropHost(hostId: string): void {
+    this.s.ipam = release(this.s.ipam, hostId);
+    this.s.hosts = this.s.hosts.filter((h) => h.hostId !== hostId);
+    delete this.s.appliedDigest[hostId];
+    delete this.s.pendingUnderlay[hostId];
+    this.s.reconcileFailures = this.s.reconcileFailures.filter((h) => h !== hostId);
+    this.reindex();
+    // vipHolder stays until the VIP step moves it, so it can tell a removed holder from a first assignment.
+  }
+
+  // ---- joins, liveness ---------------------------------------------------------------------------------
+  markJoining(hostIds: readonly string[]): void {
+    for (const id of hostIds) {
+      const h = this.index.get(id);
+      if (h) h.state = 'Joining';
+    }
+  }
+
+  /** Records HostJoined or HostJoinFailed, unless the host left Joining meanwhile (it is being removed). */
+  settleJoin(hostId: string, outcome: JoinSettlement): void {
+    const current = this.index.get(hostId);
+    if (current?.state !== 'Joining') return;
+    if ('failed' in outcome) {
+      const { type, message } = outcome.failed;
+      this.markJoinFailed(hostId, type, message, `${type}: ${message}`);
+      return;
+    }
+    const { digest, overlayIp, mtu, probe } = outcome.joined;
+    current.state = 'Joined';
+    current.lastSeen = nowIso();
+    delete current.reason;
+    this.s.appliedDigest[hostId] = digest;
+    this.record('HostJoined', { overlayIp, underlayIp: current.underlayIp, mtu, probe }, hostId);
+  }
+
+  /** The host is Failed with `reason`; HostJoinFailed carries the error type and message. */
+  markJoinFailed(hostId: string, errorType: string, message: string, reason: string): void {
+    const h = this.index.get(hostId);
+    if (!h) return;
+    h.state = 'Failed';
+    h.reason = reason;
+    this.record('HostJoinFailed', { errorType, message }, hostId);
+  }
+
+  /** Joined hosts that went silent become Lost (HostLost each, in the given order). */
+  markLost(hostIds: readonly string[]): void {
+    const timeoutMs = this.s.options.heartbeatTimeoutMs;
+    for (const id of hostIds) {
+      const h = this.index.get(id);
+      if (!h) continue;
+      h.state = 'Lost';
+      this.record('HostLost', { lastSeen: h.lastSeen, timeoutMs }, id);
+    }
+  }
+
+  /** A heartbeat arrived now. */
+  noteSeen(hostId: string): void {
+    const h = this.index.get(hostId);
+    if (h) h.lastSeen = nowIso();
+  }
+
+  /** A Lost host spoke again: Joined, and its table is pushed again (it may have rebooted). False when it
+   * was not Lost. */
+  recover(hostId: string, reportedUnderlay: string | undefined): boolean {
+    const h = this.index.get(hostId);
+    if (h?.state !== 'Lost') return false;
+    h.state = 'Joined';
+    delete this.s.appliedDigest[hostId];
+    this.record('HostRecovered', { underlayIp: reportedUnderlay ?? h.underlayIp }, hostId);
+    return true;
+  }
+
+  // ---- underlay ----------------------------------------------------------------------------------------
+  /** Coalesces: only the newest address per host waits for the next reconciliation. True when it is new. */
+  noteUnderlay(hostId: string, underlayIp: string): boolean {
+    const host = this.index.get(hostId);
+    if (!host) return false;
+    const known = this.s.pendingUnderlay[hostId] ?? host.underlayIp;
+    if (known === underlayIp) return false;
+    this.s.pendingUnderlay[hostId] = underlayIp;
+    return true;
+  }
+
+  /** Applies every coalesced underlay report: records UnderlayChanged per host whose address moved and
+   * returns those hosts (sorted). */
+  takeUnderlayBatch(): string[] {
+    const batch = this.s.pendingUnderlay;
+    this.s.pendingUnderlay = {};
+    const changed: string[] = [];
+    for (const [hostId, underlayIp] of Object.entries(batch).sort(([a], [b]) => a.localeCompare(b))) {
+      const host = this.index.get(hostId);
+      if (!host || host.underlayIp === underlayIp) continue;
+      this.record(
+        'UnderlayChanged',
+        { from: host.underlayIp, to: underlayIp, overlayIp: host.overlayIp },
+        hostId,
+      );
+      host.underlayIp = underlayIp;
+      changed.push(hostId);
+    }
+    return changed;
+  }
+
+  // ---- peer tables -------------------------------------------------------------------------------------
   /** Records a successful push of `digest` to a host and clears its failure. */
   markPushed(hostId: string, digest: string): void {
     this.s.appliedDigest[hostId] = digest;
@@ -137,16 +221,43 @@ export class ClusterState {
     }
   }
 
+  /** Before v4: the host has the table with this digest (its failure is settled with the whole round). */
+  noteApplied(hostId: string, digest: string): void {
+    this.s.appliedDigest[hostId] = digest;
+  }
+
+  /** Before v4: the round that pushed to `targets` is over; `failed` are its failures. */
+  settleReconcileRound(targets: readonly string[], failed: Iterable<string>): void {
+    this.s.reconcileFailures = [
+      ...this.s.reconcileFailures.filter((h) => !targets.includes(h)),
+      ...failed,
+    ].sort();
+  }
+
+  // ---- VIP ---------------------------------------------------------------------------------------------
+  /** Without an event: the holder is cleared at deletion. */
+  setVipHolder(hostId: string | null): void {
+    this.s.vipHolder = hostId;
+  }
+
+  /** The VIP moved (VipMoved, with the new holder's id when there is one). */
+  moveVip(from: string | null, to: string | null, reason: string, failures: Record<string, string>): void {
+    this.s.vipHolder = to;
+    const data = { from, to, vip: this.s.spec.vip, reason, failures };
+    this.record('VipMoved', data, to ?? undefined);
+  }
+
+  // ---- status ------------------------------------------------------------------------------------------
   /** Recomputes phase and conditions; returns the new phase when it changed (an event is recorded). */
   refreshStatus(reconciling = false): ClusterPhase | null {
     const snapshot: StatusSnapshot = {
       deleting: this.s.deleting,
       initializing: !this.s.initialized,
-      reconciling: reconciling || this.reconciling || Object.keys(this.s.pendingUnderlay).length > 0,
+      reconciling: reconciling || this.reconcilingNow || Object.keys(this.s.pendingUnderlay).length > 0,
       reconcileFailures: this.s.reconcileFailures,
       hosts: this.s.hosts,
       vipHolder: this.s.vipHolder,
-      stalled: [...this.stalled.keys()],
+      stalled: [...this.stalledHosts.keys()],
     };
     const now = nowIso();
     this.s.conditions = computeConditions(snapshot, this.s.conditions, now);
@@ -155,31 +266,5 @@ export class ClusterState {
     this.record('PhaseChanged', { from: this.s.phase, to: phase });
     this.s.phase = phase;
     return phase;
-  }
-
-  view(): ClusterView {
-    const { spec } = this.s;
-    return {
-      name: spec.clusterName,
-      phase: this.s.phase,
-      overlayCidr: spec.overlayCidr,
-      vip: spec.vip,
-      vipHolder: this.s.vipHolder,
-      vni: spec.vni,
-      mode: spec.mode,
-      hosts: this.s.hosts.map((h) => ({
-        hostId: h.hostId,
-        role: h.role,
-        overlayIp: h.overlayIp,
-        underlayIp: h.underlayIp,
-        state: h.state,
-        lastSeen: h.lastSeen,
-      })),
-      conditions: this.s.conditions.map((c) => ({ ...c })),
-    };
-  }
-
-  private reindex(): void {
-    this.index = new Map(this.s.hosts.map((h) => [h.hostId, h]));
   }
 }

@@ -49,7 +49,7 @@ export async function clusterWorkflow(input: ClusterInput, carried?: unknown): P
     publish: publisher(state),
   };
   setHandler(clusterStatusQuery, () => state.view());
-  setHandler(clusterEventsQuery, () => state.s.events.map((e) => ({ ...e })));
+  setHandler(clusterEventsQuery, () => state.events.map((e) => ({ ...e })));
   registerMessageHandlers(state, ctx.wake, admission);
   return v4 ? runClusterLoop(ctx) : runClusterLoopV3(ctx);
 }
@@ -58,8 +58,8 @@ function publisher(state: ClusterState): () => void {
   const published = { phase: '', hostCount: -1, vipHolder: '' as string | null };
   return () => {
     state.refreshStatus();
-    const { phase, vipHolder } = state.s;
-    const hostCount = state.s.hosts.length;
+    const { phase, vipHolder } = state;
+    const hostCount = state.hosts.length;
     if (phase === published.phase && hostCount === published.hostCount && vipHolder === published.vipHolder)
       return;
     upsertSearchAttributes([
@@ -67,7 +67,7 @@ function publisher(state: ClusterState): () => void {
       { key: ClusterPhaseAttr, value: phase },
       { key: HostCountAttr, value: hostCount },
     ]);
-    upsertMemo({ phase, hostCount, vip: state.s.spec.vip, vipHolder, overlayCidr: state.s.spec.overlayCidr });
+    upsertMemo({ phase, hostCount, vip: state.spec.vip, vipHolder, overlayCidr: state.spec.overlayCidr });
     Object.assign(published, { phase, hostCount, vipHolder });
   };
 }

@@ -80,7 +80,7 @@ export class HostOps {
   }
 
   private get stallAfterMs(): number {
-    return this.state.s.options.stallAfterMs;
+    return this.state.options.stallAfterMs;
   }
 
   private refreshStalled(): void {
@@ -89,6 +89,6 @@ export class HostOps {
       if (!op.reported) continue;
       stalled.set(op.hostId, [...(stalled.get(op.hostId) ?? []), op.kind]);
     }
-    this.state.stalled = stalled;
+    this.state.setStalled(stalled);
   }
 }

@@ -7,8 +7,7 @@ import { hostJoinWorkflowId } from '../domain/ids.js';
 import { peerTableDigest } from '../domain/peer-digest.js';
 import { isPeering } from '../domain/peer-plan.js';
 import type { Peer } from '../domain/types.js';
-import type { ClusterState, HostEntry } from './cluster-state.js';
-import { nowIso } from './cluster-state.js';
+import type { ClusterState, HostRecordView } from './cluster-state.js';
 import { describeFailure } from './failures.js';
 import { type HostJoinInput, type HostJoinResult, hostJoinWorkflow } from './host-join.js';
 import type { HostOps } from './host-ops.js';
@@ -53,7 +52,7 @@ export class JoinTracker {
   /** Marks Pending hosts Joining, pushes the newcomers to joined hosts, and starts one child per host. */
   async startPending(): Promise<void> {
     const { state } = this;
-    for (const h of state.hostsIn('Pending')) h.state = 'Joining';
+    state.markJoining(state.hostsIn('Pending').map((h) => h.hostId));
     state.refreshStatus();
     // Joined hosts learn the newcomers first: with head-end replication a joined peer can only answer the
     // newcomer's probe once it has an FDB entry back to it. Entries of hosts that fail are removed after.
@@ -72,7 +71,7 @@ export class JoinTracker {
    */
   startPendingInBackground(pushes: PeerSync, ops: HostOps): void {
     const { state } = this;
-    for (const h of state.hostsIn('Pending')) h.state = 'Joining';
+    state.markJoining(state.hostsIn('Pending').map((h) => h.hostId));
     state.refreshStatus();
     pushes.step('Membership');
     const joined = state.hostsIn('Joined');
@@ -87,7 +86,7 @@ export class JoinTracker {
   }
 
   /** Starts the child now, or once `after` resolves (the start command order of old histories needs now). */
-  private track(h: HostEntry, peers: Peer[], joinedIps: Set<string>, after?: Promise<void>): void {
+  private track(h: HostRecordView, peers: Peer[], joinedIps: Set<string>, after?: Promise<void>): void {
     const { state } = this;
     const start = () =>
       executeChild(hostJoinWorkflow, {
@@ -112,7 +111,7 @@ export class JoinTracker {
 export async function joinPending(state: ClusterState): Promise<void> {
   const pending = state.hostsIn('Pending');
   if (pending.length === 0) return;
-  for (const h of pending) h.state = 'Joining';
+  state.markJoining(pending.map((h) => h.hostId));
   state.refreshStatus();
   const tables = new Map(pending.map((h) => [h.hostId, tableFor(state, h)]));
   if (patched(PEERS_BEFORE_JOIN_PATCH)) await syncPeerTables(state, false);
@@ -132,35 +131,32 @@ export async function joinPending(state: ClusterState): Promise<void> {
 }
 
 /** The full desired table of a joining host (empty when it has no underlay address yet). */
-const tableFor = (state: ClusterState, h: HostEntry): Peer[] =>
+const tableFor = (state: ClusterState, h: HostRecordView): Peer[] =>
   isPeering(h) ? state.peersFor(h.hostId) : [];
 
-function joinInput(state: ClusterState, h: HostEntry, peers: Peer[], joinedIps: Set<string>): HostJoinInput {
+function joinInput(
+  state: ClusterState,
+  h: HostRecordView,
+  peers: Peer[],
+  joinedIps: Set<string>,
+): HostJoinInput {
   return {
-    spec: state.s.spec,
+    spec: state.spec,
     hostId: h.hostId,
     overlayIp: h.overlayIp,
     peers,
     probeTargets: peers.filter((p) => joinedIps.has(p.overlayIp)).map((p) => p.overlayIp),
-    activityBudgetMs: state.s.options.hostActivityTimeoutMs,
+    activityBudgetMs: state.options.hostActivityTimeoutMs,
   };
 }
 
 /** Records HostJoined or HostJoinFailed, unless the host left Joining meanwhile (it is being removed). */
 function settleJoin(state: ClusterState, hostId: string, outcome: JoinOutcome): void {
-  const current = state.host(hostId);
-  if (current?.state !== 'Joining') return;
+  if (state.host(hostId)?.state !== 'Joining') return;
   if ('result' in outcome) {
-    current.state = 'Joined';
-    current.lastSeen = nowIso();
-    delete current.reason;
-    state.s.appliedDigest[hostId] = peerTableDigest(outcome.peers);
     const { overlayIp, mtu, probe } = outcome.result;
-    state.record('HostJoined', { overlayIp, underlayIp: current.underlayIp, mtu, probe }, hostId);
+    state.settleJoin(hostId, { joined: { digest: peerTableDigest(outcome.peers), overlayIp, mtu, probe } });
   } else {
-    const failure = describeFailure(outcome.error);
-    current.state = 'Failed';
-    current.reason = `${failure.type}: ${failure.message}`;
-    state.record('HostJoinFailed', { errorType: failure.type, message: failure.message }, hostId);
+    state.settleJoin(hostId, { failed: describeFailure(outcome.error) });
   }
 }

@@ -8,7 +8,7 @@ import type { ClusterState } from './cluster-state.js';
 import { setHostClusterSignal } from '../contract/workflow-messages.js';
 import { describeFailure } from './failures.js';
 
-export async function claimHosts(state: ClusterState, hosts: HostSpec[]): Promise<ClaimResult[]> {
+export async function claimHosts(state: ClusterState, hosts: readonly HostSpec[]): Promise<ClaimResult[]> {
   if (hosts.length === 0) return [];
   return control.claimHosts(
     state.name,
@@ -76,12 +76,12 @@ export async function removeMarked(
 
 /** Parallel teardown + claim release; returns 'ok' or the failure per host. */
 export async function teardownHosts(state: ClusterState, hostIds: string[]): Promise<Record<string, string>> {
-  const budget = state.s.options.hostActivityTimeoutMs;
-  const spec = state.s.spec;
+  const budget = state.options.hostActivityTimeoutMs;
+  const spec = state.spec;
   const results = await Promise.allSettled(
     hostIds.map(async (hostId) => {
       const host = hostActivities(hostId, budget);
-      if (state.s.vipHolder === hostId) await host.releaseVip({ spec }).catch(() => undefined);
+      if (state.vipHolder === hostId) await host.releaseVip({ spec }).catch(() => undefined);
       await host.teardown({ spec });
     }),
   );

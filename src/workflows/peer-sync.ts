@@ -4,6 +4,7 @@
 // pending instead of holding the record (and the loop) up. Failed pushes are retried after retryIntervalMs.
 import { summarizeIds, summarizeMap } from '../domain/event-log.js';
 import { peerTableDigest } from '../domain/peer-digest.js';
+import { nextFutureRetry, retryDue } from '../domain/retry.js';
 import { hostActivities } from './activity-options.js';
 import type { ClusterState } from './cluster-state.js';
 import { describeFailure } from './failures.js';
@@ -38,12 +39,12 @@ export class PeerSync {
   private targets(now: number): { hostId: string; digest: string }[] {
     const { state } = this;
     const desired = state.desiredDigests();
-    const retryMs = state.s.options.retryIntervalMs;
+    const retryMs = state.options.retryIntervalMs;
     return state
       .hostsIn('Joined')
-      .filter((h) => desired[h.hostId] !== undefined && state.s.appliedDigest[h.hostId] !== desired[h.hostId])
+      .filter((h) => desired[h.hostId] !== undefined && state.appliedDigest(h.hostId) !== desired[h.hostId])
       .filter((h) => !this.ops.busy('push', h.hostId))
-      .filter((h) => retryDue(this.state, this.failedAt.get(h.hostId), now, retryMs))
+      .filter((h) => retryDue(this.failedAt.get(h.hostId), now, retryMs, state.quiescing))
       .map((h) => ({ hostId: h.hostId, digest: desired[h.hostId]! }));
   }
 
@@ -94,15 +95,18 @@ export class PeerSync {
 
   /** When the earliest failed push may be retried, or null. */
   nextRetry(): number | null {
-    return this.state.quiescing ? null : nextFuture(this.failedAt, this.state.s.options.retryIntervalMs);
+    const { state } = this;
+    return state.quiescing
+      ? null
+      : nextFutureRetry(this.failedAt.values(), state.options.retryIntervalMs, Date.now());
   }
 
   private async push(hostId: string, round: Round, verify: boolean): Promise<void> {
     const { state } = this;
     const peers = state.peersFor(hostId);
-    const host = hostActivities(hostId, state.s.options.hostActivityTimeoutMs);
+    const host = hostActivities(hostId, state.options.hostActivityTimeoutMs);
     try {
-      await host.setPeers({ spec: state.s.spec, peers });
+      await host.setPeers({ spec: state.spec, peers });
       if (verify) {
         const joined = new Set(state.hostsIn('Joined').map((h) => h.hostId));
         const targets = peers.filter((p) => joined.has(p.hostId)).map((p) => p.overlayIp);
@@ -141,26 +145,6 @@ export class PeerSync {
       durationMs: Date.now() - round.started,
     });
   }
-}
-
-/** A host that never failed is always due; one that failed is due after retryMs, unless the run is
- * quiescing for continue-as-new: retries of a dead host would otherwise keep work in flight forever. */
-export function retryDue(
-  state: ClusterState,
-  failedAt: number | undefined,
-  now: number,
-  retryMs: number,
-): boolean {
-  if (failedAt === undefined) return true;
-  return !state.quiescing && now - failedAt >= retryMs;
-}
-
-/** The earliest retry still ahead. Retries already due were considered by the step that just ran; a
- * deadline in the past would only make the loop spin. */
-export function nextFuture(failedAt: ReadonlyMap<string, number>, retryMs: number): number | null {
-  const now = Date.now();
-  const ahead = [...failedAt.values()].map((t) => t + retryMs).filter((t) => t > now);
-  return ahead.length > 0 ? Math.min(...ahead) : null;
 }
 
 const emptyRound = (trigger: RoundTrigger, started: number): Round => ({

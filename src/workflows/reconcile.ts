@@ -18,18 +18,18 @@ export async function syncPeerTables(state: ClusterState, verify: boolean): Prom
   const desired = state.desiredDigests();
   const joined = new Set(state.hostsIn('Joined').map((h) => h.hostId));
   const targets = Object.keys(desired)
-    .filter((id) => state.s.appliedDigest[id] !== desired[id] && joined.has(id))
+    .filter((id) => state.appliedDigest(id) !== desired[id] && joined.has(id))
     .sort();
   const outcome: PushOutcome = { pushed: [], failed: {}, unreachable: {} };
   if (targets.length === 0) return outcome;
-  const budget = state.s.options.hostActivityTimeoutMs;
-  const spec = state.s.spec;
+  const budget = state.options.hostActivityTimeoutMs;
+  const spec = state.spec;
   const results = await Promise.allSettled(
     targets.map(async (hostId) => {
       const host = hostActivities(hostId, budget);
       const peers = state.peersFor(hostId);
       await host.setPeers({ spec, peers });
-      state.s.appliedDigest[hostId] = peerTableDigest(peers);
+      state.noteApplied(hostId, peerTableDigest(peers));
       const joinedPeers = peers.filter((p) => joined.has(p.hostId)).map((p) => p.overlayIp);
       if (!verify || joinedPeers.length === 0) return [];
       const probe = await host.probePeers({ targets: joinedPeers });
@@ -46,19 +46,16 @@ export async function syncPeerTables(state: ClusterState, verify: boolean): Prom
     }
   });
   const failedNow = new Set(Object.keys(outcome.failed));
-  state.s.reconcileFailures = [
-    ...state.s.reconcileFailures.filter((h) => !targets.includes(h)),
-    ...failedNow,
-  ].sort();
+  state.settleReconcileRound(targets, failedNow);
   return outcome;
 }
 
 /** One reconciliation for every underlay change reported so far (and during the debounce window). */
 export async function reconcileUnderlay(state: ClusterState): Promise<boolean> {
-  if (Object.keys(state.s.pendingUnderlay).length === 0) return false;
+  if (!state.hasPendingUnderlay()) return false;
   const started = Date.now();
   state.refreshStatus(true);
-  await sleep(state.s.options.reconcileDebounceMs);
+  await sleep(state.options.reconcileDebounceMs);
   const changed = state.takeUnderlayBatch();
   if (changed.length === 0) return false;
   const outcome = await syncPeerTables(state, true);

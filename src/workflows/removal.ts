@@ -13,10 +13,10 @@ import { releaseClaim } from './membership.js';
 
 /** 'ok' or why the teardown failed; never throws. */
 async function teardownOne(state: ClusterState, hostId: string): Promise<string> {
-  const host = hostActivities(hostId, state.s.options.hostActivityTimeoutMs);
-  const spec = state.s.spec;
+  const host = hostActivities(hostId, state.options.hostActivityTimeoutMs);
+  const spec = state.spec;
   try {
-    if (state.s.vipHolder === hostId) await host.releaseVip({ spec }).catch(() => undefined);
+    if (state.vipHolder === hostId) await host.releaseVip({ spec }).catch(() => undefined);
     await host.teardown({ spec });
     return 'ok';
   } catch (err) {
@@ -41,11 +41,11 @@ export function startRemovals(state: ClusterState, ops: HostOps, joins: JoinTrac
 
 /** Tears every claimed host down; returns once each teardown answered or stalled (joins likewise). */
 export async function deleteAll(state: ClusterState, ops: HostOps, joins: JoinTracker): Promise<void> {
-  const waitMs = state.s.options.stallAfterMs;
+  const waitMs = state.options.stallAfterMs;
   // A join finishing after the teardown would leave an overlay behind: give joins the stall window first.
   if (joins.size > 0) await condition(() => joins.size === 0, waitMs);
-  const stillJoining = state.s.hosts.filter((h) => joins.has(h.hostId)).map((h) => h.hostId);
-  const claimed = state.s.hosts.filter((h) => h.claimed).map((h) => h.hostId);
+  const stillJoining = state.hosts.filter((h) => joins.has(h.hostId)).map((h) => h.hostId);
+  const claimed = state.hosts.filter((h) => h.claimed).map((h) => h.hostId);
   const outcomes: Record<string, string> = {};
   for (const hostId of claimed) {
     ops.start('teardown', hostId, async () => {
@@ -59,7 +59,7 @@ export async function deleteAll(state: ClusterState, ops: HostOps, joins: JoinTr
   const notCleaned = claimed.filter((id) => outcomes[id] !== 'ok' || stillJoining.includes(id));
   const failed: Record<string, string> = {};
   for (const id of notCleaned) failed[id] = outcomes[id] ?? 'no answer (stalled)';
-  state.s.vipHolder = null;
+  state.setVipHolder(null);
   state.record('ClusterDeleted', {
     teardown: { ok: claimed.length - notCleaned.length, failed: summarizeMap(failed) },
     notCleaned: summarizeIds(notCleaned),

@@ -3,12 +3,12 @@
 // and the next candidate tried. If a stalled assignment succeeds after another host took the VIP, that
 // host is told to release it again, so a late answer never leaves two holders.
 import { summarizeMap } from '../domain/event-log.js';
-import { initialVipWaits } from '../domain/vip-policy.js';
+import { nextFutureRetry, retryDue } from '../domain/retry.js';
+import { initialVipWaits, vipMoveReason } from '../domain/vip-policy.js';
 import { hostActivities } from './activity-options.js';
-import type { ClusterState, HostEntry } from './cluster-state.js';
+import type { ClusterState, HostRecordView } from './cluster-state.js';
 import { describeFailure } from './failures.js';
 import type { HostOps } from './host-ops.js';
-import { nextFuture, retryDue } from './peer-sync.js';
 
 export class VipAssigner {
   private readonly failedAt = new Map<string, number>();
@@ -21,49 +21,44 @@ export class VipAssigner {
 
   /** True while the VIP needs a holder (the loop retries after retryIntervalMs). */
   wanted(): boolean {
-    const { vipHolder } = this.state.s;
+    const { vipHolder } = this.state;
     const holder = vipHolder ? this.state.host(vipHolder) : undefined;
     if (holder?.state === 'Joined') return false;
-    return this.candidates().length > 0 && !initialVipWaits(this.state.s.hosts, vipHolder);
+    return this.candidates().length > 0 && !initialVipWaits(this.state.hosts, vipHolder);
   }
 
   nextRetry(): number | null {
     return this.wanted() && !this.state.quiescing
-      ? nextFuture(this.failedAt, this.state.s.options.retryIntervalMs)
+      ? nextFutureRetry(this.failedAt.values(), this.state.options.retryIntervalMs, Date.now())
       : null;
   }
 
   step(): void {
     const { state, ops } = this;
-    const previous = state.s.vipHolder;
+    const previous = state.vipHolder;
     const holder = previous ? state.host(previous) : undefined;
     if (holder?.state === 'Joined') return;
-    if (initialVipWaits(state.s.hosts, previous)) return;
+    if (initialVipWaits(state.hosts, previous)) return;
     const candidates = this.candidates();
     if (candidates.length === 0) {
       if (previous !== null) {
-        state.s.vipHolder = null;
-        state.record('VipMoved', {
-          from: previous,
-          to: null,
-          vip: state.s.spec.vip,
-          reason: 'NoHealthyControlPlane',
-          failures: summarizeMap(this.failures),
-        });
+        state.moveVip(previous, null, 'NoHealthyControlPlane', summarizeMap(this.failures));
       }
       return;
     }
     // One attempt at a time; a stalled one no longer blocks the next candidate.
     if (ops.hostsRunning('vip').some((id) => !ops.isStalled('vip', id))) return;
-    const retryMs = state.s.options.retryIntervalMs;
+    const retryMs = state.options.retryIntervalMs;
     const next = candidates.find(
-      (c) => !ops.busy('vip', c.hostId) && retryDue(state, this.failedAt.get(c.hostId), Date.now(), retryMs),
+      (c) =>
+        !ops.busy('vip', c.hostId) &&
+        retryDue(this.failedAt.get(c.hostId), Date.now(), retryMs, state.quiescing),
     );
     if (next) ops.start('vip', next.hostId, () => this.assign(next.hostId));
   }
 
   /** Joined control-plane hosts by hostId, those with a stalled command last (they would stall this too). */
-  private candidates(): HostEntry[] {
+  private candidates(): HostRecordView[] {
     const cps = this.state.hostsIn('Joined').filter((h) => h.role === 'control-plane');
     const stalled = this.state.stalled;
     return [...cps.filter((h) => !stalled.has(h.hostId)), ...cps.filter((h) => stalled.has(h.hostId))];
@@ -71,16 +66,16 @@ export class VipAssigner {
 
   private async assign(hostId: string): Promise<void> {
     const { state } = this;
-    const spec = state.s.spec;
+    const spec = state.spec;
     try {
-      await hostActivities(hostId, state.s.options.hostActivityTimeoutMs).assignVip({ spec });
+      await hostActivities(hostId, state.options.hostActivityTimeoutMs).assignVip({ spec });
     } catch (err) {
       this.failedAt.set(hostId, Date.now());
       this.failures[hostId] = describeFailure(err).message;
       return;
     }
     this.failedAt.delete(hostId);
-    const previous = state.s.vipHolder;
+    const previous = state.vipHolder;
     const holder = previous ? state.host(previous) : undefined;
     const me = state.host(hostId);
     if (previous === hostId) return;
@@ -89,15 +84,7 @@ export class VipAssigner {
       this.release(hostId);
       return;
     }
-    state.s.vipHolder = hostId;
-    const reason =
-      previous === null
-        ? 'Initial'
-        : !holder || holder.state === 'Removing'
-          ? 'HolderRemoved'
-          : `Holder${holder.state}`;
-    const failures = summarizeMap(this.failures);
-    state.record('VipMoved', { from: previous, to: hostId, vip: spec.vip, reason, failures }, hostId);
+    state.moveVip(previous, hostId, vipMoveReason(previous, holder?.state), summarizeMap(this.failures));
     for (const k of Object.keys(this.failures)) delete this.failures[k];
     // A Removing holder releases the VIP in its teardown; a Lost one is asked here.
     if (previous !== null && holder && holder.state !== 'Removing') this.release(previous);
@@ -107,8 +94,8 @@ export class VipAssigner {
   private release(hostId: string): void {
     const { state } = this;
     this.ops.start('release', hostId, () =>
-      hostActivities(hostId, state.s.options.hostActivityTimeoutMs)
-        .releaseVip({ spec: state.s.spec })
+      hostActivities(hostId, state.options.hostActivityTimeoutMs)
+        .releaseVip({ spec: state.spec })
         .then(
           () => undefined,
           () => undefined,
