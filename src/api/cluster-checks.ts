@@ -2,7 +2,7 @@
 // synchronously with field-level errors and never leaves a workflow behind.
 import type { Client } from '@temporalio/client';
 import type { HostRecord, HostSpec } from '../domain/types.js';
-import { getHost } from '../temporal/hosts.js';
+import { getHostFromMemo } from '../temporal/hosts.js';
 import { type FieldError, ProblemError, ProblemType, validationProblem } from './problem.js';
 import { cidrOverlapProblems } from './overlay-checks.js';
 import type { ClusterInput } from '../contract/workflow-messages.js';
@@ -22,7 +22,7 @@ export async function checkHostsAvailable(
   const records: Array<HostRecord | null> = [];
   for (let i = 0; i < hosts.length; i += HOST_LOOKUP_CONCURRENCY) {
     const chunk = hosts.slice(i, i + HOST_LOOKUP_CONCURRENCY);
-    records.push(...(await Promise.all(chunk.map((h) => getHost(client, h.hostId)))));
+    records.push(...(await Promise.all(chunk.map((h) => getHostFromMemo(client, h.hostId)))));
   }
   const missing: FieldError[] = [];
   hosts.forEach((h, i) => {

@@ -10,7 +10,7 @@ import { CONTROL_TASK_QUEUE } from '../domain/constants.js';
 import { ErrorType } from '../domain/errors.js';
 import { hostWorkflowId } from '../domain/ids.js';
 import type { HostRecord } from '../domain/types.js';
-import { hostIdSchema, ipv4Schema, registerHostInputSchema } from '../domain/validation.js';
+import { hostIdSchema, hostRecordSchema, ipv4Schema, registerHostInputSchema } from '../domain/validation.js';
 import {
   hostHeartbeatSignal,
   hostRecordQuery,
@@ -81,6 +81,25 @@ export async function getHost(client: Client, hostId: string): Promise<HostRecor
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return null;
     if (isHostNotRegisteredQueryFailure(err)) return null;
+    throw err;
+  }
+}
+
+/**
+ * The record as the host workflow last published it in its memo (null when the host never registered).
+ * Served by the history service without the control worker, so it does not queue behind the workflow's
+ * own work: a query waiting behind a burst of claim updates was measured to hang 30 s. For checks whose
+ * outcome the workflow re-decides anyway (the create pre-check; admission claims atomically).
+ */
+export async function getHostFromMemo(client: Client, hostId: string): Promise<HostRecord | null> {
+  hostIdSchema.parse(hostId);
+  try {
+    const { memo, status } = await client.workflow.getHandle(hostWorkflowId(hostId)).describe();
+    if (status.name !== 'RUNNING') return null;
+    const parsed = hostRecordSchema.safeParse(memo?.record);
+    return parsed.success ? (parsed.data as HostRecord) : null;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return null;
     throw err;
   }
 }
