@@ -5,7 +5,7 @@
 import { condition, executeChild, patched } from '@temporalio/workflow';
 import { hostJoinWorkflowId } from '../domain/ids.js';
 import { peerTableDigest } from '../domain/peer-digest.js';
-import { isPeering } from '../domain/peer-plan.js';
+import { isPeering, peeringSet } from '../domain/peer-plan.js';
 import type { Peer } from '../domain/types.js';
 import type { ClusterState, HostRecordView } from './cluster-state.js';
 import { describeFailure } from './failures.js';
@@ -75,12 +75,12 @@ export class JoinTracker {
     state.refreshStatus();
     pushes.step('Membership');
     const joined = state.hostsIn('Joined');
-    const joinedIds = new Set(joined.map((h) => h.hostId));
     const joinedIps = new Set(joined.map((h) => h.overlayIp));
+    // A joining host is not Joined itself, so every newcomer gets the same table: computed once, O(hosts).
+    const peers = peeringSet(joined);
     const pushing = ops.hostsRunning('push');
     const ready = condition(() => ops.settledOrStalled('push', pushing));
     for (const h of state.hostsIn('Joining').filter((x) => !this.inFlight.has(x.hostId))) {
-      const peers = state.peersFor(h.hostId).filter((p) => joinedIds.has(p.hostId));
       this.track(h, peers, joinedIps, ready);
     }
   }
