@@ -1,0 +1,60 @@
+// Child process of `npm run bench:api`: the control worker and the API against a Temporal dev server the
+// parent started, so the load generator never shares an event loop with what it measures.
+// Prints one line `{"apiUrl": …}` on stdout when ready; stops on SIGTERM/SIGINT or when stdin closes
+// (the parent is gone).
+import { Client, Connection } from '@temporalio/client';
+import { pino } from 'pino';
+import { startApiServer } from '../src/api/server.js';
+import { installTemporalLogger } from '../src/log.js';
+import { startControlWorker } from '../src/worker.js';
+import { CHILD_ENV } from './api-stack.js';
+
+async function main(): Promise<void> {
+  const env = (k: keyof typeof CHILD_ENV) => process.env[CHILD_ENV[k]];
+  const address = env('temporal');
+  const token = env('token');
+  if (!address || !token) throw new Error(`${CHILD_ENV.temporal} and ${CHILD_ENV.token} are required`);
+  const log = pino({ name: 'bench-control-plane', level: env('logLevel') ?? 'warn' }, pino.destination(2));
+  installTemporalLogger(log);
+  const bundle = env('bundle');
+  const worker = await startControlWorker({
+    address,
+    namespace: 'default',
+    log,
+    ...(bundle ? { workflowBundle: { codePath: bundle } } : {}),
+  });
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: 'default' });
+  const host = '127.0.0.1';
+  const api = await startApiServer({ client, log, token, uiBaseUrl: null, namespace: 'default' }, host, 0);
+  const port = (api.app.server.address() as { port: number }).port;
+
+  let stopping: Promise<void> | null = null;
+  const stop = (why: string) => {
+    stopping ??= (async () => {
+      log.info({ why }, 'stopping');
+      await api.close().catch((err: unknown) => log.error({ err }, 'api close'));
+      await worker.stop().catch((err: unknown) => log.error({ err }, 'worker stop'));
+      await connection.close().catch(() => undefined);
+      process.exit(0);
+    })();
+    return stopping;
+  };
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.stdin.on('end', () => void stop('parent gone'));
+  process.stdin.resume();
+  worker.done.then(
+    () => void stop('worker stopped'),
+    (err: unknown) => {
+      log.error({ err }, 'control worker crashed');
+      process.exit(1);
+    },
+  );
+  process.stdout.write(`${JSON.stringify({ apiUrl: `http://${host}:${port}` })}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench control plane failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,84 @@
+// Hosts, names and helpers shared by the phases of `npm run bench:api` (bench/api-run.ts, bench/api-big.ts).
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import { type HttpTarget, phaseStats, pool, type Sample, timed, timedRequest } from './api-http.js';
+
+export interface HostSpec {
+  hostId: string;
+  role: 'control-plane' | 'worker';
+}
+
+/** A distinct underlay address per host, in 10.0.0.0/8 (never inside an overlay CIDR of 100.64.0.0/10). */
+export function underlayIp(n: number): string {
+  return `10.${1 + Math.floor(n / 62_500)}.${Math.floor(n / 250) % 250}.${1 + (n % 250)}`;
+}
+
+/** The smallest overlay CIDR in 100.64.0.0/10 that holds the VIP and `hosts` hosts. */
+export function overlayCidrFor(hosts: number): string {
+  const bits = Math.max(2, Math.ceil(Math.log2(hosts + 3)));
+  return `100.64.0.0/${32 - bits}`;
+}
+
+export const smallHostId = (n: number) => `h-${n}`;
+export const bigHostId = (n: number) => `big-${n}`;
+export const clusterName = (c: number) => `c-${c}`;
+export const BIG_CLUSTER = 'big';
+
+/** The first host of each cluster (the first three of a big one) is control-plane, the rest workers. */
+export const specs = (ids: string[]): HostSpec[] =>
+  ids.map((hostId, i) => ({
+    hostId,
+    role: i < Math.min(3, Math.ceil(ids.length / 2)) ? 'control-plane' : 'worker',
+  }));
+
+export const isOk = (s: Sample) => s.status >= 200 && s.status < 300;
+
+/** Passes samples through and logs every 10 % of `total` (long phases take minutes at full size). */
+export function progress(log: Logger, what: string, total: number): (s: Sample) => Sample {
+  let done = 0;
+  let failed = 0;
+  const step = Math.max(1, Math.ceil(total / 10));
+  return (s) => {
+    done++;
+    if (!isOk(s)) failed++;
+    if (done % step === 0 && done < total) log.info({ what, done, total, failed }, 'progress');
+    return s;
+  };
+}
+
+export const round = (x: number) => Math.round(x * 10) / 10;
+
+export async function registerAll(
+  target: HttpTarget,
+  ids: string[],
+  offset: number,
+  concurrency: number,
+  log: Logger,
+) {
+  const t0 = performance.now();
+  const tick = progress(log, 'register', ids.length);
+  const { result, wallMs } = await timed(() =>
+    pool(ids, concurrency, (hostId, i) =>
+      timedRequest(
+        target,
+        'POST',
+        '/v1/hosts/register',
+        { hostId, underlayIp: underlayIp(offset + i), underlayIface: 'eth0' },
+        t0,
+      ).then(tick),
+    ),
+  );
+  return { hosts: ids.length, concurrency, ...phaseStats(result, wallMs) };
+}
+
+/** Hosts listed and their states in a cluster view (the first GET must list every requested host). */
+export function viewSummary(body: unknown): {
+  hosts: number;
+  states: Record<string, number>;
+  phase: string | null;
+} {
+  const view = body as { hosts?: Array<{ state?: string }>; phase?: string } | null;
+  const states: Record<string, number> = {};
+  for (const h of view?.hosts ?? []) states[h.state ?? '?'] = (states[h.state ?? '?'] ?? 0) + 1;
+  return { hosts: view?.hosts?.length ?? 0, states, phase: view?.phase ?? null };
+}

@@ -1,0 +1,126 @@
+// The system under test of `npm run bench:api`: our own Temporal dev server (free loopback ports, a temp
+// SQLite file or in-memory) and a child process running the control worker and the API. Everything is
+// stopped by PID (never by name), also when a start fails half way.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Logger } from 'pino';
+import { repoRoot } from '../src/dev/paths.js';
+import { execa, stopChild } from '../src/dev/process.js';
+import { startTemporalDevServer } from '../src/dev/temporal-server.js';
+
+/** Environment of the child (bench/api-control-plane.ts). */
+export const CHILD_ENV = {
+  temporal: 'EO_BENCH_TEMPORAL',
+  token: 'EO_BENCH_TOKEN',
+  bundle: 'EO_BENCH_WORKFLOW_BUNDLE',
+  logLevel: 'EO_BENCH_LOG_LEVEL',
+} as const;
+
+export interface BenchStackOptions {
+  /** Temporal persistence: a temp SQLite file (as `edge-overlay dev`) or in-memory. */
+  store: 'file' | 'memory';
+  /** A pre-built workflow bundle (tests); otherwise the child bundles the workflows from source. */
+  workflowBundlePath?: string;
+  log: Logger;
+  /** Log level of the child (default warn). */
+  childLogLevel?: string;
+  startTimeoutMs?: number;
+}
+
+export interface BenchStack {
+  apiUrl: string;
+  token: string;
+  temporalAddress: string;
+  pids: { temporal: number; controlPlane: number };
+  /** Idempotent: stops the child, then the Temporal server, then removes the temp dir. */
+  stop(): Promise<void>;
+}
+
+export async function startBenchStack(opts: BenchStackOptions): Promise<BenchStack> {
+  const { log } = opts;
+  const dir = mkdtempSync(join(tmpdir(), 'eo-bench-api-'));
+  const undo: Array<() => Promise<void>> = [async () => rmSync(dir, { recursive: true, force: true })];
+  let stopped: Promise<void> | null = null;
+  const stop = () => {
+    stopped ??= (async () => {
+      for (const fn of undo.reverse()) await fn().catch((err: unknown) => log.error({ err }, 'stop failed'));
+    })();
+    return stopped;
+  };
+  try {
+    const temporal = await startTemporalDevServer({
+      headless: true,
+      ...(opts.store === 'file' ? { dbFile: join(dir, 'temporal.db') } : {}),
+      log,
+    });
+    undo.push(() => temporal.stop());
+    log.info({ address: temporal.address, pid: temporal.pid }, 'Temporal dev server up');
+
+    const token = randomBytes(24).toString('base64url');
+    const child = execa(process.execPath, ['--import', 'tsx', join(repoRoot, 'bench/api-control-plane.ts')], {
+      cwd: repoRoot,
+      env: {
+        [CHILD_ENV.temporal]: temporal.address,
+        [CHILD_ENV.token]: token,
+        [CHILD_ENV.logLevel]: opts.childLogLevel ?? 'warn',
+        ...(opts.workflowBundlePath ? { [CHILD_ENV.bundle]: opts.workflowBundlePath } : {}),
+      },
+      stdin: 'pipe',
+      stdout: 'pipe',
+      stderr: 'inherit',
+      reject: false,
+      cleanup: true,
+    });
+    undo.push(() => stopChild(child, 10_000));
+    const apiUrl = await readyLine(child, opts.startTimeoutMs ?? 180_000);
+    log.info({ apiUrl, pid: child.pid }, 'control worker and API up');
+    return {
+      apiUrl,
+      token,
+      temporalAddress: temporal.address,
+      pids: { temporal: temporal.pid, controlPlane: child.pid! },
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** The child's `{"apiUrl": …}` line, or an error when it exits or takes too long. */
+function readyLine(child: ReturnType<typeof execa>, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    const timer = setTimeout(
+      () => reject(new Error(`control plane not ready within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    const done = () => {
+      clearTimeout(timer);
+      lines.close();
+    };
+    lines.on('line', (line) => {
+      try {
+        const { apiUrl } = JSON.parse(line) as { apiUrl?: unknown };
+        if (typeof apiUrl !== 'string') return;
+        done();
+        resolve(apiUrl);
+      } catch {
+        // not the ready line
+      }
+    });
+    child.then(
+      (r) => {
+        done();
+        reject(new Error(`control plane exited (code ${r.exitCode}) before it was ready`));
+      },
+      (err: unknown) => {
+        done();
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
+}
