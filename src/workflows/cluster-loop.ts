@@ -63,6 +63,7 @@ export async function runClusterLoop(ctx: LoopContext): Promise<ClusterView> {
     flags.wake = false;
     if (state.deleting) break;
     if (continueAsNewDue()) {
+      pushes.closeRounds(); // rounds live in this run: record the ones the last settled push completed
       await condition(allHandlersFinished);
       await continueAsNew<typeof clusterWorkflow>(input, encodeSnapshot(state.snapshot()));
     }
