@@ -22,6 +22,7 @@ const DOMAIN_STATUS: Record<string, { status: number; type: string }> = {
   [ErrorType.HostAlreadyInCluster]: { status: 409, type: ProblemType.HostAlreadyInCluster },
   [ErrorType.ClusterDeleting]: { status: 409, type: ProblemType.ClusterDeleting },
   [ErrorType.ClusterExists]: { status: 409, type: ProblemType.ClusterExists },
+  [ErrorType.AdmissionFailed]: { status: 503, type: ProblemType.Unavailable },
   [ErrorType.HostNotInCluster]: { status: 404, type: ProblemType.HostNotInCluster },
 };
 

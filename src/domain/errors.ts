@@ -8,6 +8,8 @@ export const ErrorType = {
   HostAlreadyInCluster: 'HostAlreadyInCluster',
   HostNotInCluster: 'HostNotInCluster',
   ClusterDeleting: 'ClusterDeleting',
+  /** The host registry could not confirm the claims in time; nothing was created (retry). */
+  AdmissionFailed: 'AdmissionFailed',
   /** A create under a running cluster's name with a different spec. */
   ClusterExists: 'ClusterExists',
   HostCommandFailed: 'HostCommandFailed',
