@@ -131,7 +131,8 @@ export async function bigCluster(
       requests: all.length,
       maxMs: overall.maxMs,
       overBudget: stats.duringCreate.overBudget + stats.admitting.overBudget + stats.joining.overBudget,
-      allWithinBudget: all.length > 0 && Object.values(stats).every((w) => w.allWithinBudget),
+      // Only a cluster that was admitted and read while joining can meet the goal.
+      allWithinBudget: windows.joining.length > 0 && Object.values(stats).every((w) => w.allWithinBudget),
       ...stats,
       /** Seconds after the joins started of the first GET over budget. */
       firstOverBudgetWhileJoiningAtS:

@@ -57,18 +57,31 @@ export async function registerAll(
 ) {
   const t0 = performance.now();
   const tick = progress(log, 'register', ids.length);
-  const { result, wallMs } = await timed(() =>
-    pool(ids, concurrency, (hostId, i) =>
-      timedRequest(
-        target,
-        'POST',
-        '/v1/hosts/register',
-        { hostId, underlayIp: underlayIp(offset + i), underlayIface: 'eth0' },
-        t0,
-      ).then(tick),
-    ),
-  );
-  return { hosts: ids.length, concurrency, ...phaseStats(result, wallMs) };
+  const register = (i: number) =>
+    timedRequest(
+      target,
+      'POST',
+      '/v1/hosts/register',
+      { hostId: ids[i], underlayIp: underlayIp(offset + i), underlayIface: 'eth0' },
+      t0,
+    );
+  const { result, wallMs } = await timed(() => pool(ids, concurrency, (_, i) => register(i).then(tick)));
+  // Registration is idempotent: a failed one (503 under load) is retried, outside the measurement, so
+  // that a create is not refused for a host the benchmark meant to register.
+  let failed = result.flatMap((s, i) => (isOk(s) ? [] : [i]));
+  const retried = failed.length;
+  for (let round = 0; round < 3 && failed.length > 0; round++) {
+    const again = await pool(failed, concurrency, (i) => register(i));
+    failed = failed.filter((_, k) => !isOk(again[k]!));
+  }
+  if (failed.length) log.warn({ hosts: failed.map((i) => ids[i]) }, 'hosts still not registered');
+  return {
+    hosts: ids.length,
+    concurrency,
+    ...phaseStats(result, wallMs),
+    retried,
+    notRegistered: failed.length,
+  };
 }
 
 /** Hosts listed and their states in a cluster view (the first GET must list every requested host). */
