@@ -40,8 +40,9 @@ async function main(): Promise<void> {
     })();
     return stopping;
   };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
+  // `on`: a repeated signal (Ctrl-C to the group and the parent's stop) must not find us without a handler.
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
   process.stdin.on('end', () => void stop('parent gone'));
   process.stdin.resume();
   worker.done.then(

@@ -29,8 +29,14 @@ try {
 }
 
 let stack: BenchStack | null = null;
+let stopping = false;
+// `on`, not `once`, and for every repeat: Ctrl-C reaches us twice (the terminal's process group and tsx's
+// relay), and a process left with no listener of its own is exited at once by execa's signal-exit and
+// tsx's preflight — before the stack is stopped and its temp dir removed.
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
     log.warn({ signal }, 'stopping the benchmark stack');
     void (stack?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
   });
