@@ -84,3 +84,27 @@ export const hostRecordQuery = defineQuery<HostRecord>('hostRecord');
 /** Atomic membership claim used by the cluster workflow (through a control activity): fails with
  * HostAlreadyInCluster when another cluster holds the host, HostNotRegistered before registration. */
 export const claimHostUpdate = defineUpdate<HostRecord, [ClaimHostInput]>('claimHost');
+
+/** v2 (host channel): the agent's underlay report, relayed by the control worker from the host's own
+ * topic (so `hostId` is the broker identity, never the payload's word). Applied only when `seq` is newer
+ * than the last applied one: reordered, duplicated and delayed reports change nothing. */
+export interface UnderlayReportInput {
+  hostId: string;
+  seq: number;
+  underlayIp: string | null;
+  underlayIface: string;
+  prefixLength?: number;
+  labels?: Record<string, string>;
+}
+export const reportUnderlayUpdate = defineUpdate<HostRecord, [UnderlayReportInput]>('reportUnderlay');
+
+/** v2: liveness from the broker (online status on connect, Last Will after the will delay), relayed only on
+ * transitions: no history event per heartbeat. `at` is when the control worker saw it (ISO). */
+export interface HostPresenceInput {
+  hostId: string;
+  online: boolean;
+  /** The agent's per-boot epoch (online only). */
+  epoch?: number;
+  at: string;
+}
+export const hostPresenceSignal = defineSignal<[HostPresenceInput]>('hostPresence');

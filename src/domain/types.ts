@@ -103,4 +103,14 @@ export interface HostRecord {
   labels?: Record<string, string>;
   lastSeen: string;
   cluster: string | null;
+  /** v2: the broker's view (online status / Last Will); absent before the host's agent first connected. */
+  online?: boolean;
+  /** v2: sequence of the last applied underlay report from the host's own agent. */
+  underlaySeq?: number;
+  /** v2: prefix length of the underlay subnet as the agent reports it. */
+  prefixLength?: number;
+  /** v2: the host's public key (SPKI DER, base64) from its enrollment CSR: peers verify its beacons with it. */
+  publicKey?: string;
+  /** v2: serial (hex) of the host's current certificate; revoked when the host is deleted. */
+  certificateSerial?: string;
 }

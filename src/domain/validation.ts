@@ -96,6 +96,19 @@ export const hostRecordSchema = z.object({
   labels: labelsSchema.optional(),
   lastSeen: z.string().max(40),
   cluster: clusterNameSchema.nullable(),
+  online: z.boolean().optional(),
+  underlaySeq: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+  prefixLength: z.number().int().min(0).max(32).optional(),
+  publicKey: z
+    .string()
+    .max(200)
+    .regex(/^[A-Za-z0-9+/=]+$/)
+    .optional(),
+  certificateSerial: z
+    .string()
+    .max(64)
+    .regex(/^[0-9a-f]+$/)
+    .optional(),
 });
 export const hostWorkflowInputSchema = z.object({
   hostId: hostIdSchema,

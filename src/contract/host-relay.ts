@@ -1,0 +1,32 @@
+// The host activities as the cluster and join workflows schedule them in v2 (DESIGN.md): on the control
+// worker's own task queue, each input naming its host. The control worker publishes the command to that
+// host over the broker and completes the activity asynchronously when the host's result arrives
+// (src/control). Same activity names as the host's own implementation (src/activities/host/contract.ts),
+// so the Web UI reads the same. Type-only for workflows.
+import type {
+  ApplyOverlayInput,
+  ApplyOverlayResult,
+  PreflightResult,
+  ProbePeersInput,
+  ProbePeersResult,
+  SetPeersInput,
+  SetPeersResult,
+  TeardownInput,
+  VipInput,
+  VipResult,
+} from '../activities/host/contract.js';
+
+/** Which host a relayed command goes to; the rest of the input is the host activity's own input. */
+export interface Addressed {
+  hostId: string;
+}
+
+export interface HostRelayActivities {
+  preflight(input: Addressed): Promise<PreflightResult>;
+  applyOverlay(input: Addressed & ApplyOverlayInput): Promise<ApplyOverlayResult>;
+  setPeers(input: Addressed & SetPeersInput): Promise<SetPeersResult>;
+  assignVip(input: Addressed & VipInput): Promise<VipResult>;
+  releaseVip(input: Addressed & VipInput): Promise<VipResult>;
+  probePeers(input: Addressed & ProbePeersInput): Promise<ProbePeersResult>;
+  teardown(input: Addressed & TeardownInput): Promise<{ changed: boolean }>;
+}
