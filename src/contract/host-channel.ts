@@ -20,6 +20,10 @@ export const HOST_TOPIC_LEAVES = {
   status: 'status',
   /** control → host, retained: the cluster the control plane counts the host in (null: none). */
   membership: 'membership',
+  /** host → control: a CSR (same key, CN = host id) to renew the certificate before it expires. */
+  renew: 'renew',
+  /** control → host: the renewed certificate (answer to `renew`). */
+  certificate: 'certificate',
 } as const;
 export type HostTopicLeaf = keyof typeof HOST_TOPIC_LEAVES;
 
@@ -131,3 +135,13 @@ export const AGENT_KEEPALIVE_S = 10;
 export const AGENT_WILL_DELAY_S = 10;
 /** A persistent session outlives a disconnect by this long: commands queue for a host that is away. */
 export const AGENT_SESSION_EXPIRY_S = 7 * 24 * 3600;
+
+/** host → control: renewal request over the host's authenticated session (no join token needed). */
+export const renewRequestSchema = z.object({ csr: z.string().min(100).max(8000) });
+export type RenewRequest = z.infer<typeof renewRequestSchema>;
+/** control → host: the renewed certificate, or why not. */
+export const certificateMessageSchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), certificate: z.string().min(100).max(8000) }),
+  z.object({ ok: z.literal(false), error: z.string().max(500) }),
+]);
+export type CertificateMessage = z.infer<typeof certificateMessageSchema>;
