@@ -93,6 +93,11 @@ export interface Peer {
   hostId: string;
   underlayIp: string;
   overlayIp: string;
+  /** v2: the sequence of the peer's underlay report this address came from: an agent never replaces an
+   * address it learned with a newer sequence (from a beacon or a later table) by an older one. */
+  seq?: number;
+  /** v2: the peer's public key (SPKI DER, base64): its beacons are verified with it. */
+  publicKey?: string;
 }
 
 /** Registration record of a host (POST /v1/hosts/register, GET /v1/hosts). */

@@ -2,6 +2,13 @@
 // Pure (no node: imports) so workflows, the API and the agent share them.
 import { z } from 'zod';
 import { MAX_CLUSTER_HOSTS, MAX_VNI } from './constants.js';
+import {
+  certificateSerialSchema,
+  hostIdentityStateSchema,
+  MAX_JOIN_TOKEN_TTL_S,
+  publicKeySchema,
+  tokenHashSchema,
+} from './join-token.js';
 
 /** Host ids become task-queue names, workflow ids, file names and MAC seeds: keep them boring. */
 export const hostIdSchema = z
@@ -79,9 +86,43 @@ export const overlaySpecSchema = z
     path: ['prefixLength'],
   });
 
-export const peerSchema = z.object({ hostId: hostIdSchema, underlayIp: ipv4Schema, overlayIp: ipv4Schema });
+export const peerSchema = z.object({
+  hostId: hostIdSchema,
+  underlayIp: ipv4Schema,
+  overlayIp: ipv4Schema,
+  seq: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+  publicKey: z
+    .string()
+    .min(40)
+    .max(200)
+    .regex(/^[A-Za-z0-9+/]+={0,2}$/)
+    .optional(),
+});
 
-export const underlayChangedInputSchema = z.object({ hostId: hostIdSchema, underlayIp: ipv4Schema });
+/** A per-host report sequence (src/contract/host-channel.ts reportSeqSchema). */
+const seqSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+export const underlayChangedInputSchema = z.object({
+  hostId: hostIdSchema,
+  underlayIp: ipv4Schema,
+  /** v2: the host's report sequence, carried into peer tables so agents can order them against beacons. */
+  seq: seqSchema.optional(),
+});
+/** v2: an underlay report relayed from the host's own topic (the host workflow's reportUnderlay update). */
+export const underlayReportInputSchema = z.object({
+  hostId: hostIdSchema,
+  seq: seqSchema,
+  underlayIp: ipv4Schema.nullable(),
+  underlayIface: ifaceNameSchema,
+  prefixLength: z.number().int().min(0).max(32).optional(),
+  labels: labelsSchema.optional(),
+});
+/** v2: a liveness transition seen by the broker, relayed by the control worker. */
+export const hostPresenceInputSchema = z.object({
+  hostId: hostIdSchema,
+  online: z.boolean(),
+  epoch: seqSchema.optional(),
+  at: z.string().max(40),
+});
 export const hostClusterInputSchema = z.object({
   cluster: clusterNameSchema.nullable(),
   from: clusterNameSchema.optional(),
@@ -99,19 +140,26 @@ export const hostRecordSchema = z.object({
   online: z.boolean().optional(),
   underlaySeq: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
   prefixLength: z.number().int().min(0).max(32).optional(),
-  publicKey: z
-    .string()
-    .max(200)
-    .regex(/^[A-Za-z0-9+/=]+$/)
-    .optional(),
-  certificateSerial: z
-    .string()
-    .max(64)
-    .regex(/^[0-9a-f]+$/)
-    .optional(),
+  publicKey: publicKeySchema.optional(),
+  certificateSerial: certificateSerialSchema.optional(),
 });
 export const hostWorkflowInputSchema = z.object({
   hostId: hostIdSchema,
   record: hostRecordSchema.nullable().optional(),
   continueAsNewAfterEvents: z.number().int().positive().optional(),
+  identity: hostIdentityStateSchema.optional(),
 });
+
+// Enrollment messages of host/<hostId> (src/workflows/host-enrollment.ts): digests, never tokens or keys.
+export const issueJoinTokenInputSchema = z.object({
+  hostId: hostIdSchema,
+  tokenHash: tokenHashSchema,
+  ttlSeconds: z.number().int().min(1).max(MAX_JOIN_TOKEN_TTL_S),
+});
+export const redeemJoinTokenInputSchema = z.object({
+  hostId: hostIdSchema,
+  tokenHash: tokenHashSchema,
+  certificateSerial: certificateSerialSchema,
+  publicKey: publicKeySchema,
+});
+export const deleteHostInputSchema = z.object({ hostId: hostIdSchema });

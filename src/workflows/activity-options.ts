@@ -1,6 +1,10 @@
-// Activity proxies with timeouts and retries chosen per activity. Host activities run on `host/<hostId>`.
-import { type ActivityOptions, proxyActivities } from '@temporalio/workflow';
+// Activity proxies with timeouts and retries chosen per activity. Host activities run on `host/<hostId>`
+// (the agent was a Temporal worker) until a run opts into the host channel (useHostRelay): from then on
+// they run on the control worker's own task queue, addressed by hostId, and are completed when the host's
+// result arrives over the broker (src/control).
+import { type ActivityOptions, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { HostActivities } from '../activities/host/contract.js';
+import type { HostRelayActivities } from '../contract/host-relay.js';
 import type { ControlActivities } from '../activities/control/index.js';
 import { NON_RETRYABLE_ERROR_TYPES } from '../domain/errors.js';
 import { hostTaskQueue } from '../domain/ids.js';
@@ -29,9 +33,22 @@ export interface HostProxies {
   teardown: HostActivities['teardown'];
 }
 
+/** v5 (host channel v2): the patch every run that relays host commands through the control worker records. */
+export const HOST_CHANNEL_PATCH = 'host-channel-v2';
+
+// Module state is per workflow run (the SDK isolates each run's globals), so this is the run's choice,
+// made once at its start right after patched(HOST_CHANNEL_PATCH): old histories never call it.
+let relayed = false;
+/** From now on this run sends host commands through the control worker's relay (DESIGN.md v2). */
+export function useHostRelay(): void {
+  relayed = true;
+}
+export const hostRelayInUse = (): boolean => relayed;
+
 /** `budgetMs` bounds each activity including retries (schedule-to-close), so a dead host cannot hold a
  * fan-out forever; retries inside the budget ride out an agent that is reconnecting. */
 export function hostActivities(hostId: string, budgetMs: number): HostProxies {
+  if (relayed) return relayActivities(hostId, budgetMs);
   const taskQueue = hostTaskQueue(hostId);
   const opts = (startToClose: string, attempts: number, budget = budgetMs): ActivityOptions => ({
     taskQueue,
@@ -50,5 +67,39 @@ export function hostActivities(hostId: string, budgetMs: number): HostProxies {
     // Best effort on a host that is probably gone: two short tries.
     releaseVip: pick('releaseVip', opts('10s', 2, Math.min(budgetMs, 20_000))),
     teardown: pick('teardown', opts('60s', 5)),
+  };
+}
+
+/** The same commands through the relay: same names, timeouts and retries; each input names its host. With
+ * async completion a host that is away keeps its command in its broker session; a retry after the
+ * start-to-close timeout publishes it again (commands are idempotent, peer tables carry a version). */
+function relayActivities(hostId: string, budgetMs: number): HostProxies {
+  const taskQueue = workflowInfo().taskQueue;
+  const opts = (startToClose: string, attempts: number, budget = budgetMs): ActivityOptions => ({
+    taskQueue,
+    startToCloseTimeout: startToClose,
+    scheduleToCloseTimeout: budget,
+    retry: retry(attempts),
+  });
+  const relay = <K extends keyof HostRelayActivities>(k: K, o: ActivityOptions) =>
+    proxyActivities<HostRelayActivities>(o)[k];
+  const at = { hostId };
+  const preflight = relay('preflight', opts('30s', 5));
+  const applyOverlay = relay('applyOverlay', opts('60s', 10));
+  const setPeers = relay('setPeers', opts('30s', 20));
+  const probePeers = relay('probePeers', opts('30s', 3));
+  const assignVip = relay('assignVip', opts('20s', 10));
+  const releaseVip = relay('releaseVip', opts('10s', 2, Math.min(budgetMs, 20_000)));
+  const teardown = relay('teardown', opts('60s', 5));
+  return {
+    preflight: () => preflight(at),
+    applyOverlay: (input) => applyOverlay({ ...at, ...input }),
+    // Workflow time only moves forward (also across continue-as-new): a later table has a later version,
+    // and the agent never lets an older table overwrite a newer one. A retry carries the same version.
+    setPeers: (input) => setPeers({ ...at, ...input, version: input.version ?? Date.now() }),
+    probePeers: (input) => probePeers({ ...at, ...input }),
+    assignVip: (input) => assignVip({ ...at, ...input }),
+    releaseVip: (input) => releaseVip({ ...at, ...input }),
+    teardown: (input) => teardown({ ...at, ...input }),
   };
 }

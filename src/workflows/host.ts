@@ -29,6 +29,7 @@ import {
   setHostClusterSignal,
   underlayChangedSignal,
 } from '../contract/workflow-messages.js';
+import { installReportHandlers } from './host-reports.js';
 import { fail, parseOrFail } from './validate.js';
 
 export const DEFAULT_HOST_CONTINUE_AS_NEW_AFTER = 2000;
@@ -62,6 +63,14 @@ export async function hostWorkflow(raw: HostWorkflowInput): Promise<void> {
   }
 
   setHandler(hostRecordQuery, () => requireRecord());
+  installReportHandlers({
+    hostId: input.hostId,
+    get: () => record,
+    set: (next) => {
+      record = next;
+    },
+    tellCluster,
+  });
 
   setHandler(
     registerHostUpdate,

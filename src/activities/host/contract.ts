@@ -34,11 +34,15 @@ export interface SetPeersInput {
   spec: OverlaySpec;
   /** The whole desired peer table (never a delta): the activity diffs against the kernel. */
   peers: Peer[];
+  /** v2: per-host table version (workflow time in ms): an older table never overwrites a newer one. */
+  version?: number;
 }
 
 export interface SetPeersResult {
   added: number;
   removed: number;
+  /** v2: the host already holds a newer table (version) and left it in place. */
+  stale?: boolean;
 }
 
 export interface VipInput {

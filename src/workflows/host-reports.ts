@@ -1,0 +1,73 @@
+// v2 handlers of `host/<hostId>`: the agent's underlay reports and its broker liveness, both relayed by the
+// control worker from the host's own topic. Each is applied only when it changes something (a newer
+// report sequence, an online/offline transition) and only then told to the host's cluster: no history
+// events per heartbeat, and a reordered or duplicated report changes nothing.
+import { type ExternalWorkflowHandle, log, setHandler, upsertMemo } from '@temporalio/workflow';
+import {
+  hostPresenceSignal,
+  reportUnderlayUpdate,
+  underlayChangedSignal,
+} from '../contract/workflow-messages.js';
+import { ErrorType } from '../domain/errors.js';
+import { applyPresence, applyUnderlayReport } from '../domain/host-record.js';
+import type { HostRecord } from '../domain/types.js';
+import { hostPresenceInputSchema, underlayReportInputSchema } from '../domain/validation.js';
+import { fail, parseOrFail } from './validate.js';
+
+export interface HostEntityAccess {
+  hostId: string;
+  get(): HostRecord | null;
+  set(record: HostRecord): void;
+  /** Signals the host's cluster; never throws (the cluster may be gone). */
+  tellCluster(cluster: string, send: (h: ExternalWorkflowHandle) => Promise<void>): Promise<void>;
+}
+
+const now = () => new Date().toISOString();
+
+export function installReportHandlers(host: HostEntityAccess): void {
+  setHandler(
+    reportUnderlayUpdate,
+    async (input) => {
+      const report = underlayReportInputSchema.parse(input);
+      const change = applyUnderlayReport(host.get(), host.hostId, report, now());
+      if (!change.applied)
+        return host.get() ?? fail(ErrorType.HostNotRegistered, `host ${host.hostId} has no address`);
+      host.set(change.record);
+      upsertMemo({ record: change.record });
+      const { cluster, underlayIp, underlaySeq } = change.record;
+      if (change.previousUnderlayIp !== null && cluster !== null) {
+        const payload = { hostId: host.hostId, underlayIp, seq: underlaySeq };
+        await host.tellCluster(cluster, (h) => h.signal(underlayChangedSignal, payload));
+      }
+      return change.record;
+    },
+    {
+      validator: (input) => {
+        const report = parseOrFail(underlayReportInputSchema, input);
+        if (report.hostId !== host.hostId) {
+          fail(ErrorType.InvalidInput, `hostId ${report.hostId} does not match workflow host ${host.hostId}`);
+        }
+      },
+    },
+  );
+
+  setHandler(hostPresenceSignal, async (input) => {
+    const parsed = hostPresenceInputSchema.safeParse(input);
+    const current = host.get();
+    if (!parsed.success || parsed.data.hostId !== host.hostId || current === null) {
+      log.warn('ignoring presence', {
+        hostId: host.hostId,
+        valid: parsed.success,
+        registered: current !== null,
+      });
+      return;
+    }
+    const next = applyPresence(current, parsed.data.online, now());
+    if (next === null) return;
+    host.set(next);
+    upsertMemo({ record: next });
+    if (next.cluster !== null) {
+      await host.tellCluster(next.cluster, (h) => h.signal(hostPresenceSignal, parsed.data));
+    }
+  });
+}
