@@ -30,6 +30,8 @@ export interface HostEntry extends HostView {
   /** The registry granted this cluster the host. Only claimed hosts are ever torn down: an unclaimed one
    * may carry another cluster's overlay (same device names). */
   claimed: boolean;
+  /** v2: sequence of the underlay report `underlayIp` came from. */
+  underlaySeq?: number;
 }
 
 /** Everything one run of the cluster workflow holds. */
@@ -46,6 +48,8 @@ export interface ClusterSnapshot {
   appliedDigest: Record<string, string>;
   /** hostId → newest reported underlay address not yet reconciled (coalesced). */
   pendingUnderlay: Record<string, string>;
+  /** v2: hostId → report sequence of its pendingUnderlay address. */
+  pendingSeq?: Record<string, number>;
   reconcileFailures: string[];
   deleting: boolean;
   /** False until the initial members are claimed and admitted. */
@@ -105,13 +109,14 @@ const common = {
   events: z.array(eventSchema),
   nextSeq: z.number().int().min(1),
   pendingUnderlay: hostMap(ipv4Schema),
+  pendingSeq: hostMap(z.number().int().positive()).optional(),
   reconcileFailures: z.array(hostIdSchema),
   deleting: z.boolean(),
   initialized: z.boolean(),
   phase: phaseSchema,
 };
 
-/** [hostId, role, overlayIp, underlayIp, state, lastSeen, claimed, appliedDigest, reason] */
+/** [hostId, role, overlayIp, underlayIp, state, lastSeen, claimed, appliedDigest, reason, underlaySeq?] */
 const hostTupleSchema = z.tuple([
   hostIdSchema,
   hostRoleSchema,
@@ -122,6 +127,7 @@ const hostTupleSchema = z.tuple([
   z.boolean(),
   z.string().max(40).nullable(),
   z.string().max(4096).nullable(),
+  z.number().int().positive().optional(),
 ]);
 
 /** Continue-as-new input since 'control-plane-truth'. */
@@ -174,12 +180,14 @@ export function encodeSnapshot(s: Readonly<ClusterSnapshot>): CarriedSnapshot {
       h.claimed,
       s.appliedDigest[h.hostId] ?? null,
       h.reason ?? null,
-    ]),
+      ...(h.underlaySeq !== undefined ? [h.underlaySeq] : []),
+    ]) as CarriedSnapshot['hosts'],
     vipHolder: s.vipHolder,
     conditions: s.conditions,
     events: s.events,
     nextSeq: s.nextSeq,
     pendingUnderlay: s.pendingUnderlay,
+    ...(s.pendingSeq && Object.keys(s.pendingSeq).length > 0 ? { pendingSeq: s.pendingSeq } : {}),
     reconcileFailures: s.reconcileFailures,
     deleting: s.deleting,
     initialized: s.initialized,
@@ -209,9 +217,21 @@ function fromCarried(c: CarriedSnapshot): ClusterSnapshot {
   const hosts: HostEntry[] = [];
   const appliedDigest: Record<string, string> = {};
   const allocations: Record<string, string> = {};
-  for (const [hostId, role, overlayIp, underlayIp, state, lastSeen, claimed, digest, reason] of c.hosts) {
+  for (const [
+    hostId,
+    role,
+    overlayIp,
+    underlayIp,
+    state,
+    lastSeen,
+    claimed,
+    digest,
+    reason,
+    seq,
+  ] of c.hosts) {
     const entry: HostEntry = { hostId, role, overlayIp, underlayIp, state, lastSeen, claimed };
     if (reason !== null) entry.reason = reason;
+    if (seq !== undefined) entry.underlaySeq = seq;
     if (digest !== null) appliedDigest[hostId] = digest;
     allocations[hostId] = overlayIp;
     hosts.push(entry);
@@ -228,6 +248,7 @@ function base(c: z.infer<z.ZodObject<typeof common>>) {
     events: c.events as DomainEvent[],
     nextSeq: c.nextSeq,
     pendingUnderlay: c.pendingUnderlay,
+    ...(c.pendingSeq ? { pendingSeq: c.pendingSeq } : {}),
     reconcileFailures: c.reconcileFailures,
     deleting: c.deleting,
     initialized: c.initialized,

@@ -6,6 +6,8 @@ export interface PlanHost {
   overlayIp: string;
   underlayIp: string | null;
   state: HostState;
+  /** v2: sequence of the underlay report the address came from (goes into the peer entry). */
+  underlaySeq?: number;
 }
 
 /** Hosts that take part in the data plane. Lost hosts stay: they may only have lost the control plane. */
@@ -13,11 +15,18 @@ const PEERING_STATES: ReadonlySet<HostState> = new Set<HostState>(['Joining', 'J
 
 export const isPeering = (h: PlanHost): boolean => PEERING_STATES.has(h.state) && h.underlayIp !== null;
 
+/** A peering host as a peer entry; the seq only when known (tables of v1 hosts stay as they were). */
+const toPeer = (h: PlanHost): Peer => {
+  const peer: Peer = { hostId: h.hostId, underlayIp: h.underlayIp!, overlayIp: h.overlayIp };
+  if (h.underlaySeq !== undefined) peer.seq = h.underlaySeq;
+  return peer;
+};
+
 /** Every other peering host, sorted by hostId (stable input for idempotent activities). */
 export function desiredPeers(hosts: readonly PlanHost[], forHost: string): Peer[] {
   return hosts
     .filter((h) => h.hostId !== forHost && isPeering(h))
-    .map((h) => ({ hostId: h.hostId, underlayIp: h.underlayIp!, overlayIp: h.overlayIp }))
+    .map(toPeer)
     .sort((a, b) => a.hostId.localeCompare(b.hostId));
 }
 
@@ -25,7 +34,7 @@ export function desiredPeers(hosts: readonly PlanHost[], forHost: string): Peer[
 export function peeringSet(hosts: readonly PlanHost[]): Peer[] {
   return hosts
     .filter(isPeering)
-    .map((h) => ({ hostId: h.hostId, underlayIp: h.underlayIp!, overlayIp: h.overlayIp }))
+    .map(toPeer)
     .sort((a, b) => a.hostId.localeCompare(b.hostId));
 }
 

@@ -10,13 +10,24 @@ import { CONTROL_TASK_QUEUE } from '../domain/constants.js';
 import { ErrorType } from '../domain/errors.js';
 import { hostWorkflowId } from '../domain/ids.js';
 import type { HostRecord } from '../domain/types.js';
-import { hostIdSchema, hostRecordSchema, ipv4Schema, registerHostInputSchema } from '../domain/validation.js';
 import {
+  hostIdSchema,
+  hostPresenceInputSchema,
+  hostRecordSchema,
+  ipv4Schema,
+  registerHostInputSchema,
+  underlayReportInputSchema,
+} from '../domain/validation.js';
+import {
+  type HostPresenceInput,
   hostHeartbeatSignal,
+  hostPresenceSignal,
   hostRecordQuery,
   hostWorkflowType,
   type RegisterHostInput,
   registerHostUpdate,
+  reportUnderlayUpdate,
+  type UnderlayReportInput,
 } from '../contract/workflow-messages.js';
 
 export interface HostClientOptions {
@@ -56,6 +67,43 @@ export async function registerHost(
     });
   } catch (err) {
     throw unwrapUpdateFailure(err);
+  }
+}
+
+/** v2: an agent's underlay report (relayed from its own topic): update-with-start of `host/<hostId>`,
+ * applied only when its sequence is newer. Returns the host's record (its cluster goes back to the agent). */
+export async function reportUnderlay(
+  client: Client,
+  input: UnderlayReportInput,
+  opts: HostClientOptions = {},
+): Promise<HostRecord> {
+  const parsed = underlayReportInputSchema.safeParse(input);
+  if (!parsed.success) throw invalid(`invalid underlay report: ${parsed.error.message}`, parsed.error.issues);
+  const startWorkflowOperation = new WithStartWorkflowOperation(hostWorkflowType, {
+    workflowId: hostWorkflowId(parsed.data.hostId),
+    taskQueue: opts.taskQueue ?? CONTROL_TASK_QUEUE,
+    args: [{ hostId: parsed.data.hostId }],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+  });
+  try {
+    return await client.workflow.executeUpdateWithStart(reportUnderlayUpdate, {
+      args: [parsed.data],
+      startWorkflowOperation,
+    });
+  } catch (err) {
+    throw unwrapUpdateFailure(err);
+  }
+}
+
+/** v2: a liveness transition seen by the broker. A host without a workflow is ignored (false). */
+export async function reportPresence(client: Client, input: HostPresenceInput): Promise<boolean> {
+  const parsed = hostPresenceInputSchema.parse(input);
+  try {
+    await client.workflow.getHandle(hostWorkflowId(parsed.hostId)).signal(hostPresenceSignal, parsed);
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
   }
 }
 

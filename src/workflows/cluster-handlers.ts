@@ -6,6 +6,7 @@ import {
   addHostsInputSchema,
   changeOverlayInputSchema,
   hostHeartbeatInputSchema,
+  hostPresenceInputSchema,
   removeHostInputSchema,
   underlayChangedInputSchema,
 } from '../domain/validation.js';
@@ -18,6 +19,7 @@ import {
   changeOverlayUpdate,
   deleteClusterUpdate,
   hostHeartbeatSignal,
+  hostPresenceSignal,
   removeHostUpdate,
   underlayChangedSignal,
 } from '../contract/workflow-messages.js';
@@ -141,7 +143,19 @@ export function registerMessageHandlers(state: ClusterState, wake: () => void, a
   // Signals cannot fail their sender: a bad one is dropped with a MessageRejected event, never stored.
   setHandler(underlayChangedSignal, (input) => {
     const change = safeParseSignal(state, 'underlayChanged', underlayChangedInputSchema, input);
-    if (change) noteUnderlay(state, change.hostId, change.underlayIp, wake);
+    if (change) noteUnderlay(state, change.hostId, change.underlayIp, wake, change.seq);
+  });
+
+  // v2: liveness transitions from the broker (relayed by the host workflow), never a heartbeat stream.
+  setHandler(hostPresenceSignal, (input) => {
+    const parsed = safeParseSignal(state, 'hostPresence', hostPresenceInputSchema, input);
+    if (!parsed || !state.host(parsed.hostId)) return;
+    if (!parsed.online) {
+      if (state.markOffline(parsed.hostId)) wake();
+      return;
+    }
+    state.noteSeen(parsed.hostId);
+    if (state.recover(parsed.hostId, undefined)) wake(); // it may have rebooted: its table is pushed again
   });
 
   setHandler(hostHeartbeatSignal, (beat) => {
@@ -155,11 +169,17 @@ export function registerMessageHandlers(state: ClusterState, wake: () => void, a
 }
 
 /** Coalesces: only the newest address per host waits for the next reconciliation. */
-function noteUnderlay(state: ClusterState, hostId: string, underlayIp: string, wake: () => void): void {
+function noteUnderlay(
+  state: ClusterState,
+  hostId: string,
+  underlayIp: string,
+  wake: () => void,
+  seq?: number,
+): void {
   const host = state.host(hostId);
   if (!host || host.state === 'Removing') {
     log.warn('underlay change for a host not in the cluster', { hostId, cluster: state.name });
     return;
   }
-  if (state.noteUnderlay(hostId, underlayIp)) wake();
+  if (state.noteUnderlay(hostId, underlayIp, seq)) wake();
 }

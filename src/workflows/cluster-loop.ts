@@ -4,7 +4,7 @@
 import { allHandlersFinished, condition, continueAsNew, workflowInfo } from '@temporalio/workflow';
 import { encodeSnapshot } from '../domain/cluster-snapshot.js';
 import type { ClusterView } from '../domain/types.js';
-import { control } from './activity-options.js';
+import { control, hostRelayInUse } from './activity-options.js';
 import type { clusterWorkflow, LoopContext } from './cluster.js';
 import { rejectUnderlayOverlap } from './cluster-loop-v3.js';
 import type { ClusterState } from './cluster-state.js';
@@ -31,7 +31,8 @@ export async function runClusterLoop(ctx: LoopContext): Promise<ClusterView> {
       await condition(allHandlersFinished);
       return state.view();
     }
-    state.setBeaconKey(await control.generateBeaconKey());
+    // v2 agents sign beacons with their own keys: no shared secret goes into history.
+    if (!hostRelayInUse()) state.setBeaconKey(await control.generateBeaconKey());
   }
 
   const opts = state.options;

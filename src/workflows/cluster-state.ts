@@ -87,12 +87,13 @@ export class ClusterState extends ClusterStateReads {
   }
 
   /** The registry granted the host to this cluster, as it registered. */
-  markClaimed(hostId: string, record: { underlayIp: string; lastSeen: string }): void {
+  markClaimed(hostId: string, record: { underlayIp: string; lastSeen: string; underlaySeq?: number }): void {
     const h = this.index.get(hostId);
     if (!h) return;
     h.claimed = true;
     h.underlayIp = record.underlayIp;
     h.lastSeen = record.lastSeen;
+    if (record.underlaySeq !== undefined) h.underlaySeq = record.underlaySeq;
   }
 
   /** Marks a member for removal; false when it is not a member or is being removed already. */
@@ -108,6 +109,7 @@ export class ClusterState extends ClusterStateReads {
     this.s.hosts = this.s.hosts.filter((h) => h.hostId !== hostId);
     delete this.s.appliedDigest[hostId];
     delete this.s.pendingUnderlay[hostId];
+    if (this.s.pendingSeq) delete this.s.pendingSeq[hostId];
     this.s.reconcileFailures = this.s.reconcileFailures.filter((h) => h !== hostId);
     this.reindex();
     // vipHolder stays until the VIP step moves it, so it can tell a removed holder from a first assignment.
@@ -158,6 +160,15 @@ export class ClusterState extends ClusterStateReads {
     }
   }
 
+  /** v2: the broker saw the host go away (its Last Will): a Joined host becomes Lost (HostLost). */
+  markOffline(hostId: string): boolean {
+    const h = this.index.get(hostId);
+    if (h?.state !== 'Joined') return false;
+    h.state = 'Lost';
+    this.record('HostLost', { lastSeen: h.lastSeen, reason: 'Offline' }, hostId);
+    return true;
+  }
+
   /** A heartbeat arrived now. */
   noteSeen(hostId: string): void {
     const h = this.index.get(hostId);
@@ -177,11 +188,19 @@ export class ClusterState extends ClusterStateReads {
 
   // ---- underlay ----------------------------------------------------------------------------------------
   /** Coalesces: only the newest address per host waits for the next reconciliation. True when it is new. */
-  noteUnderlay(hostId: string, underlayIp: string): boolean {
+  noteUnderlay(hostId: string, underlayIp: string, seq?: number): boolean {
     const host = this.index.get(hostId);
     if (!host) return false;
+    // v2: a report older than the one this address came from changes nothing (the host workflow orders
+    // reports already; this also holds for signals that were sent before a continue-as-new).
+    const knownSeq = this.s.pendingSeq?.[hostId] ?? host.underlaySeq;
+    if (seq !== undefined && knownSeq !== undefined && seq <= knownSeq) return false;
     const known = this.s.pendingUnderlay[hostId] ?? host.underlayIp;
-    if (known === underlayIp) return false;
+    if (seq !== undefined) this.s.pendingSeq = { ...this.s.pendingSeq, [hostId]: seq };
+    if (known === underlayIp) {
+      if (seq !== undefined && !(hostId in this.s.pendingUnderlay)) host.underlaySeq = seq;
+      return false;
+    }
     this.s.pendingUnderlay[hostId] = underlayIp;
     return true;
   }
@@ -190,10 +209,13 @@ export class ClusterState extends ClusterStateReads {
    * returns those hosts (sorted). */
   takeUnderlayBatch(): string[] {
     const batch = this.s.pendingUnderlay;
+    const seqs = this.s.pendingSeq ?? {};
     this.s.pendingUnderlay = {};
+    delete this.s.pendingSeq;
     const changed: string[] = [];
     for (const [hostId, underlayIp] of Object.entries(batch).sort(([a], [b]) => a.localeCompare(b))) {
       const host = this.index.get(hostId);
+      if (host && seqs[hostId] !== undefined) host.underlaySeq = seqs[hostId];
       if (!host || host.underlayIp === underlayIp) continue;
       this.record(
         'UnderlayChanged',

@@ -7,6 +7,7 @@ import { ErrorType } from '../domain/errors.js';
 import type { ClusterView } from '../domain/types.js';
 import { ClusterNameAttr, ClusterPhaseAttr, HostCountAttr } from '../temporal/search-attributes.js';
 import { type ClusterInput, clusterEventsQuery, clusterStatusQuery } from '../contract/workflow-messages.js';
+import { HOST_CHANNEL_PATCH, useHostRelay } from './activity-options.js';
 import { Admission } from './admission.js';
 import { registerMessageHandlers } from './cluster-handlers.js';
 import { clusterInputSchema, initialSnapshot } from './cluster-init.js';
@@ -33,6 +34,9 @@ export interface LoopContext {
 export async function clusterWorkflow(input: ClusterInput, carried?: unknown): Promise<ClusterView> {
   // Decided before any command, so a history recorded before the patch replays the old loop throughout.
   const v4 = patched(CONTROL_PLANE_TRUTH_PATCH);
+  // v5: host commands through the control worker's relay (the broker), liveness from broker presence,
+  // no cluster beacon key. Decided right after, for the same reason; v4 histories lack its marker.
+  if (v4 && patched(HOST_CHANNEL_PATCH)) useHostRelay();
   parseOrFail(clusterInputSchema, input);
   const state = new ClusterState(carried ? decodeCarried(carried) : initialSnapshot(input, v4));
   const admission = new Admission(state, input);

@@ -1,10 +1,11 @@
 // `host-join/<name>/<hostId>`: preflight → program the overlay → peer table → probe joined peers.
-// Runs on the host's own task queue; a failure fails only this child.
-import { ApplicationFailure } from '@temporalio/workflow';
+// Runs on the host's own task queue, or since 'host-channel-v2' through the control worker's relay; a
+// failure fails only this child.
+import { ApplicationFailure, patched } from '@temporalio/workflow';
 import type { ProbePeersResult } from '../activities/host/contract.js';
 import { ErrorType } from '../domain/errors.js';
 import type { OverlaySpec, Peer } from '../domain/types.js';
-import { hostActivities } from './activity-options.js';
+import { HOST_CHANNEL_PATCH, hostActivities, useHostRelay } from './activity-options.js';
 
 export interface HostJoinInput {
   spec: OverlaySpec;
@@ -27,6 +28,7 @@ export interface HostJoinResult {
 }
 
 export async function hostJoinWorkflow(input: HostJoinInput): Promise<HostJoinResult> {
+  if (patched(HOST_CHANNEL_PATCH)) useHostRelay();
   const host = hostActivities(input.hostId, input.activityBudgetMs);
   const pre = await host.preflight();
   if (!pre.vxlanSupported) {

@@ -1,17 +1,19 @@
 // Liveness from heartbeats and VIP ownership: one healthy control-plane host holds the VIP.
 import { lostHostIds, nextLivenessDeadline as livenessDeadline } from '../domain/liveness.js';
 import { initialVipWaits, vipMoveReason } from '../domain/vip-policy.js';
-import { hostActivities } from './activity-options.js';
+import { hostActivities, hostRelayInUse } from './activity-options.js';
 import type { ClusterState } from './cluster-state.js';
 import { describeFailure } from './failures.js';
 
 /** Earliest time a Joined host will be declared Lost, or null when none can be. */
 export function nextLivenessDeadline(state: ClusterState): number | null {
+  if (hostRelayInUse()) return null; // v2: liveness comes from the broker (hostPresence), not silence
   return livenessDeadline(state.hosts, state.options.heartbeatTimeoutMs);
 }
 
 /** Joined hosts silent past the timeout become Lost. Returns them. */
 export function markLostHosts(state: ClusterState): string[] {
+  if (hostRelayInUse()) return [];
   const lost = lostHostIds(state.hosts, Date.now(), state.options.heartbeatTimeoutMs);
   state.markLost(lost);
   return lost;
