@@ -29,6 +29,7 @@ import {
   setHostClusterSignal,
   underlayChangedSignal,
 } from '../contract/workflow-messages.js';
+import { installIdentityHandlers } from './host-enrollment.js';
 import { installReportHandlers } from './host-reports.js';
 import { fail, parseOrFail } from './validate.js';
 
@@ -63,6 +64,14 @@ export async function hostWorkflow(raw: HostWorkflowInput): Promise<void> {
   }
 
   setHandler(hostRecordQuery, () => requireRecord());
+  const identity = installIdentityHandlers({
+    hostId: input.hostId,
+    initial: input.identity,
+    get: () => record,
+    set: (next) => {
+      record = next;
+    },
+  });
   installReportHandlers({
     hostId: input.hostId,
     get: () => record,
@@ -144,10 +153,12 @@ export async function hostWorkflow(raw: HostWorkflowInput): Promise<void> {
     upsertMemo({ record });
   });
 
-  // An entity workflow: it lives until continue-as-new keeps its history short.
-  await condition(() => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= threshold);
+  // An entity workflow: it lives until it is deleted, continuing as new to keep its history short.
+  const long = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= threshold;
+  await condition(() => identity.deleted() || long());
   await condition(allHandlersFinished);
-  await continueAsNew<typeof hostWorkflow>({ ...input, record });
+  if (identity.deleted()) return;
+  await continueAsNew<typeof hostWorkflow>({ ...input, record, ...identity.carry() });
 }
 
 const clusterHandle = (cluster: string) => getExternalWorkflowHandle(clusterWorkflowId(cluster));

@@ -1,7 +1,8 @@
 // Recorded histories (scripts/record-histories.ts) replayed against the current workflow bundle: a change
 // that alters the commands a workflow issues fails here until it goes behind patched().
-// Versions: cluster v4 is current ('control-plane-truth', src/workflows/cluster.ts: admission, background host
-// commands, digests; one marker before any command). v3 ('background-joins', src/workflows/joins.ts) and v2
+// Versions: cluster v5 is current ('host-channel-v2' right after 'control-plane-truth', src/workflows/cluster.ts:
+// host commands through the control worker's relay, presence liveness, no beacon key; host-join v3 has the same
+// marker). v4 ('control-plane-truth': admission, background host commands, digests) replays the v4 loop. v3 ('background-joins', src/workflows/joins.ts) and v2
 // ('peers-before-join') histories replay the old loop (cluster-loop-v3.ts); cluster-failing-host-v1 and
 // cluster-remove-host-v1 predate both. host-join and host-register are at v2 (unchanged).
 import { readdirSync } from 'node:fs';
@@ -28,7 +29,7 @@ describe('replay of recorded histories', () => {
     expect(files.some((f) => f.startsWith('host-register'))).toBe(true);
   });
 
-  it('covers every branch: v1 without markers, v2 awaited joins, v3 background joins, v4 control-plane truth', () => {
+  it('covers every branch: v1 without markers, v2 awaited joins, v3 background joins, v4 control-plane truth, v5 host channel', () => {
     const patchesOf = (version: string) =>
       files
         .filter((f) => f.startsWith('cluster-') && f.endsWith(`-${version}.json`))
@@ -47,6 +48,13 @@ describe('replay of recorded histories', () => {
     expect(v4.length).toBeGreaterThanOrEqual(12);
     for (const [, ids] of v4) expect(ids).toEqual(['control-plane-truth']);
     expect(v4.map(([f]) => f)).toContain('cluster-hanging-host-v4.json');
+    const v5 = patchesOf('v5');
+    expect(v5.length).toBeGreaterThanOrEqual(13);
+    for (const [, ids] of v5) expect(ids).toEqual(['control-plane-truth', 'host-channel-v2']);
+    expect(v5.map(([f]) => f)).toContain('cluster-reordered-reports-v5.json');
+    const joins = files.filter((f) => f.startsWith('host-join-') && f.endsWith('-v3.json'));
+    expect(joins.length).toBeGreaterThanOrEqual(2);
+    for (const f of joins) expect(patchIds(load(f).history)).toEqual(['host-channel-v2']);
   });
 
   it('replays every history against the current bundle without nondeterminism', async () => {

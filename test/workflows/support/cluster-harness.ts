@@ -1,5 +1,6 @@
-// One test's world: a control worker on its own task queue (stoppable and restartable), fake hosts with
-// their own workers, registered in the real host registry, and helpers to drive and observe a cluster.
+// One test's world: a control worker on its own task queue (stoppable and restartable) whose host relay
+// answers from fake hosts (fake-relay.ts), the hosts registered in the real host registry and reporting
+// their underlay like agents (with sequences), and helpers to drive and observe a cluster.
 import { randomUUID } from 'node:crypto';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -8,7 +9,7 @@ import type { ClusterOptions } from '../../../src/domain/cluster-options.js';
 import { DEFAULT_OVERLAY_CIDR, DEFAULT_VNI } from '../../../src/domain/constants.js';
 import { clusterWorkflowId } from '../../../src/domain/ids.js';
 import type { ClusterView, DomainEvent, HostRole } from '../../../src/domain/types.js';
-import { registerHost } from '../../../src/temporal/hosts.js';
+import { registerHost, reportPresence, reportUnderlay } from '../../../src/temporal/hosts.js';
 import {
   type ClusterInput,
   clusterEventsQuery,
@@ -17,8 +18,7 @@ import {
 } from '../../../src/contract/workflow-messages.js';
 import { temporalAddress, uniqueTaskQueue, workflowBundle } from '../../helpers/temporal.js';
 import { FakeHost, type FakeHostBehaviour } from './fake-host.js';
-
-const HOSTS_PER_CONNECTION = 20;
+import { createFakeRelayActivities } from './fake-relay.js';
 
 export const suffix = (): string => randomUUID().slice(0, 6);
 
@@ -28,8 +28,6 @@ export class ClusterHarness {
   private worker: Worker | null = null;
   private workerRun: Promise<void> | null = null;
   private subnet = 1 + Math.floor(Math.random() * 250);
-  /** Extra connections for many fake hosts: one HTTP/2 connection caps concurrent long polls. */
-  private readonly pool: NativeConnection[] = [];
 
   private constructor(
     readonly client: Client,
@@ -50,7 +48,10 @@ export class ClusterHarness {
       connection: this.native,
       taskQueue: this.taskQueue,
       ...(opts.workflowsPath ? { workflowsPath: opts.workflowsPath } : { workflowBundle: workflowBundle() }),
-      activities: createControlActivities({ client: this.client }),
+      activities: {
+        ...createControlActivities({ client: this.client }),
+        ...createFakeRelayActivities(this.client, (id) => this.hosts.find((x) => x.hostId === id)),
+      },
       stickyQueueScheduleToStartTimeout: '1s',
       shutdownGraceTime: '1s',
     });
@@ -63,7 +64,7 @@ export class ClusterHarness {
     this.worker = null;
   }
 
-  /** Registers `n` fake hosts (with running workers) in the host registry. */
+  /** Registers `n` fake hosts in the host registry; each then reports its underlay like an agent. */
   async addHosts(n: number, prefix = 'h', behaviour: (i: number) => FakeHostBehaviour = () => ({})) {
     const s = suffix();
     const made: FakeHost[] = [];
@@ -75,41 +76,41 @@ export class ClusterHarness {
       );
       made.push(host);
     }
-    const first = this.hosts.length;
-    const slots = Math.floor((first + n - 1) / HOSTS_PER_CONNECTION);
-    while (this.pool.length < slots)
-      this.pool.push(await NativeConnection.connect({ address: temporalAddress() }));
+    this.hosts.push(...made);
     await Promise.all(
-      made.map(async (h, i) => {
-        await h.start(this.connectionFor(first + i));
+      made.map(async (h) => {
         await registerHost(
           this.client,
           { hostId: h.hostId, underlayIp: h.underlayIp },
           { taskQueue: this.taskQueue },
         );
+        await this.report(h);
       }),
     );
-    this.hosts.push(...made);
     return made;
   }
 
-  private connectionFor(index: number): NativeConnection {
-    const slot = Math.floor(index / HOSTS_PER_CONNECTION);
-    return slot === 0 ? this.native : this.pool[slot - 1]!;
+  /** The agent's underlay report with its next sequence, as the control worker relays it. */
+  report(f: FakeHost): Promise<unknown> {
+    f.underlaySeq += 1;
+    const input = { hostId: f.hostId, seq: f.underlaySeq, underlayIp: f.underlayIp, underlayIface: 'eth0' };
+    return reportUnderlay(this.client, input, { taskQueue: this.taskQueue });
   }
 
-  /** DHCP renumbering as the agent reports it: re-registration with the new address. */
+  /** DHCP renumbering as the agent reports it: a newer underlay report with the new address. */
   async renumber(fakes: FakeHost[], thirdOctet: number): Promise<void> {
     await Promise.all(
       fakes.map((f, i) => {
         f.underlayIp = `10.213.${thirdOctet}.${100 + i}`;
-        return registerHost(
-          this.client,
-          { hostId: f.hostId, underlayIp: f.underlayIp },
-          { taskQueue: this.taskQueue },
-        );
+        return this.report(f);
       }),
     );
+  }
+
+  /** The broker's view of the hosts' agents (online status, or the Last Will), relayed as a transition. */
+  async presence(fakes: FakeHost[], online: boolean): Promise<void> {
+    const at = new Date().toISOString();
+    await Promise.all(fakes.map((f) => reportPresence(this.client, { hostId: f.hostId, online, at })));
   }
 
   host(hostId: string): FakeHost {
@@ -183,8 +184,7 @@ export class ClusterHarness {
 
   async close(): Promise<void> {
     await this.stopControlWorker();
-    await Promise.all(this.hosts.map((h) => h.stop()));
-    await Promise.all(this.pool.map((c) => c.close()));
+    for (const h of this.hosts) h.unhang();
     await this.native.close();
     await this.connection.close();
   }

@@ -1,10 +1,9 @@
-// In-memory hosts for workflow-logic tests: one real Worker per host on `host/<hostId>`, implementing
-// HostActivities against a plain object instead of the kernel.
+// In-memory hosts for workflow-logic tests: each implements HostActivities against a plain object instead of
+// the kernel and answers the commands the control worker relays to it (fake-relay.ts). Like an agent, it
+// never lets an older peer table (version) overwrite a newer one.
 import { ApplicationFailure } from '@temporalio/common';
-import { type NativeConnection, Worker } from '@temporalio/worker';
 import type { HostActivities } from '../../../src/activities/host/contract.js';
 import { ErrorType } from '../../../src/domain/errors.js';
-import { hostTaskQueue } from '../../../src/domain/ids.js';
 import type { OverlaySpec, Peer } from '../../../src/domain/types.js';
 
 export interface FakeHostBehaviour {
@@ -25,8 +24,10 @@ export class FakeHost {
   peers: Peer[] = [];
   hasVip = false;
   calls: string[] = [];
-  worker: Worker | null = null;
-  private running: Promise<void> | null = null;
+  /** Version of the peer table in place (v2 commands carry one). */
+  peersVersion = 0;
+  /** Report sequence of the host's underlay address (what the agent would publish). */
+  underlaySeq = 0;
   /** While set, every activity waits here first: a host whose device or agent is stuck. */
   private hangGate: { promise: Promise<void>; release: () => void } | null = null;
 
@@ -51,6 +52,12 @@ export class FakeHost {
   unhang(): void {
     this.hangGate?.release();
     this.hangGate = null;
+  }
+
+  /** Runs one relayed command. */
+  run(kind: keyof HostActivities, input: unknown): Promise<unknown> {
+    const fn = this.activities()[kind] as (i: unknown) => Promise<unknown>;
+    return fn(input);
   }
 
   activities(): HostActivities {
@@ -105,8 +112,10 @@ export class FakeHost {
           mtu: 1450,
         };
       },
-      setPeers: async ({ peers }) => {
+      setPeers: async ({ peers, version }) => {
         this.calls.push('setPeers');
+        if (version !== undefined && version < this.peersVersion)
+          return { added: 0, removed: 0, stale: true };
         if (this.behaviour.failSetPeers) {
           throw ApplicationFailure.create({
             type: ErrorType.HostCommandFailed,
@@ -119,6 +128,7 @@ export class FakeHost {
         const before = new Set(this.peers.map((p) => `${p.hostId}|${p.underlayIp}`));
         const after = new Set(peers.map((p) => `${p.hostId}|${p.underlayIp}`));
         this.peers = peers;
+        if (version !== undefined) this.peersVersion = version;
         return {
           added: [...after].filter((k) => !before.has(k)).length,
           removed: [...before].filter((k) => !after.has(k)).length,
@@ -157,22 +167,5 @@ export class FakeHost {
         return { changed };
       },
     };
-  }
-
-  async start(connection: NativeConnection): Promise<void> {
-    this.worker = await Worker.create({
-      connection,
-      taskQueue: hostTaskQueue(this.hostId),
-      activities: this.activities(),
-      maxConcurrentActivityTaskPolls: 4,
-      shutdownGraceTime: '1s',
-    });
-    this.running = this.worker.run();
-  }
-
-  async stop(): Promise<void> {
-    if (this.worker?.getState() === 'RUNNING') this.worker.shutdown();
-    await this.running;
-    this.worker = null;
   }
 }

@@ -1,0 +1,34 @@
+// The control worker's host relay for workflow-logic tests, in process: each relayed host command goes to a
+// FakeHost and the activity is completed asynchronously through the client when the fake answers, exactly
+// as src/control completes it when a host's result arrives over the broker. A host the test does not know
+// (or one that hangs) never answers: the activity runs into its timeout like a command to a host that is away.
+import { CompleteAsyncError, Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import { hostCommandKinds } from '../../../src/contract/host-channel.js';
+import type { HostRelayActivities } from '../../../src/contract/host-relay.js';
+import type { FakeHost } from './fake-host.js';
+
+type Kind = keyof HostRelayActivities;
+
+export function createFakeRelayActivities(
+  client: Client,
+  lookup: (hostId: string) => FakeHost | undefined,
+): HostRelayActivities {
+  const relay =
+    (kind: Kind) =>
+    async ({ hostId, ...input }: { hostId: string }): Promise<never> => {
+      const { taskToken } = Context.current().info;
+      const host = lookup(hostId);
+      if (host) {
+        void host
+          .run(kind, input)
+          .then(
+            (result) => client.activity.complete(taskToken, result),
+            (err: unknown) => client.activity.fail(taskToken, err as Error),
+          )
+          .catch(() => undefined); // the activity timed out meanwhile: nobody waits for this result
+      }
+      throw new CompleteAsyncError();
+    };
+  return Object.fromEntries(hostCommandKinds.map((k) => [k, relay(k)])) as unknown as HostRelayActivities;
+}

@@ -1,0 +1,72 @@
+// v2 underlay reports (issue 12, point 4): the agent's reports carry a per-host sequence; the host workflow
+// applies one only when it is newer, so reordered, duplicated and delayed reports change nothing, and the
+// cluster records exactly one UnderlayChanged per applied change, with the sequence carried into peer tables.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { clusterWorkflowId } from '../../src/domain/ids.js';
+import { getHost, reportUnderlay } from '../../src/temporal/hosts.js';
+import { ClusterHarness, roles } from './support/cluster-harness.js';
+import { recordHistory } from './support/record.js';
+
+describe('underlay reports with sequences', () => {
+  let h: ClusterHarness;
+  beforeEach(async () => {
+    h = await ClusterHarness.create();
+  });
+  afterEach(async () => h.close());
+
+  it('applies only newer reports: reordered, duplicated and delayed ones change nothing', async () => {
+    const hosts = await h.addHosts(3);
+    const { name } = await h.startCluster(roles(hosts, 1), { reconcileDebounceMs: 100 });
+    await h.waitForView(name, 'Ready', (v) => v.phase === 'Ready');
+    const target = hosts[2]!;
+    const base = target.underlaySeq;
+    const send = (seq: number, underlayIp: string) =>
+      reportUnderlay(
+        h.client,
+        { hostId: target.hostId, seq: base + seq, underlayIp, underlayIface: 'eth0' },
+        { taskQueue: h.taskQueue },
+      );
+    // Delivered out of order: 3 (newest) first, then the delayed 1 and 2, then 3 again (a duplicate).
+    await send(3, '10.213.77.3');
+    await send(1, '10.213.77.1');
+    await send(2, '10.213.77.2');
+    await send(3, '10.213.77.99'); // same sequence, other content: still not newer
+    const record = await getHost(h.client, target.hostId);
+    expect(record).toMatchObject({ underlayIp: '10.213.77.3', underlaySeq: base + 3 });
+
+    const view = await h.waitForView(
+      name,
+      'reconciled',
+      (v) => v.phase === 'Ready' && v.hosts[2]?.underlayIp === '10.213.77.3',
+    );
+    expect(view.hosts[2]?.underlayIp).toBe('10.213.77.3');
+    await new Promise((r) => setTimeout(r, 800)); // a late wrong change would show up by now
+    const changes = (await h.events(name)).filter((e) => e.type === 'UnderlayChanged');
+    expect(changes.map((e) => e.data.to)).toEqual(['10.213.77.3']);
+    // The peers hold the address with the sequence it came from (agents order tables against beacons).
+    for (const peer of hosts.slice(0, 2)) {
+      expect(peer.peers.find((p) => p.hostId === target.hostId)).toMatchObject({
+        underlayIp: '10.213.77.3',
+        seq: base + 3,
+      });
+    }
+    // A newer report moves it again.
+    await send(4, '10.213.77.4');
+    await h.waitForView(name, 'moved again', (v) => v.hosts[2]?.underlayIp === '10.213.77.4');
+    await recordHistory(h.client, 'cluster', 'reordered-reports', clusterWorkflowId(name));
+  });
+
+  it('every peer table carries a version; a host keeps the newest one', async () => {
+    const hosts = await h.addHosts(3);
+    const { name } = await h.startCluster(roles(hosts, 1), { reconcileDebounceMs: 100 });
+    await h.waitForView(name, 'Ready', (v) => v.phase === 'Ready');
+    const first = hosts.map((f) => f.peersVersion);
+    for (const v of first) expect(v).toBeGreaterThan(0);
+    await h.renumber([hosts[1]!], 91);
+    await h.waitFor(
+      'new tables',
+      async () => [hosts[0]!.peersVersion, hosts[2]!.peersVersion],
+      ([a, c]) => a! > first[0]! && c! > first[2]!,
+    );
+  });
+});
