@@ -7,8 +7,10 @@ ROOT=$(pwd)
 TEMPORAL_CLI_VERSION=v1.5.1
 say() { printf '[setup] %s\n' "$*"; }
 
-# 1. Debian packages for the data plane and the lab.
-PKGS=(iproute2 dnsmasq-base udhcpc etcd-server etcd-client arping iputils-ping socat ethtool procps)
+# 1. Debian packages for the data plane, the lab and the host channel (mosquitto: the MQTT broker that
+# `dev` and the tests start as their own process on their own port; mosquitto-clients: for debugging).
+PKGS=(iproute2 dnsmasq-base udhcpc etcd-server etcd-client arping iputils-ping socat ethtool procps
+  mosquitto mosquitto-clients)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then
@@ -17,9 +19,19 @@ if ((${#missing[@]})); then
   fi
   say "installing Debian packages: ${missing[*]}"
   apt-get update -qq
-  # policy-rc.d keeps etcd-server's postinst from starting an etcd in the root namespace.
+  # policy-rc.d keeps the postinsts of etcd-server and mosquitto from starting an etcd in the root
+  # namespace and a system broker on port 1883.
   printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # ... nor at the next boot: the package enables its service. Only when we installed it just now; a
+  # system broker someone runs on purpose is left alone (edge-overlay never uses it or port 1883).
+  if [[ " ${missing[*]} " == *" mosquitto "* ]]; then
+    systemctl disable mosquitto.service >/dev/null 2>&1 || true
+    update-rc.d mosquitto disable >/dev/null 2>&1 || true
+  fi
+fi
+if ss -Hltn 'sport = :1883' 2>/dev/null | grep -q .; then
+  say "note: something listens on port 1883 (a system MQTT broker?); edge-overlay neither uses nor stops it"
 fi
 
 # 2. Temporal CLI (dev server + Web UI), built from source by the Go toolchain.

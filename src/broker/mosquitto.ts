@@ -1,16 +1,16 @@
 // Mosquitto as a managed child process: for `edge-overlay dev` and the test harness. Writes its config,
-// ACL, server certificate and CRL into `dir`, starts it, waits for the TLS port, stops it by PID.
-import { chmod, mkdir } from 'node:fs/promises';
+// ACL, server certificate and CRL into `dir` (files.ts), starts it, waits for the TLS port, stops it by PID.
+import { mkdir } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ResultPromise } from 'execa';
 import type { Logger } from 'pino';
 import { execa, freePort, stopChild, waitFor } from '../dev/process.js';
-import { writeFileAtomic } from '../agent/state-file.js';
 import type { ProductCa } from '../pki/ca.js';
 import { writeCrlFile } from '../pki/revocations.js';
-import { renderAcl, renderMosquittoConf, type MosquittoConfOptions } from './config.js';
+import type { MosquittoConfOptions } from './config.js';
+import { writeBrokerFiles } from './files.js';
 import { dropLiveConnection } from './revocation.js';
 
 export interface Broker {
@@ -74,37 +74,23 @@ function tcpAccepts(host: string, port: number, timeoutMs = 1000): Promise<boole
 }
 
 export async function startBroker(opts: StartBrokerOptions): Promise<Broker> {
-  const { ca, log } = opts;
+  const { log } = opts;
   const host = opts.host ?? '127.0.0.1';
-  await mkdir(opts.dir, { recursive: true, mode: 0o700 });
-  await chmod(opts.dir, 0o700);
-  const files: MosquittoConfOptions['files'] = {
-    cafile: join(opts.dir, 'ca.crt'),
-    certfile: join(opts.dir, 'server.crt'),
-    keyfile: join(opts.dir, 'server.key'),
-    crlfile: join(opts.dir, 'crl.pem'),
-    aclfile: join(opts.dir, 'acl'),
-  };
-  const server = await ca.issueServerCert(opts.serverNames ?? {});
-  await writeFileAtomic(files.cafile, ca.certPem);
-  await writeFileAtomic(files.certfile, server.certPem);
-  await writeFileAtomic(files.keyfile, server.keyPem);
-  await writeFileAtomic(files.aclfile, renderAcl());
   const initial = (opts.revoked ?? []).map(normalize);
-  await writeCrlFile(
-    files.crlfile,
-    ca,
-    initial.map((r) => r.serial),
-  );
   const persistenceDir = opts.persistence ? join(opts.dir, 'data') : undefined;
   if (persistenceDir) await mkdir(persistenceDir, { recursive: true, mode: 0o700 });
 
   let lastError: Error | undefined;
   for (let attempt = 1; attempt <= PORT_ATTEMPTS; attempt++) {
     const port = opts.port || (await freePort(host));
-    const confPath = join(opts.dir, 'mosquitto.conf');
-    const runAsRoot = process.getuid?.() === 0;
-    await writeFileAtomic(confPath, renderMosquittoConf({ host, port, files, persistenceDir, runAsRoot }));
+    const { confPath, files } = await writeBrokerFiles({
+      ...opts,
+      host,
+      port,
+      revokedSerials: initial.map((r) => r.serial),
+      persistenceDir,
+      runAsRoot: process.getuid?.() === 0,
+    });
     const proc = spawnMosquitto(opts.binary ?? 'mosquitto', confPath, log);
     try {
       await waitFor(
