@@ -1,38 +1,70 @@
 // The underlay beacon's socket side: one UDP socket on a fixed port, broadcasting this host's
-// {hostId, underlayIp, overlayIp} on the underlay L2 and handing verified peer beacons to a callback.
-// Works while the overlay and the control plane are down: it needs only the underlay interface.
-import { randomBytes } from 'node:crypto';
+// {hostId, underlayIp, overlayIp, seq} signed with its own key on the underlay L2, and handing verified
+// peer beacons to a callback. Works while the overlay and the control plane are down: it needs only the
+// underlay interface, the host's key and the peers' public keys from the last peer table.
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { networkInterfaces } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { BEACON_PORT } from '../../domain/constants.js';
-import { encodeBeacon, nextSeq, parseBeaconKey } from './codec.js';
-import { directedBroadcast } from './peers.js';
+import { directedBroadcast } from './broadcast.js';
+import { type BeaconMessage, encodeBeacon } from './codec.js';
+import { type BeaconPrivateKey, signingKey } from './keys.js';
+import type { VerifyBudgetLimits } from './rate-limit.js';
 import { BeaconVerifier, type RejectReason } from './verifier.js';
-import type { BeaconMessage } from './codec.js';
+
+/** The agent's newest underlay report: the address it reported and that report's seq. */
+export interface UnderlayReportRef {
+  seq: number;
+  underlayIp: string | null;
+}
 
 export interface BeaconOptions {
   clusterName: string;
   hostId: string;
   overlayIp: string;
-  /** base64url per-cluster key (OverlaySpec.beaconKey). */
-  key: string;
+  /** This host's own private key (Ed25519 or P-256). */
+  privateKey: BeaconPrivateKey;
+  /** This agent start's epoch (nextBootEpoch in epoch.ts). */
+  epoch: number;
+  /** The epoch's beacon counter, shared when one epoch runs several beacons in turn. Default: 1, 2, 3… */
+  nextCounter?: () => number;
+  /** hostId → Peer.publicKey of the peers to accept beacons from; replace with setPeerKeys. */
+  peerKeys?: Iterable<readonly [string, string]>;
+  /**
+   * The agent's newest underlay report. A beacon carries its seq only when the report is about the address
+   * being announced; while they differ (the agent has not seen the change yet) the beacon waits, for at
+   * most REPORT_WAIT_MS, then goes out without a seq. Absent: beacons never carry a seq.
+   */
+  underlayReport?: () => UnderlayReportRef | null | undefined;
   /** The underlay interface; its current IPv4 address is read on every tick (it may change). */
   iface: string;
   port?: number;
   intervalMs?: number;
-  /** How often the interface address is checked for a change (an announcement goes out at once). */
+  /** How often the interface address (and the report) is checked for a change (announced at once). */
   addressPollMs?: number;
-  windowMs?: number;
-  /** Called for every accepted beacon; `changed` when the sender's underlay differs from its last. */
-  onBeacon: (msg: BeaconMessage, changed: boolean) => void;
+  limits?: VerifyBudgetLimits;
+  /** Called for every accepted beacon, repeats included. */
+  onBeacon: (msg: BeaconMessage, info: { changed: boolean; repeat: boolean }) => void;
   log?: Logger;
+}
+
+export interface BeaconStats {
+  sent: number;
+  /** Sends postponed because the report had not caught up with the address yet. */
+  heldBack: number;
+  accepted: number;
+  repeats: number;
+  /** Signature checks run (the CPU spent on received beacons). */
+  verifications: number;
+  rejected: Partial<Record<RejectReason, number>>;
 }
 
 export interface Beacon {
   /** Send an announcement now (coalesced with others within a few ms). */
   announce(): void;
-  stats(): { sent: number; accepted: number; rejected: Partial<Record<RejectReason, number>> };
+  setPeerKeys(keys: Iterable<readonly [string, string]>): void;
+  stats(): BeaconStats;
   stop(): Promise<void>;
 }
 
@@ -48,35 +80,42 @@ export function ifaceIpv4(iface: string): IfaceAddress | null {
 }
 
 const COALESCE_MS = 15;
+/** How long a beacon waits for the agent's report to name the new address before going without seq. */
+export const REPORT_WAIT_MS = 2000;
 
 export async function startBeacon(opts: BeaconOptions): Promise<Beacon> {
-  const key = parseBeaconKey(opts.key);
+  const key = signingKey(opts.privateKey);
   const port = opts.port ?? BEACON_PORT;
   const verifier = new BeaconVerifier({
     clusterName: opts.clusterName,
     selfHostId: opts.hostId,
-    key,
-    ...(opts.windowMs !== undefined ? { windowMs: opts.windowMs } : {}),
+    ...(opts.peerKeys ? { peerKeys: opts.peerKeys } : {}),
+    ...(opts.limits ? { limits: opts.limits } : {}),
   });
-  const counters = { sent: 0, accepted: 0, rejected: {} as Partial<Record<RejectReason, number>> };
-  let seq = 0;
+  const counters = { sent: 0, heldBack: 0, accepted: 0, repeats: 0 };
+  const rejected: Partial<Record<RejectReason, number>> = {};
+  let counter = 0;
+  const nextCounter = opts.nextCounter ?? (() => ++counter);
   let current: IfaceAddress | null = null;
+  let reportSeen = '';
+  let mismatchSince: number | undefined;
+  let mismatchWarned = false;
   let pending: NodeJS.Timeout | undefined;
   let stopped = false;
 
   const socket: Socket = createSocket({ type: 'udp4', reuseAddr: true });
   socket.on('message', (packet: Buffer, rinfo: RemoteInfo) => {
-    const result = verifier.verify(packet, Date.now(), rinfo.address);
+    const result = verifier.verify(packet, performance.now(), rinfo.address);
     if (!result.accepted) {
-      if (result.reason !== 'own-message')
-        counters.rejected[result.reason] = (counters.rejected[result.reason] ?? 0) + 1;
+      if (result.reason !== 'own-message') rejected[result.reason] = (rejected[result.reason] ?? 0) + 1;
       return;
     }
     counters.accepted++;
+    if (result.repeat) counters.repeats++;
     // A peer that just renumbered missed our earlier beacons (it had no address): answer it.
     if (result.changed) announce();
     try {
-      opts.onBeacon(result.msg, result.changed);
+      opts.onBeacon(result.msg, { changed: result.changed, repeat: result.repeat });
     } catch (err) {
       opts.log?.error({ err }, 'beacon callback failed');
     }
@@ -91,24 +130,43 @@ export async function startBeacon(opts: BeaconOptions): Promise<Beacon> {
   });
   socket.setBroadcast(true);
 
+  /** The seq to send with `ip`; null: hold the beacon back a little longer. */
+  const seqFor = (ip: string): { seq?: number } | null => {
+    if (!opts.underlayReport) return {};
+    const report = opts.underlayReport();
+    if (report?.underlayIp === ip) {
+      mismatchSince = undefined;
+      mismatchWarned = false;
+      return { seq: report.seq };
+    }
+    const now = performance.now();
+    mismatchSince ??= now;
+    if (now - mismatchSince < REPORT_WAIT_MS) return null;
+    if (!mismatchWarned)
+      opts.log?.warn({ ip }, 'beacon: the underlay report does not name this address; sending without seq');
+    mismatchWarned = true;
+    return {};
+  };
+
   const send = () => {
     pending = undefined;
     if (stopped || !current) return;
-    seq = nextSeq(seq, Date.now());
-    const packet = encodeBeacon(
-      {
-        clusterName: opts.clusterName,
-        hostId: opts.hostId,
-        underlayIp: current.ip,
-        overlayIp: opts.overlayIp,
-        seq,
-        ts: Date.now(),
-        nonce: randomBytes(16).toString('hex'),
-      },
-      key,
-    );
+    const seq = seqFor(current.ip);
+    if (!seq) {
+      counters.heldBack++;
+      return; // checkAddress announces as soon as the report names the address
+    }
+    const msg: BeaconMessage = {
+      clusterName: opts.clusterName,
+      hostId: opts.hostId,
+      underlayIp: current.ip,
+      overlayIp: opts.overlayIp,
+      epoch: opts.epoch,
+      counter: nextCounter(),
+      ...seq,
+    };
     const target = directedBroadcast(current.ip, current.prefixLength);
-    socket.send(packet, port, target, (err) => {
+    socket.send(encodeBeacon(msg, key), port, target, (err) => {
       if (err) opts.log?.debug({ err, target }, 'beacon send failed');
       else counters.sent++;
     });
@@ -118,6 +176,12 @@ export async function startBeacon(opts: BeaconOptions): Promise<Beacon> {
   }
   const checkAddress = () => {
     const now = ifaceIpv4(opts.iface);
+    const report = opts.underlayReport?.();
+    const reportNow = report ? `${report.underlayIp}|${report.seq}` : '';
+    if (reportNow !== reportSeen) {
+      reportSeen = reportNow;
+      announce();
+    }
     if (now?.ip === current?.ip && now?.prefixLength === current?.prefixLength) return;
     opts.log?.info({ from: current?.ip ?? null, to: now?.ip ?? null }, 'beacon: underlay address changed');
     current = now;
@@ -129,7 +193,15 @@ export async function startBeacon(opts: BeaconOptions): Promise<Beacon> {
 
   return {
     announce,
-    stats: () => ({ ...counters, rejected: { ...counters.rejected } }),
+    setPeerKeys(keys) {
+      const { unusable } = verifier.setPeerKeys(keys);
+      if (unusable.length > 0) opts.log?.warn({ peers: unusable }, 'beacon: peer public keys not usable');
+    },
+    stats: () => ({
+      ...counters,
+      verifications: verifier.verifications,
+      rejected: { ...rejected },
+    }),
     async stop() {
       stopped = true;
       clearInterval(addressTimer);

@@ -1,5 +1,4 @@
-// Pure helpers between accepted beacons and the host's peer table.
-import type { Peer } from '../../domain/types.js';
+// Where a beacon is sent: the directed broadcast of the underlay subnet. Pure address math.
 
 /** Pure parse of "a.b.c.d" to a 32-bit unsigned number (inputs are validated upstream). */
 function toNumber(ip: string): number {
@@ -13,29 +12,11 @@ function toDotted(n: number): string {
 /**
  * The directed broadcast of the interface's subnet (10.213.0.255 for 10.213.0.7/24). Sending there
  * needs no default route: the kernel keeps a local broadcast route per address. /31 and /32 have
- * no broadcast, so the limited broadcast is used instead (it needs a route; see beacon.ts).
+ * no broadcast, so the limited broadcast is used instead (it needs a route).
  */
 export function directedBroadcast(ip: string, prefixLength: number): string {
   if (prefixLength >= 31) return '255.255.255.255';
   const hostBits = 2 ** (32 - prefixLength);
   const network = toNumber(ip) - (toNumber(ip) % hostBits);
   return toDotted(network + hostBits - 1);
-}
-
-export interface BeaconPeerUpdate {
-  hostId: string;
-  underlayIp: string;
-  overlayIp: string;
-}
-
-/**
- * The peer table with one peer's underlay address moved, or null when nothing should change.
- * A beacon may only move a peer the control plane already put in the table, with the same overlay
- * IP: membership and overlay addresses stay the workflow's decision.
- */
-export function movePeerUnderlay(peers: readonly Peer[], update: BeaconPeerUpdate): Peer[] | null {
-  const current = peers.find((p) => p.hostId === update.hostId);
-  if (!current || current.overlayIp !== update.overlayIp || current.underlayIp === update.underlayIp)
-    return null;
-  return peers.map((p) => (p.hostId === update.hostId ? { ...p, underlayIp: update.underlayIp } : p));
 }

@@ -1,27 +1,31 @@
-// Wire format of the underlay beacon: "EOB1" | HMAC-SHA256(key, "EOB1" | payload) | payload (UTF-8 JSON).
-// The MAC covers the magic and every payload byte, so nothing in the packet can be changed unnoticed.
-// No I/O here: encode/decode/verify are pure functions of their inputs (the clock is an argument).
-import { createHmac, timingSafeEqual } from 'node:crypto';
+// Wire format of the underlay beacon (v2): "EOB2" | signature (64 bytes) | payload (UTF-8 JSON).
+// The signature is the SENDER's own (keys.ts) over "EOB2" | payload, so nothing in the packet can be
+// changed unnoticed and only the host holding the key can speak for its host id.
+// Parsing and verifying are separate steps: the receiver must read the claimed host id to pick the
+// public key, and runs cheap checks and its rate limit (verifier.ts) before paying for a signature check.
+import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { clusterNameSchema, hostIdSchema, ipv4Schema } from '../../domain/validation.js';
+import { SIGNATURE_BYTES, signBytes, verifyBytes } from './keys.js';
 
-export const BEACON_MAGIC = Buffer.from('EOB1', 'ascii');
-const MAC_LENGTH = 32;
+/** v1 ("EOB1", HMAC under a per-cluster key) is not understood any more: such packets are malformed. */
+export const BEACON_MAGIC = Buffer.from('EOB2', 'ascii');
 /** Far below any MTU: one beacon is always one unfragmented datagram. */
 export const BEACON_MAX_BYTES = 512;
-export const BEACON_MIN_KEY_BYTES = 32;
+
+const counterSchema = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
 export interface BeaconMessage {
   clusterName: string;
   hostId: string;
   underlayIp: string;
   overlayIp: string;
-  /** Strictly increasing per sender, also across restarts (seeded from the wall clock, see nextSeq). */
-  seq: number;
-  /** Sender's wall clock, ms since the epoch. */
-  ts: number;
-  /** 16 random bytes, hex: two beacons never share a MAC input even with equal seq. */
-  nonce: string;
+  /** Chosen once per agent start and larger than every earlier one of this host (epoch.ts). */
+  epoch: number;
+  /** 1, 2, 3… per beacon sent within the epoch. (epoch, counter) orders a host's beacons (replay.ts). */
+  counter: number;
+  /** The sender's underlay report sequence for underlayIp (reportSeqSchema); absent when it has none. */
+  seq?: number;
 }
 
 const messageSchema = z.strictObject({
@@ -29,43 +33,38 @@ const messageSchema = z.strictObject({
   hostId: hostIdSchema,
   underlayIp: ipv4Schema,
   overlayIp: ipv4Schema,
-  seq: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
-  ts: z.number().int().nonnegative(),
-  nonce: z.string().regex(/^[0-9a-f]{32}$/),
+  epoch: counterSchema,
+  counter: counterSchema,
+  seq: counterSchema.optional(),
 });
 
-/** The cluster key as bytes; rejects keys too short to be a secret. */
-export function parseBeaconKey(key: string): Buffer {
-  const bytes = Buffer.from(key, 'base64url');
-  if (bytes.length < BEACON_MIN_KEY_BYTES)
-    throw new Error(`beacon key must be at least ${BEACON_MIN_KEY_BYTES} bytes (base64url)`);
-  return bytes;
-}
+const signedBytes = (payload: Buffer): Buffer => Buffer.concat([BEACON_MAGIC, payload]);
 
-function mac(key: Buffer, payload: Buffer): Buffer {
-  return createHmac('sha256', key).update(BEACON_MAGIC).update(payload).digest();
-}
-
-export function encodeBeacon(msg: BeaconMessage, key: Buffer): Buffer {
+export function encodeBeacon(msg: BeaconMessage, key: KeyObject): Buffer {
   const payload = Buffer.from(JSON.stringify(messageSchema.parse(msg)), 'utf8');
-  const packet = Buffer.concat([BEACON_MAGIC, mac(key, payload), payload]);
+  const packet = Buffer.concat([BEACON_MAGIC, signBytes(signedBytes(payload), key), payload]);
   if (packet.length > BEACON_MAX_BYTES) throw new Error(`beacon too large (${packet.length} bytes)`);
   return packet;
 }
 
-export type DecodeResult =
-  | { ok: true; msg: BeaconMessage }
-  | { ok: false; reason: 'malformed' | 'bad-mac' | 'invalid-fields' };
+/** A packet whose fields are well-formed but whose signature is NOT checked yet. */
+export interface UnverifiedBeacon {
+  msg: BeaconMessage;
+  payload: Buffer;
+  signature: Buffer;
+}
 
-/** Authenticates first (constant-time compare), parses the JSON only when the MAC is right. */
-export function decodeBeacon(packet: Buffer, key: Buffer): DecodeResult {
-  const head = BEACON_MAGIC.length + MAC_LENGTH;
+export type ParseResult =
+  | { ok: true; beacon: UnverifiedBeacon }
+  | { ok: false; reason: 'malformed' | 'invalid-fields' };
+
+/** Shape checks only (bounded size, magic, strict JSON schema); trust nothing in it before verifySigned. */
+export function parseBeacon(packet: Buffer): ParseResult {
+  const head = BEACON_MAGIC.length + SIGNATURE_BYTES;
   if (packet.length <= head || packet.length > BEACON_MAX_BYTES) return { ok: false, reason: 'malformed' };
   if (!packet.subarray(0, BEACON_MAGIC.length).equals(BEACON_MAGIC))
     return { ok: false, reason: 'malformed' };
   const payload = packet.subarray(head);
-  if (!timingSafeEqual(packet.subarray(BEACON_MAGIC.length, head), mac(key, payload)))
-    return { ok: false, reason: 'bad-mac' };
   let json: unknown;
   try {
     json = JSON.parse(payload.toString('utf8'));
@@ -73,13 +72,13 @@ export function decodeBeacon(packet: Buffer, key: Buffer): DecodeResult {
     return { ok: false, reason: 'invalid-fields' };
   }
   const parsed = messageSchema.safeParse(json);
-  return parsed.success ? { ok: true, msg: parsed.data } : { ok: false, reason: 'invalid-fields' };
+  if (!parsed.success) return { ok: false, reason: 'invalid-fields' };
+  return {
+    ok: true,
+    beacon: { msg: parsed.data, payload, signature: packet.subarray(BEACON_MAGIC.length, head) },
+  };
 }
 
-/**
- * Next sequence number: ms wall clock * 1000, or previous + 1 if the clock has not moved on.
- * Seeding from the clock keeps seq increasing across agent restarts without persisting it.
- */
-export function nextSeq(previous: number, nowMs: number): number {
-  return Math.max(previous + 1, Math.floor(nowMs) * 1000);
-}
+/** True when `key` (the claimed sender's public key from the peer table) signed exactly these bytes. */
+export const verifySigned = (b: UnverifiedBeacon, key: KeyObject): boolean =>
+  verifyBytes(signedBytes(b.payload), b.signature, key);

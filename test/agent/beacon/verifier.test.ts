@@ -1,206 +1,248 @@
-// Pure beacon codec + acceptance rules: tampered, replayed, stale, foreign-cluster and own messages
-// are rejected; good ones are accepted exactly once.
+// Acceptance rules of received beacons: per-host keys from the peer table, the (epoch, counter) replay
+// rule (old beacon, old epoch after a new one, duplicates, reordering), unchanged repeats that are not
+// re-verified, and the verification budget under a flood.
 import fc from 'fast-check';
-import { createHmac } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   type BeaconMessage,
   BeaconVerifier,
-  decodeBeacon,
-  directedBroadcast,
   encodeBeacon,
-  generateBeaconKey,
-  movePeerUnderlay,
-  parseBeaconKey,
+  isAfter,
+  spkiBase64,
 } from '../../../src/agent/beacon/index.js';
-import { nextSeq } from '../../../src/agent/beacon/codec.js';
 
-const key = parseBeaconKey(generateBeaconKey());
-const otherKey = parseBeaconKey(generateBeaconKey());
-const NOW = 1_800_000_000_000;
+const keyA = generateKeyPairSync('ed25519');
+const keyB = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+const keyX = generateKeyPairSync('ed25519'); // nobody's key in the table
+const A = '10.213.0.101';
+const B = '10.213.0.102';
 
-const ipArb = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((o) => o.join('.'));
-const hostArb = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,10}[a-z0-9])?$/);
-const msgArb: fc.Arbitrary<BeaconMessage> = fc.record({
-  clusterName: fc.constant('edge'),
-  hostId: hostArb.filter((h) => h !== 'self'),
-  underlayIp: ipArb,
-  overlayIp: ipArb,
-  seq: fc.integer({ min: 1, max: 2 ** 50 }),
-  ts: fc.integer({ min: NOW - 20_000, max: NOW + 20_000 }),
-  nonce: fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => Buffer.from(b).toString('hex')),
-});
-const verifier = () => new BeaconVerifier({ clusterName: 'edge', selfHostId: 'self', key });
-
-describe('beacon codec', () => {
-  it('round-trips every valid message', () => {
-    fc.assert(
-      fc.property(msgArb, (msg) => {
-        expect(decodeBeacon(encodeBeacon(msg, key), key)).toEqual({ ok: true, msg });
-      }),
-    );
-  });
-
-  it('rejects any single flipped bit', () => {
-    fc.assert(
-      fc.property(msgArb, fc.nat(), fc.integer({ min: 0, max: 7 }), (msg, at, bit) => {
-        const packet = Buffer.from(encodeBeacon(msg, key));
-        const i = at % packet.length;
-        packet[i] = packet[i]! ^ (1 << bit);
-        expect(verifier().verify(packet, NOW).accepted).toBe(false);
-      }),
-    );
-  });
-
-  it('rejects truncated or extended packets and random junk', () => {
-    fc.assert(
-      fc.property(msgArb, fc.uint8Array({ maxLength: 600 }), (msg, junk) => {
-        const packet = encodeBeacon(msg, key);
-        const v = verifier();
-        expect(v.verify(packet.subarray(0, packet.length - 1), NOW).accepted).toBe(false);
-        expect(v.verify(Buffer.concat([packet, Buffer.from(' ')]), NOW).accepted).toBe(false);
-        expect(v.verify(Buffer.from(junk), NOW).accepted).toBe(false);
-      }),
-    );
-  });
-
-  it('rejects messages signed with another cluster key, and another cluster name', () => {
-    fc.assert(
-      fc.property(msgArb, (msg) => {
-        expect(verifier().verify(encodeBeacon(msg, otherKey), NOW)).toEqual({
-          accepted: false,
-          reason: 'bad-mac',
-        });
-        const foreign = encodeBeacon({ ...msg, clusterName: 'other' }, key);
-        expect(verifier().verify(foreign, NOW)).toEqual({ accepted: false, reason: 'foreign-cluster' });
-      }),
-    );
-  });
-
-  it('a validly signed payload with bad fields is refused', () => {
-    const v = verifier();
-    const bad = encodeBeacon({ ...fixed(), hostId: 'ok' }, key);
-    // Re-sign a hostile payload by hand: the MAC is right but the host id is not a DNS label.
-    const payload = Buffer.from(JSON.stringify({ ...fixed(), hostId: '../../etc; rm -rf /' }));
-    const mac = createHmac('sha256', key).update('EOB1').update(payload).digest();
-    const hostile = Buffer.concat([Buffer.from('EOB1'), mac, payload]);
-    expect(v.verify(bad, NOW).accepted).toBe(true);
-    expect(v.verify(hostile, NOW)).toEqual({ accepted: false, reason: 'invalid-fields' });
-  });
-});
-
-function fixed(over: Partial<BeaconMessage> = {}): BeaconMessage {
-  return {
+const table = (): [string, string][] => [
+  ['a', spkiBase64(keyA.privateKey)],
+  ['b', spkiBase64(keyB.privateKey)],
+];
+const verifier = (limits?: ConstructorParameters<typeof BeaconVerifier>[0]['limits']) =>
+  new BeaconVerifier({
     clusterName: 'edge',
-    hostId: 'h1',
-    underlayIp: '10.213.0.101',
-    overlayIp: '100.64.192.2',
-    seq: 1000,
-    ts: NOW,
-    nonce: '00'.repeat(16),
-    ...over,
-  };
-}
-
-describe('beacon verifier', () => {
-  it('accepts a message once; the same packet again is a replay', () => {
-    fc.assert(
-      fc.property(msgArb, (msg) => {
-        const v = verifier();
-        const packet = encodeBeacon(msg, key);
-        expect(v.verify(packet, NOW)).toMatchObject({ accepted: true, changed: true });
-        expect(v.verify(packet, NOW)).toEqual({ accepted: false, reason: 'replay' });
-      }),
-    );
+    selfHostId: 'self',
+    peerKeys: table(),
+    ...(limits ? { limits } : {}),
   });
 
-  it('any older or equal seq from the same sender is a replay, whatever the nonce', () => {
-    fc.assert(
-      fc.property(msgArb, fc.nat(1000), (msg, back) => {
-        const v = verifier();
-        expect(v.verify(encodeBeacon(msg, key), NOW).accepted).toBe(true);
-        const older = {
-          ...msg,
-          seq: Math.max(0, msg.seq - back),
-          nonce: 'ab'.repeat(16),
-          underlayIp: '10.9.9.9',
-        };
-        expect(v.verify(encodeBeacon(older, key), NOW)).toEqual({ accepted: false, reason: 'replay' });
-        expect(v.known().get(msg.hostId)).toBe(msg.underlayIp);
-      }),
-    );
-  });
+const fromA = (over: Partial<BeaconMessage> = {}): BeaconMessage => ({
+  clusterName: 'edge',
+  hostId: 'a',
+  underlayIp: A,
+  overlayIp: '100.64.192.2',
+  epoch: 5000,
+  counter: 1,
+  seq: 7,
+  ...over,
+});
+const signedA = (over: Partial<BeaconMessage> = {}) => encodeBeacon(fromA(over), keyA.privateKey);
+let clock = 0;
+const now = () => (clock += 1);
 
-  it('rejects stale and far-future timestamps, and its own messages', () => {
+describe('beacon verifier: who may speak for whom', () => {
+  it('accepts a host signing for itself, with Ed25519 or P-256', () => {
     const v = verifier();
-    expect(v.verify(encodeBeacon(fixed({ ts: NOW - 30_001 }), key), NOW).accepted).toBe(false);
-    expect(v.verify(encodeBeacon(fixed({ ts: NOW + 30_001 }), key), NOW)).toEqual({
-      accepted: false,
-      reason: 'from-future',
-    });
-    expect(v.verify(encodeBeacon(fixed({ hostId: 'self' }), key), NOW)).toEqual({
+    expect(v.verify(signedA(), now(), A)).toMatchObject({ accepted: true, changed: true, repeat: false });
+    const b = encodeBeacon({ ...fromA(), hostId: 'b', underlayIp: B }, keyB.privateKey);
+    expect(v.verify(b, now(), B)).toMatchObject({ accepted: true, msg: { hostId: 'b' } });
+    expect(v.known()).toEqual(
+      new Map([
+        ['a', A],
+        ['b', B],
+      ]),
+    );
+  });
+
+  it('refuses host b signing a beacon that claims an address for host a', () => {
+    const v = verifier();
+    const forged = encodeBeacon(fromA({ underlayIp: B }), keyB.privateKey);
+    expect(v.verify(forged, now(), B)).toEqual({ accepted: false, reason: 'bad-signature' });
+    const unknownKey = encodeBeacon(fromA(), keyX.privateKey);
+    expect(v.verify(unknownKey, now(), A)).toEqual({ accepted: false, reason: 'bad-signature' });
+    expect(v.known().size).toBe(0);
+  });
+
+  it('refuses hosts the table does not list (or lists without a usable key), its own, other clusters', () => {
+    const v = verifier();
+    const c = encodeBeacon(fromA({ hostId: 'c' }), keyX.privateKey);
+    expect(v.verify(c, now(), A)).toEqual({ accepted: false, reason: 'unknown-host' });
+    expect(v.setPeerKeys([...table(), ['c', 'AAAA']])).toEqual({ usable: 2, unusable: ['c'] });
+    expect(v.verify(c, now(), A)).toEqual({ accepted: false, reason: 'unknown-host' });
+    expect(v.verify(encodeBeacon(fromA({ hostId: 'self' }), keyA.privateKey), now(), A)).toEqual({
       accepted: false,
       reason: 'own-message',
     });
-  });
-
-  it('rejects a beacon whose UDP source is not the claimed underlay address', () => {
-    const v = verifier();
-    expect(v.verify(encodeBeacon(fixed(), key), NOW, '10.213.0.66')).toEqual({
+    expect(v.verify(signedA({ clusterName: 'other' }), now(), A)).toEqual({
       accepted: false,
-      reason: 'source-mismatch',
+      reason: 'foreign-cluster',
     });
-    expect(v.verify(encodeBeacon(fixed(), key), NOW, '10.213.0.101').accepted).toBe(true);
+    expect(v.verifications).toBe(0);
   });
 
-  it('reports a change only when the underlay address moves', () => {
+  it('refuses a beacon whose UDP source is not the claimed underlay address', () => {
     const v = verifier();
-    expect(v.verify(encodeBeacon(fixed({ seq: 1 }), key), NOW)).toMatchObject({ changed: true });
-    expect(v.verify(encodeBeacon(fixed({ seq: 2 }), key), NOW)).toMatchObject({ changed: false });
-    const moved = fixed({ seq: 3, underlayIp: '10.213.0.201' });
-    expect(v.verify(encodeBeacon(moved, key), NOW)).toMatchObject({ changed: true });
+    expect(v.verify(signedA(), now(), '10.213.0.66')).toEqual({ accepted: false, reason: 'source-mismatch' });
+    expect(v.verify(signedA(), now(), A).accepted).toBe(true);
   });
 
-  it('seq keeps increasing across a restart (seeded from the clock)', () => {
+  it('a host dropped from the table is refused; a new key for a host starts its replay state afresh', () => {
+    const v = verifier();
+    expect(v.verify(signedA({ epoch: 9000 }), now(), A).accepted).toBe(true);
+    v.setPeerKeys(table().filter(([h]) => h !== 'a'));
+    expect(v.verify(signedA({ epoch: 9000, counter: 2 }), now(), A)).toMatchObject({
+      reason: 'unknown-host',
+    });
+    // a re-enrolled host: new key, epoch file lost and clock behind → a smaller epoch is accepted
+    const rekeyed = generateKeyPairSync('ed25519');
+    v.setPeerKeys([['a', spkiBase64(rekeyed.privateKey)]]);
+    expect(v.verify(encodeBeacon(fromA({ epoch: 10 }), rekeyed.privateKey), now(), A).accepted).toBe(true);
+    expect(v.verify(signedA({ epoch: 9999 }), now(), A)).toMatchObject({ reason: 'bad-signature' });
+  });
+});
+
+describe('beacon verifier: replay rule (epoch, counter)', () => {
+  const roomy = {
+    perSource: { burst: 100, perSecond: 100 },
+    global: { burst: 100, perSecond: 100 },
+    maxSources: 8,
+  };
+
+  it('isAfter is the strict lexicographic order', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 2 ** 40 }), fc.nat(10_000), (t, later) => {
-        const before = nextSeq(nextSeq(0, t), t);
-        expect(nextSeq(0, t + 1 + later)).toBeGreaterThan(before);
+      fc.property(fc.nat(5), fc.nat(5), fc.nat(5), fc.nat(5), (e1, c1, e2, c2) => {
+        const a = { epoch: e1, counter: c1 };
+        const b = { epoch: e2, counter: c2 };
+        expect(isAfter(b, a)).toBe(e2 > e1 || (e2 === e1 && c2 > c1));
+        expect(isAfter(a, undefined)).toBe(true);
       }),
     );
   });
 
-  it('rejects keys that are too short', () => {
-    expect(() => parseBeaconKey('c2hvcnQ')).toThrow(/at least 32 bytes/);
+  it('a duplicate, and an older beacon of the same epoch (a replay or a reordered packet), are refused', () => {
+    const v = verifier();
+    const first = signedA({ counter: 10 });
+    expect(v.verify(first, now(), A).accepted).toBe(true);
+    expect(v.verify(first, now(), A)).toEqual({ accepted: false, reason: 'replay' });
+    // overtaken on the way: counter 9 (another address) arrives after 10
+    expect(v.verify(signedA({ counter: 9, underlayIp: '10.213.0.9' }), now(), '10.213.0.9')).toEqual({
+      accepted: false,
+      reason: 'replay',
+    });
+    expect(v.verify(signedA({ counter: 11, seq: 8 }), now(), A).accepted).toBe(true);
+    expect(v.known().get('a')).toBe(A);
+  });
+
+  it('a new epoch (restart) is accepted with its counter back at 1; the old epoch never again', () => {
+    const v = verifier();
+    const old = signedA({ epoch: 5000, counter: 40, underlayIp: '10.213.0.50' });
+    expect(v.verify(old, now(), '10.213.0.50').accepted).toBe(true);
+    expect(v.verify(signedA({ epoch: 6000, counter: 1 }), now(), A)).toMatchObject({
+      accepted: true,
+      changed: true,
+    });
+    // a recording of the earlier run, even a higher counter never seen before, cannot roll state back
+    const later = signedA({ epoch: 5000, counter: 41, underlayIp: '10.213.0.50' });
+    expect(v.verify(later, now(), '10.213.0.50')).toEqual({ accepted: false, reason: 'replay' });
+    expect(v.verify(old, now(), '10.213.0.50')).toEqual({ accepted: false, reason: 'replay' });
+    expect(v.known().get('a')).toBe(A);
+  });
+
+  it('over any arrival order, the accepted positions strictly increase and end at the newest', () => {
+    const sent = [1, 2, 3].flatMap((epoch) => [1, 2, 3].map((counter) => ({ epoch: epoch * 1000, counter })));
+    fc.assert(
+      fc.property(fc.shuffledSubarray(sent, { minLength: 1 }), (arrival) => {
+        const v = verifier(roomy);
+        const accepted: { epoch: number; counter: number }[] = [];
+        for (const p of arrival) {
+          const r = v.verify(signedA({ ...p, seq: p.epoch + p.counter }), now(), A);
+          if (r.accepted) accepted.push(p);
+        }
+        for (let i = 1; i < accepted.length; i++) expect(isAfter(accepted[i]!, accepted[i - 1])).toBe(true);
+        const newest = arrival.reduce((m, p) => (isAfter(p, m) ? p : m));
+        expect(accepted.at(-1)).toEqual(newest);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('an unchanged repeat is accepted without a signature check and never moves the position', () => {
+    const v = verifier();
+    expect(v.verify(signedA({ counter: 1 }), now(), A).accepted).toBe(true);
+    expect(v.verifications).toBe(1);
+    expect(v.verify(signedA({ counter: 2 }), now(), A)).toMatchObject({
+      accepted: true,
+      repeat: true,
+      changed: false,
+    });
+    // a forged "repeat" with a huge counter: accepted as a repeat of the verified content, position unchanged
+    const forged = Buffer.from(signedA({ counter: 2 ** 50 }));
+    forged[10] = forged[10]! ^ 1; // breaks the signature, which a repeat does not check
+    expect(v.verify(forged, now(), A)).toMatchObject({ accepted: true, repeat: true, msg: { counter: 1 } });
+    expect(v.verify(signedA({ counter: 3, seq: 8 }), now(), A)).toMatchObject({
+      accepted: true,
+      repeat: false,
+    });
+    expect(v.verifications).toBe(2);
   });
 });
 
-describe('beacon peer helpers', () => {
-  const peers = [
-    { hostId: 'h2', underlayIp: '10.213.0.102', overlayIp: '100.64.192.3' },
-    { hostId: 'h3', underlayIp: '10.213.0.103', overlayIp: '100.64.192.4' },
-  ];
+describe('beacon verifier: verification budget', () => {
+  const forgedFlood = (n: number, source: (i: number) => string) =>
+    Array.from({ length: n }, (_, i) =>
+      encodeBeacon(fromA({ counter: i + 1, underlayIp: source(i) }), keyX.privateKey),
+    );
 
-  it('moves only a known peer with the same overlay IP', () => {
-    expect(
-      movePeerUnderlay(peers, { hostId: 'h2', underlayIp: '10.213.0.202', overlayIp: '100.64.192.3' }),
-    ).toEqual([{ ...peers[0], underlayIp: '10.213.0.202' }, peers[1]]);
-    expect(
-      movePeerUnderlay(peers, { hostId: 'h9', underlayIp: '10.213.0.9', overlayIp: '100.64.192.9' }),
-    ).toBeNull();
-    expect(
-      movePeerUnderlay(peers, { hostId: 'h2', underlayIp: '10.213.0.202', overlayIp: '100.64.192.9' }),
-    ).toBeNull();
-    expect(
-      movePeerUnderlay(peers, { hostId: 'h2', underlayIp: '10.213.0.102', overlayIp: '100.64.192.3' }),
-    ).toBeNull();
+  it('a flood of N forged packets from one source costs at most its bucket of verifications', () => {
+    const v = verifier({
+      perSource: { burst: 4, perSecond: 1 },
+      global: { burst: 64, perSecond: 32 },
+      maxSources: 64,
+    });
+    const packets = forgedFlood(10_000, () => A);
+    const t = 1_000_000;
+    const results = packets.map((p, i) => v.verify(p, t + i / 10, A)); // 10,000 packets within 1 s
+    expect(v.verifications).toBeLessThanOrEqual(4 + 1);
+    expect(results.filter((r) => !r.accepted && r.reason === 'rate-limited').length).toBeGreaterThan(9_990);
+    expect(results.some((r) => r.accepted)).toBe(false);
+    // the real sender, from another address, still gets through (its own bucket, global tokens left)
+    const b = encodeBeacon({ ...fromA(), hostId: 'b', underlayIp: B }, keyB.privateKey);
+    expect(v.verify(b, t + 1000, B).accepted).toBe(true);
   });
 
-  it('computes the directed broadcast of the subnet', () => {
-    expect(directedBroadcast('10.213.0.101', 24)).toBe('10.213.0.255');
-    expect(directedBroadcast('10.213.7.9', 16)).toBe('10.213.255.255');
-    expect(directedBroadcast('192.168.1.130', 25)).toBe('192.168.1.255');
-    expect(directedBroadcast('192.168.1.10', 25)).toBe('192.168.1.127');
-    expect(directedBroadcast('10.0.0.1', 32)).toBe('255.255.255.255');
+  it('forged sources rotating through many addresses are bounded by the global cap', () => {
+    const limits = {
+      perSource: { burst: 4, perSecond: 1 },
+      global: { burst: 64, perSecond: 32 },
+      maxSources: 256,
+    };
+    const v = verifier(limits);
+    const ip = (i: number) => `10.213.${(i >> 8) & 255}.${i & 255}`;
+    const packets = forgedFlood(20_000, ip);
+    const t = 2_000_000;
+    for (const [i, p] of packets.entries()) v.verify(p, t + i / 10, ip(i)); // 2 s of flood
+    // burst + 2 s of refill; the global floor grows with the table only (2 usable keys here)
+    expect(v.verifications).toBeLessThanOrEqual(64 + 2 * 32 + 1);
+    expect(v.verifications).toBeGreaterThanOrEqual(64);
+  });
+
+  it('the global cap grows with the peer table (a mass renumbering needs one check per peer)', () => {
+    const v = new BeaconVerifier({ clusterName: 'edge', selfHostId: 'self' });
+    const keys = Array.from(
+      { length: 300 },
+      (_, i) => [`h${i}`, spkiBase64(keyA.privateKey)] as [string, string],
+    );
+    v.setPeerKeys(keys);
+    const ip = (i: number) => `10.213.${i >> 8}.${i & 255}`;
+    for (let i = 0; i < 300; i++)
+      expect(
+        v.verify(encodeBeacon(fromA({ hostId: `h${i}`, underlayIp: ip(i) }), keyA.privateKey), 5, ip(i))
+          .accepted,
+      ).toBe(true);
+    expect(v.verifications).toBe(300);
   });
 });
