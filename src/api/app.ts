@@ -4,13 +4,15 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { installBearerAuth } from './auth.js';
-import { type ApiContext, DEFAULT_UI_BASE_URL, workflowUiUrl } from './context.js';
+import { type ApiContext, DEFAULT_UI_BASE_URL, type EnrollmentPki, workflowUiUrl } from './context.js';
 import { registerOpenApi, registerOpenApiRoute } from './openapi.js';
 import { installProblemHandlers, sendProblem } from './problem.js';
 import { frameworkProblem, MAX_PARAM_LENGTH, problemClientErrorHandler } from './router-errors.js';
 import { clusterRoutes } from './routes/clusters.js';
+import { enrollRoutes } from './routes/enroll.js';
 import { healthRoutes } from './routes/health.js';
 import { hostRoutes } from './routes/hosts.js';
+import { joinTokenRoutes } from './routes/join-tokens.js';
 
 export interface ApiDeps {
   client: Client;
@@ -26,6 +28,8 @@ export interface ApiDeps {
   temporalTimeoutMs?: number;
   /** Largest accepted request body in bytes (default 64 KiB). */
   bodyLimit?: number;
+  /** The product CA and broker; without them join tokens, enrollment and host deletion answer 503. */
+  pki?: EnrollmentPki;
 }
 
 export const API_VERSION = '1.0.0';
@@ -68,9 +72,12 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
         fn,
       ),
     uiUrl: (workflowId) => workflowUiUrl(uiBaseUrl, deps.namespace, workflowId),
+    ...(deps.pki ? { pki: deps.pki } : {}),
   };
   await app.register(healthRoutes(ctx));
   await app.register(hostRoutes(ctx), { prefix: '/v1' });
+  await app.register(joinTokenRoutes(ctx), { prefix: '/v1' });
+  await app.register(enrollRoutes(ctx), { prefix: '/v1' });
   await app.register(clusterRoutes(ctx), { prefix: '/v1' });
   registerOpenApiRoute(app);
   return app;

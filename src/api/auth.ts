@@ -3,8 +3,10 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { ProblemError, ProblemType } from './problem.js';
 
-/** Routes anyone may call: liveness for probes and load balancers. */
-export const PUBLIC_ROUTES = new Set(['/healthz']);
+/** Routes anyone may call (DESIGN.md fixed contracts): liveness for probes and load balancers, the API's
+ * description, and enrollment, whose credential is the join token in its body (an agent never holds the
+ * admin token). */
+export const PUBLIC_ROUTES = new Set(['/healthz', '/openapi.json', '/v1/hosts/enroll']);
 
 // Hashing both sides first gives equal-length buffers, so timingSafeEqual never throws and the
 // comparison time does not depend on the length or content of the guess.

@@ -2,6 +2,16 @@
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { DEFAULT_UI_PORT } from '../domain/constants.js';
+import type { ProductCa } from '../pki/ca.js';
+
+/** What enrollment and host deletion need; without it those routes answer 503. */
+export interface EnrollmentPki {
+  ca: Pick<ProductCa, 'signHostCsr' | 'certPem'>;
+  /** What agents should dial, e.g. mqtts://<api host>:8883 (the broker's name is checked, not this host). */
+  brokerUrl: string;
+  /** Revokes a certificate by serial (hex): the broker refuses it from then on. */
+  revoke(serial: string): Promise<void>;
+}
 
 export interface ApiContext {
   client: Client;
@@ -13,6 +23,8 @@ export interface ApiContext {
   withDeadline<T>(fn: () => Promise<T>): Promise<T>;
   /** Link into the Temporal Web UI for a workflow id. */
   uiUrl(workflowId: string): string;
+  /** The product CA and broker, for join tokens, enrollment and host deletion. */
+  pki?: EnrollmentPki;
 }
 
 export const DEFAULT_UI_BASE_URL = `http://127.0.0.1:${DEFAULT_UI_PORT}`;

@@ -55,6 +55,17 @@ export interface ClusterSummary {
   uiUrl: string;
 }
 
+export interface JoinToken {
+  hostId: string;
+  token: string;
+  expiresAt: string;
+}
+export interface HostDeleted {
+  hostId: string;
+  workflowId: string;
+  revokedCertificateSerial: string | null;
+}
+
 export interface CreateClusterRequest {
   name: string;
   overlayCidr?: string;
@@ -134,6 +145,13 @@ export class ApiClient {
   }
   listHosts(): Promise<HostEntry[]> {
     return this.request('GET', '/v1/hosts', 'list hosts');
+  }
+  issueJoinToken(hostId: string, ttlSeconds?: number): Promise<JoinToken> {
+    const body = ttlSeconds === undefined ? { hostId } : { hostId, ttlSeconds };
+    return this.request('POST', '/v1/hosts/join-tokens', `join token for ${hostId}`, body);
+  }
+  deleteHost(hostId: string): Promise<HostDeleted> {
+    return this.request('DELETE', `/v1/hosts/${encodeURIComponent(hostId)}`, `delete host ${hostId}`);
   }
 }
 

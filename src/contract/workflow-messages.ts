@@ -2,6 +2,7 @@
 // activities, the API, the CLI and the agent (STYLE 2.2). Names carry the kind of message.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ClusterOptions } from '../domain/cluster-options.js';
+import type { HostIdentityState } from '../domain/join-token.js';
 import type { ClusterView, DomainEvent, HostRecord, HostSpec, OverlayMode } from '../domain/types.js';
 
 export const clusterWorkflowType = 'clusterWorkflow';
@@ -71,6 +72,8 @@ export interface HostWorkflowInput {
   record?: HostRecord | null;
   /** History length after which the run continues as new (tests use a low one). */
   continueAsNewAfterEvents?: number;
+  /** Outstanding join-token digests and the enrolled certificate (src/workflows/host-enrollment.ts). */
+  identity?: HostIdentityState;
 }
 
 export interface ClaimHostInput {
@@ -108,3 +111,47 @@ export interface HostPresenceInput {
   at: string;
 }
 export const hostPresenceSignal = defineSignal<[HostPresenceInput]>('hostPresence');
+
+/** v2 enrollment (src/workflows/host-enrollment.ts). Every message carries the SHA-256 digest of a join
+ * token (base64url), never the token, and the certificate's serial and public key, never a private key. */
+export interface IssueJoinTokenInput {
+  hostId: string;
+  tokenHash: string;
+  ttlSeconds: number;
+}
+export interface JoinTokenIssued {
+  hostId: string;
+  /** ISO time, by the workflow's clock (the one that checks it). */
+  expiresAt: string;
+}
+/** Update-with-start from POST /v1/hosts/join-tokens: a token may be issued before the host registers. */
+export const issueJoinTokenUpdate = defineUpdate<JoinTokenIssued, [IssueJoinTokenInput]>('issueJoinToken');
+
+export interface RedeemJoinTokenInput {
+  hostId: string;
+  tokenHash: string;
+  /** Serial (hex) and public key (SPKI DER, base64) of the certificate the API signed for this enrollment. */
+  certificateSerial: string;
+  publicKey: string;
+}
+export interface JoinTokenRedeemed {
+  /** The certificate this enrollment replaces, for the API to revoke; null on a first enrollment. */
+  previousCertificateSerial: string | null;
+}
+/** Single use even under concurrent enrolls: the validator refuses (JoinTokenRefused) a wrong, used or
+ * expired token, or one issued for another host; the handler re-checks and consumes it. */
+export const redeemJoinTokenUpdate = defineUpdate<JoinTokenRedeemed, [RedeemJoinTokenInput]>(
+  'redeemJoinToken',
+);
+
+export interface DeleteHostInput {
+  hostId: string;
+}
+export interface HostDeleted {
+  hostId: string;
+  /** The certificate to revoke; null when the host never enrolled. */
+  certificateSerial: string | null;
+}
+/** DELETE /v1/hosts/:hostId: refused (HostAlreadyInCluster) while the host belongs to a cluster; otherwise
+ * the host leaves the inventory at once and its workflow ends, handing back the serial to revoke. */
+export const deleteHostUpdate = defineUpdate<HostDeleted, [DeleteHostInput]>('deleteHost');

@@ -172,7 +172,10 @@ export async function listHosts(
         try {
           const handle = client.workflow.getHandle(workflowId);
           return await client.connection.withDeadline(deadline(), () => handle.query(hostRecordQuery));
-        } catch {
+        } catch (err) {
+          // The workflow itself says there is no record (deleted while visibility still lists it as
+          // running, or only a join token issued): its memo may be older, so it is not consulted.
+          if (isHostNotRegisteredQueryFailure(err)) return null;
           return (memo?.record as HostRecord | undefined) ?? null;
         }
       }),

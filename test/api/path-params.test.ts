@@ -16,6 +16,7 @@ interface Route {
 /** Every route with a path parameter; the first test checks this against the OpenAPI document. */
 const ROUTES: Route[] = [
   { method: 'GET', path: '/v1/hosts/:hostId' },
+  { method: 'DELETE', path: '/v1/hosts/:hostId' },
   { method: 'GET', path: '/v1/clusters/:name' },
   { method: 'PATCH', path: '/v1/clusters/:name', body: {} },
   { method: 'DELETE', path: '/v1/clusters/:name' },

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { hostWorkflowId } from '../../domain/ids.js';
 import type { HostRecord } from '../../domain/types.js';
 import { getHost, listHosts, registerHost } from '../../temporal/hosts.js';
+import { deleteHost } from '../../temporal/host-identity.js';
 import type { ApiContext } from '../context.js';
 import { ProblemError, ProblemType } from '../problem.js';
 import {
@@ -11,8 +12,13 @@ import {
   problemResponses,
   notFoundResponse,
   registerHostBody,
+  conflictResponse,
 } from '../schemas.js';
 import { temporalProblem } from '../temporal-errors.js';
+import { requirePki } from '../require-pki.js';
+import { hostDeletedSchema, notConfiguredResponse } from '../schemas-enroll.js';
+import { ErrorType } from '../../domain/errors.js';
+import { ApplicationFailure } from '@temporalio/common';
 import { hostIdSchema } from '../../domain/validation.js';
 import { z } from 'zod';
 
@@ -82,6 +88,53 @@ export const hostRoutes =
         }
         if (!record) throw hostNotRegistered(hostId);
         return withLinks(record);
+      },
+    );
+
+    app.delete(
+      '/hosts/:hostId',
+      {
+        schema: {
+          summary: 'remove a host from the inventory and revoke its certificate (409 while in a cluster)',
+          params: z.strictObject({ hostId: hostIdSchema }),
+          response: {
+            202: hostDeletedSchema,
+            404: notFoundResponse,
+            409: conflictResponse,
+            ...problemResponses,
+            503: notConfiguredResponse,
+          },
+        },
+      },
+      async (req, reply) => {
+        const pki = requirePki(ctx);
+        const { hostId } = req.params;
+        let serial: string | null;
+        try {
+          ({ certificateSerial: serial } = await ctx.withDeadline(() => deleteHost(ctx.client, hostId)));
+        } catch (err) {
+          // A delete racing another one: the loser sees a deleted host, the same 404 as never registered.
+          if (err instanceof ApplicationFailure && err.type === ErrorType.HostNotRegistered) {
+            throw hostNotRegistered(hostId);
+          }
+          throw temporalProblem(err, () => hostNotRegistered(hostId));
+        }
+        if (serial !== null) {
+          try {
+            await pki.revoke(serial);
+          } catch (err) {
+            // The host is gone and its serial is only in this log line now: say so loudly.
+            req.log.error({ hostId, serial, err }, 'host deleted but its certificate was NOT revoked');
+            throw new ProblemError(
+              500,
+              ProblemType.Internal,
+              `host ${hostId} was deleted but revoking its certificate ${serial} failed; see the API log`,
+            );
+          }
+        }
+        req.log.info({ hostId, serial }, 'host deleted');
+        const workflowId = hostWorkflowId(hostId);
+        return reply.code(202).send({ hostId, workflowId, revokedCertificateSerial: serial });
       },
     );
   };
