@@ -2,12 +2,12 @@
 // change (a failed write fails the command that needed it, so Temporal retries it), read at startup to
 // re-apply the overlay before Temporal is reachable. An unusable file is set aside, never fatal: the
 // control plane pushes the overlay again.
-import { ApplicationFailure } from '@temporalio/common';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { OverlayMemory } from '../activities/host/deps.js';
 import { overlaySpecSchema, peerSchema } from '../activities/host/schemas.js';
+import { HostError } from '../domain/host-error.js';
 import type { OverlaySpec, Peer } from '../domain/types.js';
 import { ipv4Schema } from '../domain/validation.js';
 import {
@@ -37,7 +37,7 @@ export interface AgentState {
 }
 
 export const stateFileName = 'agent-state.json';
-/** ApplicationFailure type of a failed state write (retryable: the next attempt writes again). */
+/** HostError type of a failed state write (retryable: the next attempt writes again). */
 export const STATE_WRITE_FAILED = 'StateWriteFailed';
 
 export class StateStore implements OverlayMemory {
@@ -142,11 +142,10 @@ export class StateStore implements OverlayMemory {
     this.chain = written.catch(() => undefined);
     return written.catch((err: unknown) => {
       this.log.error({ err: String(err), path: this.path }, 'state file write failed');
-      throw ApplicationFailure.create({
-        type: STATE_WRITE_FAILED,
-        message: `could not save the agent state to ${this.path}: ${String(err)}`,
-        cause: err instanceof Error ? err : undefined,
-      });
+      throw new HostError(
+        STATE_WRITE_FAILED,
+        `could not save the agent state to ${this.path}: ${String(err)}`,
+      );
     });
   }
 

@@ -4,7 +4,9 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Logger } from 'pino';
+import { ApplicationFailure } from '@temporalio/common';
 import type { HostActivities } from '../activities/host/contract.js';
+import { HostError } from '../domain/host-error.js';
 
 export interface TemporalLoopOptions {
   address: string;
@@ -49,7 +51,7 @@ export function startTemporalLoop(o: TemporalLoopOptions): TemporalLoop {
         connection: native,
         namespace: o.namespace,
         taskQueue: o.taskQueue,
-        activities: { ...o.activities },
+        activities: asTemporalActivities(o.activities),
         shutdownGraceTime: '2s',
       });
       o.onClient(new Client({ connection: conn, namespace: o.namespace }));
@@ -88,4 +90,21 @@ export function startTemporalLoop(o: TemporalLoopOptions): TemporalLoop {
       await Promise.race([loop, new Promise((r) => setTimeout(r, 5000).unref())]);
     },
   };
+}
+
+/** Host errors keep their domain type and retry decision as ApplicationFailures on this (v1) path. */
+function asTemporalActivities(acts: HostActivities): HostActivities {
+  const wrapped: Record<string, (input: never) => Promise<unknown>> = {};
+  for (const [name, fn] of Object.entries(acts) as Array<[string, (input: never) => Promise<unknown>]>) {
+    wrapped[name] = async (input) => {
+      try {
+        return await fn(input);
+      } catch (err) {
+        if (!(err instanceof HostError)) throw err;
+        const { type, message, nonRetryable, details } = err;
+        throw ApplicationFailure.create({ type, message, nonRetryable, details });
+      }
+    };
+  }
+  return wrapped as unknown as HostActivities;
 }

@@ -20,7 +20,9 @@ export function applyRegistration(
   input: RegistrationInput,
   now: string,
 ): RecordChange {
+  // Everything else the record holds (v2: report sequence, online, public key, serial) stays as it is.
   const record: HostRecord = {
+    ...(current ?? {}),
     hostId: input.hostId,
     underlayIp: input.underlayIp,
     lastSeen: now,

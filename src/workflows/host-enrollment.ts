@@ -40,6 +40,8 @@ export interface HostIdentity {
   deleted(): boolean;
   /** What to add to the continue-as-new input: nothing when there is nothing to carry. */
   carry(): { identity?: HostIdentityState };
+  /** The enrolled key and certificate serial, for a record made after enrollment (first report). */
+  keys(): Pick<HostRecord, 'publicKey' | 'certificateSerial'>;
 }
 
 export function installIdentityHandlers(host: HostIdentityAccess): HostIdentity {
@@ -124,5 +126,9 @@ export function installIdentityHandlers(host: HostIdentityAccess): HostIdentity 
   return {
     deleted: () => deleted,
     carry: () => (identityIsEmpty(state) ? {} : { identity: state }),
+    keys: () => ({
+      ...(state.publicKey !== undefined ? { publicKey: state.publicKey } : {}),
+      ...(state.certificateSerial !== undefined ? { certificateSerial: state.certificateSerial } : {}),
+    }),
   };
 }

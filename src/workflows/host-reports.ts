@@ -33,13 +33,14 @@ export function installReportHandlers(host: HostEntityAccess): void {
       if (!change.applied)
         return host.get() ?? fail(ErrorType.HostNotRegistered, `host ${host.hostId} has no address`);
       host.set(change.record);
-      upsertMemo({ record: change.record });
-      const { cluster, underlayIp, underlaySeq } = change.record;
+      const saved = host.get() ?? change.record;
+      upsertMemo({ record: saved });
+      const { cluster, underlayIp, underlaySeq } = saved;
       if (change.previousUnderlayIp !== null && cluster !== null) {
         const payload = { hostId: host.hostId, underlayIp, seq: underlaySeq };
         await host.tellCluster(cluster, (h) => h.signal(underlayChangedSignal, payload));
       }
-      return change.record;
+      return saved;
     },
     {
       validator: (input) => {

@@ -75,8 +75,9 @@ export async function hostWorkflow(raw: HostWorkflowInput): Promise<void> {
   installReportHandlers({
     hostId: input.hostId,
     get: () => record,
+    // A host that enrolled before it had a record gets its key and serial on the record its first report makes.
     set: (next) => {
-      record = next;
+      record = record === null ? { ...next, ...identity.keys() } : next;
     },
     tellCluster,
   });

@@ -1,5 +1,5 @@
 // Hostile or malformed input is rejected before any command runs (a recording runner proves nothing ran).
-import { ApplicationFailure } from '@temporalio/common';
+import { HostError } from '../../src/domain/host-error.js';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createHostActivities } from '../../src/activities/host/index.js';
@@ -9,13 +9,13 @@ import { recordingRunner } from '../helpers/netns-lab.js';
 const log = pino({ level: 'silent' });
 const spec = testSpec();
 
-async function rejection(p: Promise<unknown>): Promise<ApplicationFailure> {
+async function rejection(p: Promise<unknown>): Promise<HostError> {
   const err = await p.then(
     () => null,
     (e: unknown) => e,
   );
-  expect(err).toBeInstanceOf(ApplicationFailure);
-  return err as ApplicationFailure;
+  expect(err).toBeInstanceOf(HostError);
+  return err as HostError;
 }
 
 describe('host activities refuse hostile input before running anything', () => {
@@ -34,9 +34,9 @@ describe('host activities refuse hostile input before running anything', () => {
     } catch (e) {
       err = e;
     }
-    expect(err).toBeInstanceOf(ApplicationFailure);
-    expect((err as ApplicationFailure).type).toBe('InvalidInput');
-    expect((err as ApplicationFailure).nonRetryable).toBe(true);
+    expect(err).toBeInstanceOf(HostError);
+    expect((err as HostError).type).toBe('InvalidInput');
+    expect((err as HostError).nonRetryable).toBe(true);
     expect(rec.calls).toEqual([]);
   });
 

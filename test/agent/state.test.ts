@@ -1,7 +1,7 @@
 // The agent's state file on a real filesystem (no root needed): an unusable file is set aside with a
 // warning and the agent starts empty; writes are atomic, 0600, never through a planted file or symlink;
 // a failed write rejects the call that needed it; writes stay serialized.
-import { ApplicationFailure } from '@temporalio/common';
+import { HostError } from '../../src/domain/host-error.js';
 import {
   existsSync,
   lstatSync,
@@ -164,9 +164,9 @@ describe('state file: a failed write fails the call', () => {
       () => null,
       (e: unknown) => e,
     );
-    expect(err).toBeInstanceOf(ApplicationFailure);
-    expect((err as ApplicationFailure).type).toBe(STATE_WRITE_FAILED);
-    expect((err as ApplicationFailure).nonRetryable).toBe(false);
+    expect(err).toBeInstanceOf(HostError);
+    expect((err as HostError).type).toBe(STATE_WRITE_FAILED);
+    expect((err as HostError).nonRetryable).toBe(false);
   };
 
   it('state dir replaced by a file: every memory call rejects, and writing works again once it is back', async () => {

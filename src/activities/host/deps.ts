@@ -1,9 +1,9 @@
 // What every host activity needs, validated once in the factory, and the error mapping shared by all:
 // bad input → non-retryable InvalidInput; a failed command → HostCommandFailed with argv/exit/stderr.
-import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { ErrorType } from '../../domain/errors.js';
+import { HostError, permanentHostError } from '../../domain/host-error.js';
 import type { OverlaySpec, Peer } from '../../domain/types.js';
 import { hostIdSchema, ifaceNameSchema } from '../../domain/validation.js';
 import { CommandError, netnsNameSchema, type Runner } from '../../net/index.js';
@@ -46,8 +46,8 @@ export function checkHostOptions(opts: HostActivityOptions): HostDeps {
   return { ...opts, netns: opts.netns };
 }
 
-export function invalidInput(message: string): ApplicationFailure {
-  return ApplicationFailure.create({ type: ErrorType.InvalidInput, message, nonRetryable: true });
+export function invalidInput(message: string): HostError {
+  return permanentHostError(ErrorType.InvalidInput, message);
 }
 
 /** zod-parses activity input, failing the activity (not retried) with the field-level problems. */
@@ -58,22 +58,20 @@ export function parseInput<T>(schema: z.ZodType<T>, input: unknown, what: string
   throw invalidInput(`invalid ${what}: ${detail}`);
 }
 
-/** Runs one activity body and maps command and validation errors to ApplicationFailures. */
+/** Runs one activity body and maps command and validation errors to HostErrors. */
 export async function activity<T>(deps: HostDeps, name: string, body: () => Promise<T>): Promise<T> {
   try {
     return await body();
   } catch (err) {
-    if (err instanceof ApplicationFailure) throw err;
+    if (err instanceof HostError) throw err;
     if (err instanceof CommandError) {
       deps.log.warn(
         { activity: name, argv: err.argv, exitCode: err.exitCode, stderr: err.stderr },
         'command failed',
       );
-      throw ApplicationFailure.create({
-        type: ErrorType.HostCommandFailed,
-        message: `${name} on ${deps.hostId}: ${err.message}`,
-        details: [{ argv: err.argv, exitCode: err.exitCode ?? null, stderr: err.stderr }],
-      });
+      throw new HostError(ErrorType.HostCommandFailed, `${name} on ${deps.hostId}: ${err.message}`, false, [
+        { argv: err.argv, exitCode: err.exitCode ?? null, stderr: err.stderr },
+      ]);
     }
     if (err instanceof z.ZodError) throw invalidInput(`${name}: ${err.message}`);
     throw err;

@@ -23,7 +23,7 @@ import type { ApplyOverlayInput, ApplyOverlayResult } from './contract.js';
 import { type HostDeps, invalidInput } from './deps.js';
 import { deviceMac } from './mac.js';
 import { multicastGroup } from './schemas.js';
-import { ApplicationFailure } from '@temporalio/common';
+import { permanentHostError } from '../../domain/host-error.js';
 import { ErrorType } from '../../domain/errors.js';
 
 interface WantedVxlan {
@@ -67,11 +67,10 @@ export function vxlanMismatch(link: Link, want: WantedVxlan): string[] {
 export async function underlayLink(deps: HostDeps): Promise<Link> {
   const link = await linkByName(deps.runner, deps.underlayIface, deps.netns);
   if (!link)
-    throw ApplicationFailure.create({
-      type: ErrorType.PreflightFailed,
-      message: `underlay interface ${deps.underlayIface} does not exist on ${deps.hostId}`,
-      nonRetryable: true,
-    });
+    throw permanentHostError(
+      ErrorType.PreflightFailed,
+      `underlay interface ${deps.underlayIface} does not exist on ${deps.hostId}`,
+    );
   return link;
 }
 

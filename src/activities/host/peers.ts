@@ -16,7 +16,7 @@ import {
   linkByName,
   neighFlushTo,
 } from '../../net/index.js';
-import { ApplicationFailure } from '@temporalio/common';
+import { HostError } from '../../domain/host-error.js';
 import { ErrorType } from '../../domain/errors.js';
 import type { SetPeersResult } from './contract.js';
 import type { HostDeps } from './deps.js';
@@ -39,10 +39,10 @@ export function planHerOps(have: string[], want: string[]): FdbOp[] {
 async function requireVxlan(deps: HostDeps, spec: OverlaySpec): Promise<string> {
   const dev = vxlanDeviceName(spec.vni);
   if (!(await linkByName(deps.runner, dev, deps.netns)))
-    throw ApplicationFailure.create({
-      type: ErrorType.HostCommandFailed,
-      message: `${dev} does not exist on ${deps.hostId}: applyOverlay must run first`,
-    });
+    throw new HostError(
+      ErrorType.HostCommandFailed,
+      `${dev} does not exist on ${deps.hostId}: applyOverlay must run first`,
+    );
   return dev;
 }
 
