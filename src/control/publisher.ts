@@ -30,6 +30,14 @@ export function brokerUnavailable(message: string): ApplicationFailure {
 }
 
 export function createPublisher(mqtt: MqttClient, timeoutMs: number): Publisher {
+  // MQTT.js hands the publish callback the stored PUBLISH, not the PUBACK, so the PUBACK's reason code
+  // is read as the packet arrives (before the callback runs), by message id. Every PUBACK overwrites
+  // its id's entry, so a reused id never reads an older publish's reason.
+  const pubackReason = new Map<number, number>();
+  mqtt.on('packetreceive', (packet) => {
+    if (packet.cmd === 'puback' && packet.messageId !== undefined)
+      pubackReason.set(packet.messageId, packet.reasonCode ?? 0);
+  });
   return {
     async publish(topic, message, opts = {}) {
       if (!mqtt.connected) throw brokerUnavailable('the control worker is not connected to the broker');
@@ -46,7 +54,9 @@ export function createPublisher(mqtt: MqttClient, timeoutMs: number): Publisher 
           mqtt.publishAsync(topic, payload, { qos: 1, retain: opts.retain ?? false }),
           timeout,
         ]);
-        const reasonCode = (ack as { reasonCode?: number } | undefined)?.reasonCode;
+        const messageId = ack?.messageId;
+        const reasonCode = messageId === undefined ? undefined : pubackReason.get(messageId);
+        if (messageId !== undefined) pubackReason.delete(messageId);
         return { noSubscribers: reasonCode === NO_MATCHING_SUBSCRIBERS };
       } catch (err) {
         if (err instanceof ApplicationFailure) throw err;

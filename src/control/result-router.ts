@@ -2,7 +2,7 @@
 // ACL proves it); a result whose command was addressed to ANOTHER host is dropped and counted: only a
 // forged id can produce it, and the real addressee can still answer. Completion runs off the MQTT
 // message loop (bounded, retried until the deadline), so one slow Temporal call stalls no other host.
-import { ActivityNotFoundError, type AsyncCompletionClient } from '@temporalio/client';
+import { ActivityNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
 import { type HostResult, hostResultSchema } from '../contract/host-channel.js';
@@ -23,7 +23,11 @@ export interface ResultRouterStats {
 
 export interface ResultRouterDeps {
   pending: PendingCommands;
-  completion: Pick<AsyncCompletionClient, 'complete' | 'fail'>;
+  /** Client.activity (async completion by task token). */
+  completion: {
+    complete(taskToken: Uint8Array, result: unknown): Promise<void>;
+    fail(taskToken: Uint8Array, err: unknown): Promise<void>;
+  };
   /** Completions in flight; keyed by command id (no ordering needed, only the bound). */
   queue: KeyedQueue;
   log: Logger;

@@ -1,0 +1,119 @@
+// Underlay reports and liveness from the host's own topics to the REAL hostWorkflow, through the control
+// worker's relay (real mosquitto, real Temporal dev server).
+import type { Client } from '@temporalio/client';
+import { describe, expect, it } from 'vitest';
+import { hostWorkflowId } from '../../src/domain/ids.js';
+import { hostTopic } from '../../src/contract/host-channel.js';
+import { getHost, registerHost } from '../../src/temporal/hosts.js';
+import { startFakeHost } from './support/fake-host.js';
+import { useRelayHarness } from './support/harness.js';
+import { uniqueHostId, waitUntil } from './support/wait.js';
+
+const hid = uniqueHostId;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** How many hostPresence signals the host workflow's history holds. */
+async function presenceSignals(client: Client, hostId: string): Promise<number> {
+  const history = await client.workflow.getHandle(hostWorkflowId(hostId)).fetchHistory();
+  return (history.events ?? []).filter(
+    (e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'hostPresence',
+  ).length;
+}
+
+describe('host relay: underlay reports and presence', () => {
+  const h = useRelayHarness();
+  const stats = () => h.control.relay!.stats();
+  const register = (hostId: string) =>
+    registerHost(
+      h.client,
+      { hostId, underlayIp: '10.77.0.1', underlayIface: 'eth0' },
+      { taskQueue: h.taskQueue },
+    );
+
+  it('a newer underlay report reaches the host workflow; the membership goes back retained, once', async () => {
+    const hostId = hid('under');
+    await register(hostId);
+    const creds = await h.broker.credentials(hostId);
+    const host = await startFakeHost(h.broker, hostId, { creds });
+    const report = { seq: 100, underlayIp: '10.77.0.2', underlayIface: 'eth0', prefixLength: 24 };
+    await host.publish('underlay', report, true);
+    await waitUntil(async () => (await getHost(h.client, hostId))?.underlaySeq === 100, 10_000, 'report 100');
+    expect(await getHost(h.client, hostId)).toMatchObject({ underlayIp: '10.77.0.2', prefixLength: 24 });
+    await waitUntil(() => host.received.some((m) => m.topic === hostTopic(hostId, 'membership')));
+    const published = stats().membershipPublished;
+
+    // An older report (reordered/delayed) changes nothing; a newer one with the same cluster republishes nothing.
+    const stale = stats().underlayStale;
+    await host.publish('underlay', { ...report, seq: 50, underlayIp: '10.77.0.3' }, true);
+    await waitUntil(() => stats().underlayStale === stale + 1);
+    const relayed = stats().underlayRelayed;
+    await host.publish('underlay', { ...report, seq: 101 }, true);
+    await waitUntil(() => stats().underlayRelayed === relayed + 1);
+    expect(await getHost(h.client, hostId)).toMatchObject({ underlayIp: '10.77.0.2', underlaySeq: 101 });
+    expect(stats().membershipPublished).toBe(published);
+
+    // The membership is retained: a fresh connection of the host finds it.
+    await host.close();
+    const again = await startFakeHost(h.broker, hostId, { creds, subscribe: false });
+    await again.client.unsubscribeAsync(hostTopic(hostId, 'membership'));
+    await again.client.subscribeAsync(hostTopic(hostId, 'membership'), { qos: 1 });
+    await waitUntil(() => again.received.some((m) => m.retain));
+    expect(again.received.find((m) => m.retain)?.payload).toEqual({ cluster: null });
+  });
+
+  it('a report from a host without a host workflow is dropped with a warning; the relay keeps going', async () => {
+    const ghost = await startFakeHost(h.broker, hid('ghost'));
+    const before = stats().noHostWorkflow;
+    await ghost.publish('underlay', { seq: 1, underlayIp: '10.77.0.9', underlayIface: 'eth0' });
+    await waitUntil(() => stats().noHostWorkflow === before + 1);
+    const hostId = hid('after');
+    await register(hostId);
+    const host = await startFakeHost(h.broker, hostId);
+    await host.publish('underlay', { seq: 7, underlayIp: '10.77.0.10', underlayIface: 'eth0' });
+    await waitUntil(async () => (await getHost(h.client, hostId))?.underlaySeq === 7);
+  });
+
+  it('status is relayed only on transitions: online 5 times is one signal', async () => {
+    const hostId = hid('pres');
+    await register(hostId);
+    const host = await startFakeHost(h.broker, hostId);
+    const online = { online: true, epoch: 1, agentVersion: 'test' };
+    for (let i = 0; i < 5; i++) await host.publish('status', online, true);
+    await waitUntil(async () => (await presenceSignals(h.client, hostId)) === 1);
+    await sleep(500);
+    expect(await presenceSignals(h.client, hostId)).toBe(1);
+    expect(await getHost(h.client, hostId)).toMatchObject({ online: true });
+
+    await host.publish('status', { online: false }, true);
+    await waitUntil(async () => (await presenceSignals(h.client, hostId)) === 2);
+    await waitUntil(async () => (await getHost(h.client, hostId))?.online === false);
+    await host.publish('status', { online: false }, true);
+    await host.publish('status', { ...online, epoch: 2 }, true); // back, after a reboot
+    await host.publish('status', { ...online, epoch: 2 }, true);
+    await waitUntil(async () => (await presenceSignals(h.client, hostId)) === 3);
+    await sleep(500);
+    expect(await presenceSignals(h.client, hostId)).toBe(3);
+  });
+
+  it('a restarted control worker relays the retained status it finds, and what came while it was away', async () => {
+    const hostId = hid('restart');
+    await register(hostId);
+    const host = await startFakeHost(h.broker, hostId);
+    await host.publish('status', { online: true, epoch: 5, agentVersion: 'test' }, true);
+    await waitUntil(async () => (await presenceSignals(h.client, hostId)) === 1);
+    await h.stopControl();
+    await h.startControl();
+    // The new process knows nothing: the retained status comes with its first SUBSCRIBE and is relayed
+    // (the workflow sees no transition and records nothing but the signal).
+    await waitUntil(async () => (await presenceSignals(h.client, hostId)) === 2, 10_000, 'retained status');
+    expect(await getHost(h.client, hostId)).toMatchObject({ online: true });
+    await h.stopControl();
+    await host.publish('status', { online: false }, true); // while the control plane is away
+    await h.startControl();
+    await waitUntil(
+      async () => (await getHost(h.client, hostId))?.online === false,
+      10_000,
+      'offline relayed',
+    );
+  });
+});
