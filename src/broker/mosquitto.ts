@@ -123,7 +123,8 @@ interface MosquittoProcess {
 }
 
 function spawnMosquitto(binary: string, confPath: string, log: Logger): MosquittoProcess {
-  // execa's cleanup (default on) kills the child when this process exits, also on a failed test run.
+  // execa's cleanup (SIGTERM through signal-exit) kills the child when this process exits or dies of a
+  // signal, also after a failed test run: measured, it leaves at most a zombie for init to reap.
   const child = execa(binary, ['-c', confPath], {
     stdin: 'ignore',
     buffer: false,
@@ -180,6 +181,7 @@ function managedBroker(
   let stopped: Promise<void> | undefined;
 
   const reload = async (revoked: readonly RevocationInput[]) => {
+    if (proc.exited) throw new Error('the broker is not running: revocations cannot be applied');
     const entries = revoked.map(normalize);
     const fresh = entries.filter((e) => !applied.has(e.serial));
     await writeCrlFile(

@@ -3,6 +3,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execa, execaSync } from 'execa';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBroker } from '../../src/broker/mosquitto.js';
@@ -16,10 +17,11 @@ const quiet = pino({ level: 'silent' });
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
   }
+  // a zombie (dead, waiting for init to reap it) answers signal 0 too
+  return !/^\s*Z/.test(execaSync('ps', ['-o', 'stat=', '-p', String(pid)], { reject: false }).stdout);
 };
 
 let tb: TestBroker;
@@ -99,6 +101,21 @@ describe('broker process', () => {
     } finally {
       for (const c of clients) c.end(true);
       for (const pid of pids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each(['exit', 'throw'])('does not outlive a process that ends (%s) without stop()', async (how) => {
+    const dir = await mkdtemp(join(tmpdir(), 'edge-overlay-broker-exit-'));
+    try {
+      const fixture = new URL('./fixtures/exit-without-stop.ts', import.meta.url).pathname;
+      const { stdout } = await execa('npx', ['tsx', fixture, dir, how], { reject: false });
+      const pid = Number(stdout.trim().split('\n')[0]);
+      expect(pid).toBeGreaterThan(0);
+      const deadline = Date.now() + 3000;
+      while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(alive(pid)).toBe(false);
+    } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });
