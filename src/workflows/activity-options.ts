@@ -75,11 +75,15 @@ export function hostActivities(hostId: string, budgetMs: number): HostProxies {
  * start-to-close timeout publishes it again (commands are idempotent, peer tables carry a version). */
 function relayActivities(hostId: string, budgetMs: number): HostProxies {
   const taskQueue = workflowInfo().taskQueue;
-  const opts = (startToClose: string, attempts: number, budget = budgetMs): ActivityOptions => ({
+  // Attempts are not counted here: a host whose agent has no broker session yet fails an attempt at once
+  // (HostNotConnected), and an agent that starts a minute after the cluster must still join. The budget
+  // (schedule-to-close) bounds every command; non-retryable failures end it at once.
+  const { maximumAttempts: _unbounded, ...untilBudget } = retry(1)!;
+  const opts = (startToClose: string, _attempts: number, budget = budgetMs): ActivityOptions => ({
     taskQueue,
     startToCloseTimeout: startToClose,
     scheduleToCloseTimeout: budget,
-    retry: retry(attempts),
+    retry: untilBudget,
   });
   const relay = <K extends keyof HostRelayActivities>(k: K, o: ActivityOptions) =>
     proxyActivities<HostRelayActivities>(o)[k];
