@@ -3,7 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from './config/env.js';
 import { CliError } from './cli/api-client.js';
-import { registerAgentCommand } from './cli/agent.js';
+import { registerAgentCommand } from './agent/cli.js';
 import { registerClusterCommands } from './cli/cluster.js';
 import { registerDevCommand } from './cli/dev.js';
 import { registerHostsCommand } from './cli/hosts.js';

@@ -1,23 +1,9 @@
 // pino everywhere: JSON by default, pretty in a TTY; the Temporal runtime logs go through it too.
 import { DefaultLogger, Runtime, type LogEntry, type LogLevel } from '@temporalio/worker';
-import { pino, type Logger } from 'pino';
+import type { Logger } from 'pino';
 
 export type { Logger } from 'pino';
-
-export interface LogOptions {
-  level?: string;
-  format?: 'json' | 'pretty' | 'auto';
-  name?: string;
-}
-
-export function createLogger(opts: LogOptions = {}): Logger {
-  const pretty = opts.format === 'pretty' || (opts.format !== 'json' && process.stdout.isTTY === true);
-  return pino({
-    name: opts.name ?? 'edge-overlay',
-    level: opts.level ?? 'info',
-    ...(pretty ? { transport: { target: 'pino-pretty', options: { colorize: true } } } : {}),
-  });
-}
+export { createLogger, type LogOptions } from './logger.js';
 
 const pinoLevel: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
   TRACE: 'trace',

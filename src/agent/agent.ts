@@ -1,39 +1,47 @@
-// The host agent: re-applies the last overlay from the state file at once, then watches the underlay,
-// reports to the control plane and serves the host activities on `host/<hostId>` (never workflows).
-// A registration answer that no longer counts the host in its stored cluster tears that overlay down.
+// The host agent (DESIGN.md v2): re-applies the last overlay from the state file at once, enrolls (once,
+// with its join token) or loads its own key and certificate, then serves the control plane's commands over
+// its MQTT session, reports its underlay address with a per-host sequence, signs its beacons with its own
+// key and renews its certificate. It holds no Temporal and no admin credentials. A membership message
+// that no longer counts the host in the cluster of its stored overlay tears that overlay down.
 import type { Logger } from 'pino';
 import { release } from 'node:os';
 import type { HostActivities } from '../activities/host/contract.js';
 import { checkHostOptions, type HostDeps } from '../activities/host/deps.js';
 import { createHostActivities, flushLearned } from '../activities/host/index.js';
+import type { UnderlayReport } from '../contract/host-channel.js';
 import { OVERLAY_BRIDGE } from '../domain/constants.js';
-import { hostTaskQueue } from '../domain/ids.js';
-import { addrList, arpingUnsolicited, execaRunner, type Runner, tcpSocketsKillFrom } from '../net/index.js';
-import { createBeaconAgentHook } from './beacon/agent-hook.js';
+import { addrList, arpingUnsolicited, execaRunner, type Runner } from '../net/index.js';
+import { createBeaconAgentHook, nextBootEpoch } from './beacon/index.js';
+import { type HostChannel, startHostChannel } from './channel/index.js';
+import { loadOrEnroll, startRenewal } from './identity/index.js';
 import { createMembershipGuard } from './membership.js';
-import { Reporter } from './report.js';
+import { guardPeerVersions } from './peer-version.js';
 import { type AgentState, StateStore } from './state.js';
-import { startTemporalLoop } from './temporal-loop.js';
 import { watchUnderlay } from './underlay-watch.js';
+
+export const AGENT_VERSION = '2.0.0';
 
 export interface AgentOptions {
   hostId: string;
   underlayIface: string;
-  temporalAddress: string;
-  namespace: string;
+  /** The API (enrollment); the broker defaults to its host on port 8883. */
+  apiUrl: string;
+  brokerUrl?: string;
+  /** Needed only until the first enrollment succeeded. */
+  joinToken?: string;
   stateDir: string;
-  api?: { url: string; token: string };
   /** Commands run in this namespace (tests); a real agent runs inside its host's namespace. */
   netns?: string;
   runner?: Runner;
   log: Logger;
-  heartbeatMs?: number;
   recheckMs?: number;
+  /** Shorter broker timings for tests. */
+  channel?: { keepaliveS?: number; willDelayS?: number };
 }
 
 export interface Agent {
   store: StateStore;
-  reporter: Reporter;
+  channel: HostChannel;
   /** True when a stored overlay was re-applied at startup. */
   reapplied: boolean;
   stop(): Promise<void>;
@@ -71,18 +79,10 @@ async function healMulticast(deps: HostDeps, store: StateStore, log: Logger): Pr
   }
 }
 
-/** Connections from an address we no longer have are dead: abort them so gRPC reconnects now. */
-async function dropDeadConnections(deps: HostDeps, previous: string, log: Logger): Promise<void> {
-  try {
-    const still = (await addrList(deps.runner, deps.underlayIface, deps.netns)).some(
-      (a) => a.ip === previous,
-    );
-    if (still) return;
-    const killed = await tcpSocketsKillFrom(deps.runner, previous, deps.netns);
-    log.info({ previous, killed }, 'aborted TCP connections from the old underlay address');
-  } catch (err) {
-    log.warn({ err: String(err) }, 'could not abort old connections');
-  }
+async function prefixOf(deps: HostDeps, ip: string | null): Promise<number | undefined> {
+  if (ip === null) return undefined;
+  const addrs = await addrList(deps.runner, deps.underlayIface, deps.netns).catch(() => []);
+  return addrs.find((a) => a.ip === ip)?.prefixLength;
 }
 
 export async function startAgent(o: AgentOptions): Promise<Agent> {
@@ -91,36 +91,65 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   const base = { hostId: o.hostId, underlayIface: o.underlayIface, netns: o.netns, runner, log };
   const deps = checkHostOptions(base); // throws on a hostile id/interface before anything runs
   const store = new StateStore(o.stateDir, deps.hostId, log);
+
+  // The overlay comes back before anything else: the control plane may be unreachable for hours.
+  const stored = await store.load();
+  const reapplied = await reapply(createHostActivities({ ...base, memory: store }), stored, log);
+
+  const identity = await loadOrEnroll({
+    stateDir: o.stateDir,
+    hostId: o.hostId,
+    apiUrl: o.apiUrl,
+    log,
+    ...(o.joinToken ? { joinToken: o.joinToken } : {}),
+    ...(o.brokerUrl ? { brokerUrl: o.brokerUrl } : {}),
+  });
+  let latest: UnderlayReport | null = null;
   const beacon = createBeaconAgentHook({
     hostId: o.hostId,
     underlayIface: o.underlayIface,
     log,
     inner: store,
+    privateKeyPem: identity.privateKeyPem,
+    epoch: await nextBootEpoch(o.stateDir, log),
+    underlayReport: () => latest,
   });
   const membership = createMembershipGuard({ state: () => store.current(), log });
-  const activities = membership.bind(beacon.bind(createHostActivities({ ...base, memory: beacon.memory })));
-
-  const reapplied = await reapply(activities, await store.load(), log);
+  const activities = guardPeerVersions(
+    membership.bind(beacon.bind(createHostActivities({ ...base, memory: beacon.memory }))),
+  );
+  // The beacon learns the stored table (with the peers' public keys) before any command arrives.
+  if (stored.overlay)
+    await activities.setPeers({ spec: stored.overlay.spec, peers: stored.peers }).catch(() => undefined);
   const pre = await activities.preflight().catch((err) => {
     log.warn({ err: String(err) }, 'preflight failed');
     return null;
   });
   if (pre && pre.problems.length > 0) log.warn({ problems: pre.problems }, 'preflight found problems');
 
-  const reporter = new Reporter({
-    hostId: o.hostId,
-    underlayIface: o.underlayIface,
+  const channel = await startHostChannel({
+    identity,
+    stateDir: o.stateDir,
+    handlers: activities,
     log,
-    beforeRegister: () => membership.beforeRegister(),
-    ...(o.api ? { api: o.api } : {}),
-    ...(o.heartbeatMs ? { heartbeatMs: o.heartbeatMs } : {}),
+    epoch: Date.now(),
+    agentVersion: AGENT_VERSION,
+    onMembership: (m) => membership.beforeRegister()(m),
     labels: {
       'edge-overlay/kernel': release(),
       'edge-overlay/vxlan': String(pre?.vxlanSupported ?? 'unknown'),
       'edge-overlay/underlay-mtu': String(pre?.underlayMtu ?? 'unknown'),
       'edge-overlay/driver': pre?.driver ?? 'unknown',
     },
+    ...(o.channel ?? {}),
   });
+  const report = async (ip: string | null) => {
+    try {
+      latest = await channel.reportUnderlay(ip, o.underlayIface, await prefixOf(deps, ip));
+    } catch (err) {
+      log.error({ err: String(err) }, 'could not number the underlay report');
+    }
+  };
   const watcher = await watchUnderlay({
     runner,
     iface: o.underlayIface,
@@ -128,31 +157,25 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     ...(o.netns ? { netns: o.netns } : {}),
     ...(o.recheckMs ? { recheckMs: o.recheckMs } : {}),
     onChange: (ip, previous) => {
-      if (previous) void dropDeadConnections(deps, previous, log).then(() => reporter.addressChanged(ip));
-      else reporter.addressChanged(ip);
+      // The session's TCP connection left from the old address and is dead: reconnect now.
+      if (previous) channel.reconnectNow();
+      void report(ip);
       if (ip) void healMulticast(deps, store, log);
     },
   });
-  reporter.start(watcher.current());
-  const temporal = startTemporalLoop({
-    address: o.temporalAddress,
-    namespace: o.namespace,
-    taskQueue: hostTaskQueue(o.hostId),
-    activities,
-    log,
-    onClient: (client) => reporter.setClient(client),
-  });
+  await report(watcher.current());
+  const renewal = startRenewal({ identity, channel, log });
 
   return {
     store,
-    reporter,
+    channel,
     reapplied,
     async stop() {
-      reporter.stop();
+      renewal.stop();
       await watcher.stop();
-      await temporal.stop();
+      await channel.stop();
       await beacon.stop();
-      log.info('agent stopped');
+      log.info('agent stopped (the overlay stays up)');
     },
   };
 }

@@ -3,7 +3,7 @@
 // Usage (compiled): node dist/agent/main.js --host-id ID --underlay-iface IF [...same flags as `agent`]
 import { Command, CommanderError } from 'commander';
 import { pathToFileURL } from 'node:url';
-import { registerAgentCommand } from '../cli/agent.js';
+import { registerAgentCommand } from './cli.js';
 import { ConfigError } from '../config/env.js';
 
 export async function agentMain(argv: string[]): Promise<number> {

@@ -1,0 +1,160 @@
+// `edge-overlay agent --host-id ID --underlay-iface IF --api URL [--broker mqtts://HOST:PORT]
+// [--join-token T | --join-token-file F] [--state-dir DIR]` (DESIGN.md): enrolls once with the join token
+// (also EDGE_OVERLAY_JOIN_TOKEN), then runs on the key and certificate in its state dir until
+// SIGTERM/SIGINT. Flags win over the environment. No Temporal or admin credentials, ever.
+import type { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from '../config/env.js';
+import { zodParser } from '../config/flag-parsers.js';
+import { hostIdSchema, ifaceNameSchema } from '../domain/validation.js';
+import { createLogger } from '../logger.js';
+import { type Agent, type AgentOptions, startAgent } from './agent.js';
+
+export const DEFAULT_STATE_DIR = '/var/lib/edge-overlay';
+
+export interface AgentFlags {
+  hostId: string;
+  underlayIface: string;
+  api: string;
+  broker?: string;
+  joinToken?: string;
+  joinTokenFile?: string;
+  stateDir?: string;
+}
+
+const apiUrlSchema = z.url({
+  protocol: /^https?$/,
+  error: 'must be an http(s) URL, e.g. http://10.0.0.2:8080',
+});
+const brokerUrlSchema = z.url({
+  protocol: /^mqtts$/,
+  error: 'must be an mqtts:// URL, e.g. mqtts://10.0.0.2:8883',
+});
+const joinTokenSchema = z
+  .string()
+  .min(16, 'join token too short (at least 16 characters)')
+  .max(200, 'join token too long')
+  .regex(/^[A-Za-z0-9_-]+$/, 'join token has characters a token never has (copy it again)');
+
+const agentEnvSchema = z.object({
+  EDGE_OVERLAY_JOIN_TOKEN: joinTokenSchema.optional(),
+  EDGE_OVERLAY_LOG_LEVEL: z
+    .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+    .default('info'),
+  EDGE_OVERLAY_LOG_FORMAT: z.enum(['json', 'pretty', 'auto']).default('auto'),
+});
+export type AgentEnv = z.infer<typeof agentEnvSchema>;
+
+export function loadAgentEnv(env: NodeJS.ProcessEnv = process.env): AgentEnv {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = agentEnvSchema.safeParse(present);
+  // Never echo the value: it may be the join token.
+  if (!parsed.success)
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  return parsed.data;
+}
+
+export type AgentConfig = Pick<
+  AgentOptions,
+  'hostId' | 'underlayIface' | 'apiUrl' | 'brokerUrl' | 'joinToken' | 'stateDir'
+>;
+
+/** Flags over environment. The token comes from --join-token, --join-token-file or the environment. */
+export function resolveAgentConfig(flags: AgentFlags, env: AgentEnv): AgentConfig {
+  if (flags.joinToken && flags.joinTokenFile)
+    throw new ConfigError(['--join-token and --join-token-file: give one']);
+  let joinToken = flags.joinToken ?? env.EDGE_OVERLAY_JOIN_TOKEN;
+  if (flags.joinTokenFile) {
+    let text: string;
+    try {
+      text = readFileSync(flags.joinTokenFile, 'utf8').trim();
+    } catch (err) {
+      throw new ConfigError([
+        `--join-token-file: cannot read ${flags.joinTokenFile} (${(err as NodeJS.ErrnoException).code ?? err})`,
+      ]);
+    }
+    const parsed = joinTokenSchema.safeParse(text);
+    if (!parsed.success) throw new ConfigError([`--join-token-file: ${parsed.error.issues[0]?.message}`]);
+    joinToken = parsed.data;
+  }
+  return {
+    hostId: flags.hostId,
+    underlayIface: flags.underlayIface,
+    apiUrl: flags.api,
+    ...(flags.broker ? { brokerUrl: flags.broker } : {}),
+    ...(joinToken ? { joinToken } : {}),
+    stateDir: resolve(flags.stateDir ?? DEFAULT_STATE_DIR),
+  };
+}
+
+export function registerAgentCommand(program: Command): void {
+  program
+    .command('agent')
+    .description(
+      'run the host agent: enrolls once, then serves its commands over the broker (no Temporal credentials)',
+    )
+    .requiredOption('--host-id <id>', 'this host id (DNS label)', zodParser(hostIdSchema))
+    .requiredOption('--underlay-iface <if>', 'underlay interface, e.g. eth0', zodParser(ifaceNameSchema))
+    .requiredOption(
+      '--api <url>',
+      'API base URL (enrollment), e.g. http://10.0.0.2:8080',
+      zodParser(apiUrlSchema),
+    )
+    .option('--broker <url>', "broker URL (default: the API's host, port 8883)", zodParser(brokerUrlSchema))
+    .option(
+      '--join-token <token>',
+      'single-use join token (or env EDGE_OVERLAY_JOIN_TOKEN); only for the first start',
+      zodParser(joinTokenSchema),
+    )
+    .option('--join-token-file <file>', 'read the join token from this file')
+    .option('--state-dir <dir>', `key, certificate and overlay state (default ${DEFAULT_STATE_DIR})`)
+    .action(async (flags: AgentFlags) => {
+      const env = loadAgentEnv();
+      const config = resolveAgentConfig(flags, env);
+      const log = createLogger({
+        level: env.EDGE_OVERLAY_LOG_LEVEL,
+        format: env.EDGE_OVERLAY_LOG_FORMAT,
+        name: 'edge-overlay-agent',
+      });
+      // Listening from the start: a SIGTERM while the agent is still starting must stop it cleanly too.
+      const signal = stopSignal();
+      let agent: Agent;
+      try {
+        agent = await startAgent({ ...config, log });
+      } catch (err) {
+        signal.dispose();
+        throw err;
+      }
+      log.info({ signal: await signal.received }, 'stopping agent (the overlay stays up)');
+      try {
+        await agent.stop();
+      } catch (err) {
+        log.error({ err }, 'agent stop failed');
+      }
+      setTimeout(() => {
+        log.warn('still running 3 s after stop; exiting');
+        process.exit();
+      }, 3000).unref();
+    });
+}
+
+/** The first SIGINT/SIGTERM; later ones are ignored (never the default, fatal action) while stopping. */
+function stopSignal(): { received: Promise<string>; dispose(): void } {
+  let resolveSignal: (signal: string) => void = () => undefined;
+  const received = new Promise<string>((r) => {
+    resolveSignal = r;
+  });
+  const onInt = () => resolveSignal('SIGINT');
+  const onTerm = () => resolveSignal('SIGTERM');
+  process.on('SIGINT', onInt);
+  process.on('SIGTERM', onTerm);
+  return {
+    received,
+    dispose() {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+    },
+  };
+}
