@@ -42,7 +42,6 @@ export async function startControlWorker(opts: ControlWorkerOptions): Promise<Co
   const nativeConnection = await NativeConnection.connect({ address: opts.address });
   const clientConnection = await Connection.connect({ address: opts.address });
   const client = new Client({ connection: clientConnection, namespace: opts.namespace });
-  const control = createControlActivities({ client });
   const relay = opts.broker
     ? await startHostRelay({
         broker: opts.broker,
@@ -52,6 +51,11 @@ export async function startControlWorker(opts: ControlWorkerOptions): Promise<Co
         ...(opts.onCertificateRenewed ? { onCertificateRenewed: opts.onCertificateRenewed } : {}),
       })
     : undefined;
+  // A claim or release tells the host at once (retained on its membership topic).
+  const control = createControlActivities({
+    client,
+    ...(relay ? { onMembership: relay.announceMembership } : {}),
+  });
   let worker: Worker;
   try {
     worker = await Worker.create({

@@ -30,6 +30,8 @@ export interface ApiDeps {
   bodyLimit?: number;
   /** The product CA and broker; without them join tokens, enrollment and host deletion answer 503. */
   pki?: EnrollmentPki;
+  /** Broker reachability for /healthz (200 only when Temporal AND the broker answer). */
+  brokerHealthy?: () => Promise<boolean>;
 }
 
 export const API_VERSION = '1.0.0';
@@ -73,6 +75,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       ),
     uiUrl: (workflowId) => workflowUiUrl(uiBaseUrl, deps.namespace, workflowId),
     ...(deps.pki ? { pki: deps.pki } : {}),
+    ...(deps.brokerHealthy ? { brokerHealthy: deps.brokerHealthy } : {}),
   };
   await app.register(healthRoutes(ctx));
   await app.register(hostRoutes(ctx), { prefix: '/v1' });

@@ -9,8 +9,9 @@ export interface EnrollmentPki {
   ca: Pick<ProductCa, 'signHostCsr' | 'certPem'>;
   /** What agents should dial, e.g. mqtts://<api host>:8883 (the broker's name is checked, not this host). */
   brokerUrl: string;
-  /** Revokes a certificate by serial (hex): the broker refuses it from then on. */
-  revoke(serial: string): Promise<void>;
+  /** Revokes a certificate by serial (hex): the broker refuses it from then on. `identity` (the host id)
+   * lets the broker also drop the live connection of a certificate this process did not issue. */
+  revoke(serial: string, identity?: string): Promise<void>;
 }
 
 export interface ApiContext {
@@ -25,6 +26,8 @@ export interface ApiContext {
   uiUrl(workflowId: string): string;
   /** The product CA and broker, for join tokens, enrollment and host deletion. */
   pki?: EnrollmentPki;
+  /** Whether the broker is reachable, for /healthz; without it /healthz checks Temporal only. */
+  brokerHealthy?: () => Promise<boolean>;
 }
 
 export const DEFAULT_UI_BASE_URL = `http://127.0.0.1:${DEFAULT_UI_PORT}`;

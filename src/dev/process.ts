@@ -15,6 +15,25 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
+/** Fails with a clear message when something already listens on host:port. A child we start would
+ * fail to bind, and a readiness probe on the port would meet the other listener and pass. */
+export async function assertPortFree(what: string, host: string, port: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        new Error(
+          err.code === 'EADDRINUSE'
+            ? `${what} port ${port} on ${host} is already in use (another process listens there)`
+            : `${what} cannot listen on ${host}:${port}: ${err.message}`,
+        ),
+      ),
+    );
+    srv.listen(port, host, () => srv.close(() => resolve()));
+  });
+}
+
 /** SIGTERM the child, then SIGKILL after `graceMs`; resolves once it has exited. */
 export async function stopChild(child: ResultPromise, graceMs = 5000): Promise<void> {
   if (child.exitCode !== null || child.pid === undefined) {

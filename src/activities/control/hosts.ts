@@ -11,7 +11,19 @@ export type ClaimResult =
   | { hostId: string; ok: true; record: HostRecord }
   | { hostId: string; ok: false; errorType: string; message: string; cluster?: string };
 
-export function createHostRegistryActivities(client: Client) {
+/** Told after a claim or release succeeded (v2: the host learns its cluster over the broker at once,
+ * not at its next underlay report). Must not throw; it is called after the fact and never undoes it. */
+export type MembershipHook = (hostId: string, cluster: string | null) => void;
+
+export function createHostRegistryActivities(client: Client, onMembership?: MembershipHook) {
+  const announce = (hostId: string, cluster: string | null) => {
+    try {
+      onMembership?.(hostId, cluster);
+    } catch {
+      // an announcement is an optimisation: the next underlay report carries the same membership
+    }
+  };
+
   /** A claim held by a cluster workflow that no longer runs (terminated, crashed) is stale: free it. */
   async function releaseIfStale(hostId: string, owner: string): Promise<boolean> {
     try {
@@ -23,6 +35,7 @@ export function createHostRegistryActivities(client: Client) {
     await client.workflow
       .getHandle(hostWorkflowId(hostId))
       .signal(setHostClusterSignal, { cluster: null, from: owner });
+    announce(hostId, null);
     return true;
   }
 
@@ -30,6 +43,7 @@ export function createHostRegistryActivities(client: Client) {
     try {
       const handle = client.workflow.getHandle(hostWorkflowId(hostId));
       const record = await handle.executeUpdate(claimHostUpdate, { args: [{ cluster }] });
+      announce(hostId, record.cluster ?? cluster);
       return { hostId, ok: true, record };
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) {
