@@ -37,6 +37,8 @@ export interface AgentOptions {
   recheckMs?: number;
   /** Shorter broker timings for tests. */
   channel?: { keepaliveS?: number; willDelayS?: number };
+  /** Aborts a start still waiting to enroll (SIGTERM before the API ever answered). */
+  signal?: AbortSignal;
 }
 
 export interface Agent {
@@ -103,6 +105,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     log,
     ...(o.joinToken ? { joinToken: o.joinToken } : {}),
     ...(o.brokerUrl ? { brokerUrl: o.brokerUrl } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
   });
   let latest: UnderlayReport | null = null;
   const beacon = createBeaconAgentHook({

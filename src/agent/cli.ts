@@ -65,6 +65,10 @@ export type AgentConfig = Pick<
 export function resolveAgentConfig(flags: AgentFlags, env: AgentEnv): AgentConfig {
   if (flags.joinToken && flags.joinTokenFile)
     throw new ConfigError(['--join-token and --join-token-file: give one']);
+  if (flags.joinToken !== undefined) {
+    const parsed = joinTokenSchema.safeParse(flags.joinToken);
+    if (!parsed.success) throw new ConfigError([`--join-token: ${parsed.error.issues[0]?.message}`]);
+  }
   let joinToken = flags.joinToken ?? env.EDGE_OVERLAY_JOIN_TOKEN;
   if (flags.joinTokenFile) {
     let text: string;
@@ -103,10 +107,11 @@ export function registerAgentCommand(program: Command): void {
       zodParser(apiUrlSchema),
     )
     .option('--broker <url>', "broker URL (default: the API's host, port 8883)", zodParser(brokerUrlSchema))
+    // No commander parser here: commander's error for a refused value quotes it, and this one is a secret.
+    // resolveAgentConfig checks it and names only the flag.
     .option(
       '--join-token <token>',
       'single-use join token (or env EDGE_OVERLAY_JOIN_TOKEN); only for the first start',
-      zodParser(joinTokenSchema),
     )
     .option('--join-token-file <file>', 'read the join token from this file')
     .option('--state-dir <dir>', `key, certificate and overlay state (default ${DEFAULT_STATE_DIR})`)
@@ -120,11 +125,18 @@ export function registerAgentCommand(program: Command): void {
       });
       // Listening from the start: a SIGTERM while the agent is still starting must stop it cleanly too.
       const signal = stopSignal();
+      // An agent that cannot enroll yet retries until the API answers: a SIGTERM must end that wait too.
+      const starting = new AbortController();
+      void signal.received.then(() => starting.abort());
       let agent: Agent;
       try {
-        agent = await startAgent({ ...config, log });
+        agent = await startAgent({ ...config, log, signal: starting.signal });
       } catch (err) {
         signal.dispose();
+        if (starting.signal.aborted) {
+          log.info({ signal: await signal.received }, 'stopped before the agent had started');
+          return;
+        }
         throw err;
       }
       log.info({ signal: await signal.received }, 'stopping agent (the overlay stays up)');

@@ -5,18 +5,13 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { join, resolve } from 'node:path';
 import { loadEnv } from '../config/env.js';
 import { resolveToken } from '../config/token.js';
-import { startControlPlane } from '../dev/control-plane.js';
-import { freePort } from '../dev/process.js';
+import type { ControlPlane } from '../dev/control-plane.js';
 import { createLogger, installTemporalLogger } from '../log.js';
-import {
-  createLab,
-  destroyLab,
-  LAB_MAX_HOSTS,
-  saveLabState,
-  startAgent,
-  startControlAccess,
-  underlayAddresses,
-} from '../lab/lab.js';
+import { ApiClient } from './api-client.js';
+import { labBrokerAdvertise, startControlAccess } from '../lab/control-access.js';
+import { createLab, destroyLab, LAB_MAX_HOSTS, saveLabState, underlayAddresses } from '../lab/lab.js';
+import { startAgent } from '../lab/lab-agent.js';
+import { controlTargets, startLoopbackControlPlane } from '../lab/loopback-plane.js';
 import { isAlive, stopPid } from '../lab/netns.js';
 import { runOutage } from '../lab/outage.js';
 import { loadLabState } from '../lab/state.js';
@@ -64,27 +59,24 @@ export function registerLabCommands(program: Command): void {
       const state = await createLab({ hosts: flags.hosts, runDir, dhcp: flags.dhcp });
       state.owner = { pid: process.pid, comm: 'node' };
       saveLabState(state);
-      let plane: Awaited<ReturnType<typeof startControlPlane>> | undefined;
+      let plane: ControlPlane | undefined;
       const teardown = async () => {
         await plane?.stop();
         await destroyLab(loadLabState(runDir), { keepRunDir: false });
       };
       try {
-        plane = await startControlPlane({
-          host: '127.0.0.1',
-          apiPort: await freePort(),
-          temporalPort: await freePort(),
-          uiPort: await freePort(),
+        plane = await startLoopbackControlPlane({
           dataDir: join(runDir, 'control'),
-          namespace: env.EDGE_OVERLAY_NAMESPACE,
           token: token.token,
           log,
+          namespace: env.EDGE_OVERLAY_NAMESPACE,
+          // agents dial the broker at the control namespace's address (forwarded to the root loopback)
+          brokerAdvertise: labBrokerAdvertise(state),
         });
-        await startControlAccess(state, {
-          temporalPort: Number(plane.temporal.address.split(':')[1]),
-          apiPort: Number(new URL(plane.apiUrl).port),
-        });
-        if (flags.agents) for (const h of state.hosts) await startAgent(state, h, { token: token.token });
+        await startControlAccess(state, controlTargets(plane));
+        const api = new ApiClient({ baseUrl: plane.apiUrl, token: token.token });
+        // each agent enrolls with its own single-use join token; none gets the admin token
+        if (flags.agents) for (const h of state.hosts) await startAgent(state, h, { api });
       } catch (err) {
         await teardown();
         throw err;
@@ -94,8 +86,8 @@ export function registerLabCommands(program: Command): void {
         `edge-overlay lab ${state.id} is up (${state.hosts.length} hosts, ${state.dhcp ? 'DHCP' : 'static'} underlay)`,
         `  API (root loopback):   ${plane.apiUrl}   token: ${token.path ?? 'EDGE_OVERLAY_TOKEN'}`,
         `  API (underlay):        ${state.control?.apiUrl}`,
-        `  Temporal (underlay):   ${state.control?.temporalAddress}`,
-        `  Temporal Web UI:       ${plane.uiUrl}`,
+        `  broker (underlay):     ${state.control?.brokerUrl}   (root loopback ${plane.broker.url})`,
+        `  Temporal Web UI:       ${plane.uiUrl}   (Temporal stays on the root loopback)`,
         ...state.hosts.map(
           (h) => `  ${h.hostId.padEnd(12)} netns ${h.ns.padEnd(16)} ${h.iface} ${addrs[h.hostId] ?? '-'}`,
         ),

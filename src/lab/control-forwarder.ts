@@ -19,6 +19,9 @@ export interface ControlForwarderOptions {
   /** Port on 127.0.0.1 in the root namespace (e.g. Temporal's frontend). */
   targetPort: number;
   targetHost?: string;
+  /** Where the unix socket joining the halves goes (e.g. the lab's run dir); default a temp dir removed
+   * by stop(). A forwarder stopped by PID from another process leaves nothing behind in /tmp this way. */
+  socketPath?: string;
 }
 
 export interface ControlForwarder {
@@ -30,8 +33,10 @@ export interface ControlForwarder {
 
 export async function startControlForwarder(o: ControlForwarderOptions): Promise<ControlForwarder> {
   const ctlIp = ipv4Schema.parse(o.ctlIp);
-  const dir = mkdtempSync(join(tmpdir(), 'edge-overlay-fwd-'));
-  const sock = join(dir, 'ctl.sock');
+  const dir = o.socketPath ? undefined : mkdtempSync(join(tmpdir(), 'edge-overlay-fwd-'));
+  const sock = o.socketPath ?? join(dir!, 'ctl.sock');
+  // a socket left by an earlier forwarder would pass the readiness check below before socat listens
+  rmSync(sock, { force: true });
   const root = spawn(
     'socat',
     [`UNIX-LISTEN:${sock},fork`, `TCP:${o.targetHost ?? '127.0.0.1'}:${o.targetPort}`],
@@ -44,7 +49,8 @@ export async function startControlForwarder(o: ControlForwarderOptions): Promise
   if (root.pid !== undefined) pids.push(root.pid);
   const stop = async () => {
     await Promise.all(pids.map((pid) => stopPid(pid, { expectComm: 'socat', graceMs: 2000 })));
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    else rmSync(sock, { force: true });
   };
   try {
     for (let i = 0; i < 100 && !existsSync(sock); i++) await sleep(20);

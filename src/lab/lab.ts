@@ -1,13 +1,10 @@
 // The lab: N edge hosts as network namespaces on one L2 switch (a bridge in its own namespace),
 // underlay addresses from a real dnsmasq in another namespace, a control namespace with a static
 // address outside every pool that forwards to the control plane on the root loopback (DESIGN.md
-// "Test lab": agents reach Temporal and the API over the underlay), and an agent per host.
+// "Test lab": agents reach the API and the broker over the underlay; control-access.ts), and an agent
+// per host (lab-agent.ts).
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { DEFAULT_API_PORT, DEFAULT_TEMPORAL_PORT } from '../domain/constants.js';
-import { repoRoot } from '../dev/paths.js';
-import { startControlForwarder } from './control-forwarder.js';
 import {
   clearLeases,
   currentAddress,
@@ -16,16 +13,15 @@ import {
   waitForLease,
   writeUdhcpcHook,
 } from './dhcp.js';
+import { cleanupLab, createL2Switch, createNetns, plugVeth, setStaticAddress, stopPid } from './netns.js';
 import {
-  cleanupLab,
-  createL2Switch,
-  createNetns,
-  plugVeth,
-  setStaticAddress,
-  spawnInNetns,
-  stopPid,
-} from './netns.js';
-import { type LabHost, type LabState, loadLabState, saveLabState, type TrackedPid } from './state.js';
+  LAB_STATE_VERSION,
+  type LabHost,
+  type LabState,
+  loadLabState,
+  saveLabState,
+  type TrackedPid,
+} from './state.js';
 
 export const LAB_MAX_HOSTS = 60;
 const SUBNET = '10.213.0';
@@ -58,7 +54,7 @@ export async function createLab(o: CreateLabOptions): Promise<LabState> {
   mkdirSync(o.runDir, { recursive: true });
   const names = namesFor(id);
   const state: LabState = {
-    version: 1,
+    version: LAB_STATE_VERSION,
     id,
     runDir: o.runDir,
     ...names,
@@ -173,89 +169,6 @@ export async function underlayAddresses(state: LabState): Promise<Record<string,
   return Object.fromEntries(entries);
 }
 
-export interface ControlTargets {
-  /** Root-loopback ports of the control plane. */
-  temporalPort: number;
-  apiPort: number;
-}
-
-/** socat forwarders: ctlIp:7233 → Temporal, ctlIp:8080 → API (both on the root loopback). */
-export async function startControlAccess(state: LabState, t: ControlTargets): Promise<void> {
-  const temporal = await startControlForwarder({
-    ctlNs: state.ctlNs,
-    ctlIp: state.ctlIp,
-    listenPort: DEFAULT_TEMPORAL_PORT,
-    targetPort: t.temporalPort,
-  });
-  const api = await startControlForwarder({
-    ctlNs: state.ctlNs,
-    ctlIp: state.ctlIp,
-    listenPort: DEFAULT_API_PORT,
-    targetPort: t.apiPort,
-  });
-  state.control = {
-    temporalAddress: temporal.address,
-    apiUrl: `http://${api.address}`,
-    pids: [...temporal.pids, ...api.pids].map((pid) => ({ pid, comm: 'socat' })),
-  };
-  saveLabState(state);
-}
-
-/** Stops the forwarders: agents lose the control plane (the Temporal-unreachable case). */
-export async function stopControlAccess(state: LabState): Promise<void> {
-  for (const p of state.control?.pids ?? []) await stopPid(p.pid, { expectComm: p.comm, graceMs: 2000 });
-  if (state.control) state.control.pids = [];
-  saveLabState(state);
-}
-
-export interface AgentOptions {
-  token: string;
-  logLevel?: string;
-  /** `--heartbeat-interval` (seconds): shorter than the default 10 s for fast VIP failover tests. */
-  heartbeatIntervalS?: number;
-  /** Extra CLI arguments for `edge-overlay agent`. */
-  args?: string[];
-}
-
-/** `edge-overlay agent` inside the host's namespace, talking to the control plane via ctlIp. */
-export async function startAgent(state: LabState, host: LabHost, o: AgentOptions): Promise<void> {
-  if (!state.control) throw new Error('start the control access before the agents');
-  const stateDir = join(state.runDir, 'agents', host.hostId);
-  mkdirSync(stateDir, { recursive: true });
-  const proc = await spawnInNetns(
-    host.ns,
-    process.execPath,
-    [
-      join(repoRoot, 'bin', 'edge-overlay.js'),
-      'agent',
-      '--host-id',
-      host.hostId,
-      '--underlay-iface',
-      host.iface,
-      '--temporal',
-      state.control.temporalAddress,
-      '--api',
-      state.control.apiUrl,
-      '--state-dir',
-      stateDir,
-      ...(o.heartbeatIntervalS !== undefined ? ['--heartbeat-interval', String(o.heartbeatIntervalS)] : []),
-      ...(o.args ?? []),
-    ],
-    {
-      env: {
-        PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin',
-        HOME: process.env['HOME'] ?? '/root',
-        EDGE_OVERLAY_TOKEN: o.token,
-        EDGE_OVERLAY_LOG_FORMAT: 'json',
-        EDGE_OVERLAY_LOG_LEVEL: o.logLevel ?? 'info',
-      },
-      logFile: join(state.runDir, `${host.hostId}.agent.log`),
-    },
-  );
-  host.agent = { pid: proc.pid, comm: 'node' };
-  saveLabState(state);
-}
-
 /** Remembers a process started in the lab so destroyLab stops it. */
 export function trackPid(state: LabState, p: TrackedPid): void {
   state.extra.push(p);
@@ -280,3 +193,5 @@ export async function destroyLab(state: LabState, opts: { keepRunDir?: boolean }
 }
 
 export { loadLabState, saveLabState };
+export { type ControlTargets, startControlAccess, stopControlAccess } from './control-access.js';
+export { type LabAgentOptions, startAgent, stopAgent } from './lab-agent.js';

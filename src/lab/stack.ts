@@ -6,10 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { ApiClient, type ClusterStatus } from '../cli/api-client.js';
-import { type ControlPlane, startControlPlane } from '../dev/control-plane.js';
-import { freePort } from '../dev/process.js';
-import { createLab, destroyLab, startAgent, startControlAccess } from './lab.js';
-import { createClusterAndWait, hostSpecs, overlayIps, waitForRegistered } from './scenario.js';
+import type { ControlPlane } from '../dev/control-plane.js';
+import { labBrokerAdvertise, startControlAccess } from './control-access.js';
+import { createLab, destroyLab } from './lab.js';
+import { startAgent } from './lab-agent.js';
+import { controlTargets, startLoopbackControlPlane } from './loopback-plane.js';
+import { createClusterAndWait, hostSpecs, overlayIps, waitForAgentsOnline } from './scenario.js';
 import type { LabState } from './state.js';
 
 export interface LocalStack {
@@ -31,34 +33,32 @@ export async function startLocalStack(o: {
   const step = o.onStep ?? (() => undefined);
   const dir = mkdtempSync(join(tmpdir(), 'eo-stack-'));
   const token = randomBytes(24).toString('base64url');
-  step('starting the control plane (Temporal dev server, control worker, API) on the root loopback');
-  const plane = await startControlPlane({
-    host: '127.0.0.1',
-    apiPort: await freePort(),
-    temporalPort: await freePort(),
-    uiPort: await freePort(),
-    dataDir: join(dir, 'control'),
-    namespace: 'default',
-    token,
-    log: o.log,
-  });
+  let plane: ControlPlane | undefined;
   let lab: LabState | undefined;
   const close = async () => {
     if (lab) await destroyLab(lab, { keepRunDir: true });
-    await plane.stop();
+    await plane?.stop();
     rmSync(dir, { recursive: true, force: true });
   };
   try {
     step(`creating ${o.hosts} host namespaces on one L2 switch, with dnsmasq handing out underlay addresses`);
     lab = await createLab({ hosts: o.hosts, runDir: join(dir, 'lab'), dhcp: true });
-    await startControlAccess(lab, {
-      temporalPort: Number(plane.temporal.address.split(':')[1]),
-      apiPort: Number(new URL(plane.apiUrl).port),
+    step(
+      'starting the control plane (Temporal dev server, broker, control worker, API) on the root loopback',
+    );
+    plane = await startLoopbackControlPlane({
+      dataDir: join(dir, 'control'),
+      token,
+      log: o.log,
+      brokerAdvertise: labBrokerAdvertise(lab),
     });
-    step(`starting an agent in every host namespace (control plane via ${lab.control?.temporalAddress})`);
-    for (const h of lab.hosts) await startAgent(lab, h, { token, logLevel: o.agentLogLevel ?? 'warn' });
+    await startControlAccess(lab, controlTargets(plane));
     const api = new ApiClient({ baseUrl: plane.apiUrl, token });
-    await waitForRegistered(api, lab, 30_000 + o.hosts * 3000);
+    step(
+      `starting an agent in every host namespace: each enrolls with its own join token, then talks to the broker via ${lab.control?.brokerUrl}`,
+    );
+    for (const h of lab.hosts) await startAgent(lab, h, { api, logLevel: o.agentLogLevel ?? 'warn' });
+    await waitForAgentsOnline(api, lab, 30_000 + o.hosts * 3000);
     step('creating the cluster through the API and waiting for Ready');
     const cluster = await createClusterAndWait(api, `lab-${lab.id}`, hostSpecs(lab), 60_000 + o.hosts * 5000);
     return { plane, lab, api, cluster, ips: overlayIps(cluster), close };

@@ -20,8 +20,11 @@ const hostSchema = z.object({
 });
 export type LabHost = z.infer<typeof hostSchema>;
 
+/** 2: agents reach the API and the broker (not Temporal) through the control namespace. */
+export const LAB_STATE_VERSION = 2;
+
 export const labStateSchema = z.object({
-  version: z.literal(1),
+  version: z.literal(LAB_STATE_VERSION),
   id: z.string(),
   runDir: z.string(),
   switchNs: z.string(),
@@ -39,11 +42,11 @@ export const labStateSchema = z.object({
   hosts: z.array(hostSchema),
   dnsmasq: pidSchema.optional(),
   hookPath: z.string().optional(),
-  /** Forwarders from the control namespace to the root-loopback control plane. */
+  /** Forwarders from the control namespace to the root-loopback API and broker, and what agents dial. */
   control: z
     .object({
-      temporalAddress: z.string(),
       apiUrl: z.string(),
+      brokerUrl: z.string(),
       pids: z.array(pidSchema),
     })
     .optional(),
@@ -66,5 +69,10 @@ export function loadLabState(runDir: string): LabState {
   const file = stateFile(runDir);
   if (!existsSync(file))
     throw new Error(`no lab in ${runDir} (missing lab.json): run "edge-overlay lab up" first`);
-  return labStateSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+  const raw = JSON.parse(readFileSync(file, 'utf8')) as { version?: unknown };
+  if (raw.version !== LAB_STATE_VERSION)
+    throw new Error(
+      `${file} was written by another version of the lab (${String(raw.version)}): stop its processes and delete its namespaces (ip netns list) by hand`,
+    );
+  return labStateSchema.parse(raw);
 }

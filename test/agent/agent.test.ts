@@ -1,264 +1,222 @@
-// Agents as real processes inside host namespaces, reaching the harness's Temporal server OVER THE
-// UNDERLAY through the control forwarder: registration, activities driven by a workflow, underlay
-// change reports, SIGTERM, and re-apply from the state file while Temporal is unreachable.
-import type { Client } from '@temporalio/client';
+// Agents as real processes inside host namespaces, reaching the control plane (API and broker) OVER THE
+// UNDERLAY through the control namespace: enrollment with a join token, a cluster brought up by relayed
+// commands, underlay change reports, SIGTERM, re-apply from the state file while the control plane is
+// unreachable, and stopping while the broker or the API cannot be reached.
 import { execa } from 'execa';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deviceMac } from '../../src/activities/host/index.js';
 import { waitFor } from '../../src/dev/process.js';
-import type { OverlaySpec, Peer } from '../../src/domain/types.js';
-import type { ControlForwarder } from '../../src/lab/control-forwarder.js';
-import { type NetnsProcess, spawnInNetns, stopPid } from '../../src/lab/netns.js';
-import { getHost } from '../../src/temporal/hosts.js';
-import { claimHostUpdate, setHostClusterSignal } from '../../src/contract/workflow-messages.js';
-import { hostWorkflowId } from '../../src/domain/ids.js';
-import type { HostStep } from '../fixtures/host-agent-workflows.js';
-import { createLab, notRoot, type Lab } from '../helpers/netns-lab.js';
-import { testWorker, uniqueTaskQueue } from '../helpers/temporal.js';
-import { type ControlPlane, forwardTemporal, startControlPlane } from './support.js';
-
-const repo = fileURLToPath(new URL('../../', import.meta.url));
-const spec: OverlaySpec = {
-  clusterName: 'agents',
-  overlayCidr: '100.64.194.0/24',
-  prefixLength: 24,
-  vni: 100,
-  mode: 'unicast',
-  port: 4789,
-  vip: '100.64.194.1',
-};
-const ovIp = (i: number) => `100.64.194.${10 + i}`;
+import { createClusterAndWait } from '../../src/lab/scenario.js';
+import { type NetnsProcess, stopPid } from '../../src/lab/netns.js';
+import { createLab, type Lab, notRoot } from '../helpers/netns-lab.js';
+import {
+  type AgentTestPlane,
+  forwardControlPlane,
+  joinTokenFile,
+  spawnAgent,
+  startAgentTestPlane,
+  type UnderlayAccess,
+} from './support.js';
 
 describe.skipIf(notRoot('agent in network namespaces'))('agent in network namespaces', () => {
   let lab: Lab;
-  let fwd: ControlForwarder;
-  let control: ControlPlane;
-  let client: Client;
-  let drive: (steps: HostStep[]) => Promise<unknown[]>;
-  let stopDriver: () => Promise<void>;
-  const stateDirs: string[] = [];
-  const agents = new Map<string, NetnsProcess>();
+  let t: AgentTestPlane;
+  let access: UnderlayAccess;
+  let work: string;
+  let ids: string[];
+  let ovIps: Record<string, string>;
+  const tokens = new Map<number, string>();
+  const agents = new Map<number, NetnsProcess>();
+  const dir = (i: number) => join(work, `state-${i}`);
+  const logFile = (i: number) => join(work, `agent-${i}.log`);
+  const log = (i: number) => readFileSync(logFile(i), 'utf8');
+  const ns = (i: number) => lab.hosts[i]!.ns;
 
-  const startAgentIn = async (i: number, temporal: string, extraArgs: string[] = []) => {
-    const h = lab.hosts[i]!;
-    const proc = await spawnInNetns(
-      h.ns,
-      process.execPath,
-      [
-        join(repo, 'bin/edge-overlay.js'),
-        'agent',
-        '--host-id',
-        h.name,
-        '--underlay-iface',
-        h.iface,
-        '--temporal',
-        temporal,
-        '--state-dir',
-        stateDirs[i]!,
-        ...extraArgs,
-      ],
-      {
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          EDGE_OVERLAY_LOG_FORMAT: 'json',
-          EDGE_OVERLAY_LOG_LEVEL: 'info',
-        },
-        logFile: join(stateDirs[i]!, 'agent.log'),
-      },
-    );
-    lab.processes.push({ pid: proc.pid });
-    agents.set(h.name, proc);
+  const startAgentIn = async (i: number, via: UnderlayAccess = access, tokenFile?: string) => {
+    const proc = await spawnAgent(lab, ns(i), {
+      hostId: ids[i]!,
+      stateDir: dir(i),
+      access: via,
+      logFile: logFile(i),
+      ...(tokenFile ? { tokenFile } : {}),
+    });
+    agents.set(i, proc);
     return proc;
   };
-  const peers = (): Peer[] =>
-    lab.hosts.map((h, i) => ({ hostId: h.name, underlayIp: h.underlayIp, overlayIp: ovIp(i + 1) }));
+  const fdbDsts = async (i: number): Promise<string[]> =>
+    JSON.parse((await execa('bridge', ['-n', ns(i), '-j', 'fdb', 'show', 'dev', 'vxlan100'])).stdout)
+      .filter((e: { mac: string }) => e.mac === '00:00:00:00:00:00')
+      .map((e: { dst: string }) => e.dst);
+  const ping = async (i: number, dst: string) =>
+    (await execa('ip', ['netns', 'exec', ns(i), 'ping', '-n', '-c', '1', '-W', '2', dst], { reject: false }))
+      .exitCode === 0;
 
   beforeAll(async () => {
     lab = await createLab({ hosts: 2, control: true });
-    for (let i = 0; i < 2; i++) stateDirs.push(mkdtempSync(join(tmpdir(), 'eo-agent-')));
-    fwd = await forwardTemporal(lab);
-    control = await startControlPlane();
-    client = control.client;
-    const taskQueue = uniqueTaskQueue('agent-drive');
-    const { worker, close } = await testWorker({
-      taskQueue,
-      workflowsPath: fileURLToPath(new URL('../fixtures/host-agent-workflows.ts', import.meta.url)),
-    });
-    const running = worker.run();
-    stopDriver = async () => {
-      worker.shutdown();
-      await running;
-      await close();
-    };
-    drive = (steps) =>
-      client.workflow.execute('driveHostsWorkflow', {
-        taskQueue,
-        workflowId: uniqueTaskQueue('drive'),
-        args: [steps],
-      });
-    for (let i = 0; i < 2; i++) await startAgentIn(i, fwd.address);
+    ids = [`ag-${lab.id}-1`, `ag-${lab.id}-2`];
+    work = mkdtempSync(join(tmpdir(), 'eo-agent-'));
+    t = await startAgentTestPlane({ advertise: `${lab.ctl!.ip}:8883` });
+    access = await forwardControlPlane(lab, t.plane);
+    for (let i = 0; i < 2; i++) {
+      tokens.set(i, await joinTokenFile(t.api, ids[i]!, work));
+      await startAgentIn(i, access, tokens.get(i));
+    }
   });
 
   afterAll(async () => {
     await Promise.all([...agents.values()].map((a) => stopPid(a.pid, { graceMs: 5000 })));
-    for (const h of lab?.hosts ?? [])
-      await client?.workflow
-        .getHandle(hostWorkflowId(h.name))
-        .signal(setHostClusterSignal, { cluster: null, from: spec.clusterName })
-        .catch(() => undefined);
-    await stopDriver?.();
-    await control?.stop();
-    await fwd?.stop();
+    await t?.stop();
     await lab?.cleanup();
-    for (const d of stateDirs) {
-      // EO_AGENT_LOGS=1 prints what the agents logged (debugging a failure)
-      if (process.env.EO_AGENT_LOGS) console.log(readFileSync(join(d, 'agent.log'), 'utf8').slice(-6000));
-      rmSync(d, { recursive: true, force: true });
-    }
+    // EO_AGENT_LOGS=1 prints what the agents logged (debugging a failure)
+    if (process.env['EO_AGENT_LOGS']) for (let i = 0; i < 2; i++) console.log(log(i).slice(-6000));
+    if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  it('each agent registers its underlay address and kernel facts over the underlay', async () => {
-    for (const h of lab.hosts)
-      await waitFor(
-        `${h.name} registered`,
-        async () => (await getHost(client, h.name))?.underlayIp === h.underlayIp,
-        { timeoutMs: 30_000 },
-      );
-    const rec = await getHost(client, 'h1');
-    expect(rec).toMatchObject({ hostId: 'h1', underlayIp: lab.hosts[0]!.underlayIp, underlayIface: 'eth0' });
+  it('each agent enrolls with its join token over the underlay and reports its address and kernel facts', async () => {
+    await waitFor(
+      'both hosts reported',
+      async () => {
+        const hosts = await t.api.listHosts();
+        return lab.hosts.every((h, i) => hosts.find((r) => r.hostId === ids[i])?.underlayIp === h.underlayIp);
+      },
+      { timeoutMs: 30_000 },
+    );
+    const rec = (await t.api.listHosts()).find((r) => r.hostId === ids[0]);
+    expect(rec).toMatchObject({ underlayIface: 'eth0', cluster: null });
     expect(rec?.labels?.['edge-overlay/vxlan']).toBe('true');
-    // the registry counts both hosts in the cluster the tests drive (an agent tears down the overlay of
-    // a cluster its registration answer does not name: see removed-host.test.ts)
-    for (const h of lab.hosts)
-      await client.workflow
-        .getHandle(hostWorkflowId(h.name))
-        .executeUpdate(claimHostUpdate, { args: [{ cluster: spec.clusterName }] });
+    // its own key, owner only; the join token never reaches its log
+    expect(statSync(dir(0)).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dir(0), 'host.key')).mode & 0o777).toBe(0o600);
+    const token = readFileSync(tokens.get(0)!, 'utf8').trim();
+    expect(log(0)).toMatch(/"msg":"enrolled"/);
+    expect(log(0)).not.toContain(token);
   });
 
-  it('a workflow drives the host activities on host/<id>: the overlay comes up and carries pings', async () => {
-    const results = await drive([
-      { hostId: 'h1', activity: 'preflight' },
-      { hostId: 'h1', activity: 'applyOverlay', input: { spec, overlayIp: ovIp(1) } },
-      { hostId: 'h2', activity: 'applyOverlay', input: { spec, overlayIp: ovIp(2) } },
-      { hostId: 'h1', activity: 'setPeers', input: { spec, peers: peers() } },
-      { hostId: 'h2', activity: 'setPeers', input: { spec, peers: peers() } },
-      { hostId: 'h1', activity: 'probePeers', input: { targets: [ovIp(2)], count: 2 } },
-      { hostId: 'h1', activity: 'applyOverlay', input: { spec, overlayIp: ovIp(1) } },
+  it('a cluster created through the API brings the overlay up over relayed commands; it carries pings', async () => {
+    const view = await createClusterAndWait(t.api, `ag-${lab.id}`, [
+      { hostId: ids[0]!, role: 'control-plane' },
+      { hostId: ids[1]!, role: 'control-plane' },
     ]);
-    expect(results[0]).toMatchObject({ hostId: 'h1', underlayIp: lab.hosts[0]!.underlayIp, problems: [] });
-    expect(results[1]).toMatchObject({ changed: true, mac: deviceMac('h1', 'bridge'), mtu: 1450 });
-    expect(results[3]).toEqual({ added: 1, removed: 0 });
-    expect(results[5]).toMatchObject({ reachable: [ovIp(2)], lost: 0 });
-    expect(results[6]).toMatchObject({ changed: false });
+    ovIps = Object.fromEntries(view.hosts.map((h) => [h.hostId, h.overlayIp]));
+    expect(Object.values(ovIps).every((ip) => ip.startsWith('100.64.192.'))).toBe(true);
     const link = JSON.parse(
-      (await execa('ip', ['-n', lab.hosts[0]!.ns, '-j', '-d', 'link', 'show', 'dev', 'vxlan100'])).stdout,
+      (await execa('ip', ['-n', ns(0), '-j', '-d', 'link', 'show', 'dev', 'vxlan100'])).stdout,
     )[0];
     expect(link).toMatchObject({ master: 'scbr-100', mtu: 1450 });
-    const fdb = JSON.parse(
-      (await execa('bridge', ['-n', lab.hosts[0]!.ns, '-j', 'fdb', 'show', 'dev', 'vxlan100'])).stdout,
-    );
-    expect(fdb).toContainEqual(
-      expect.objectContaining({ mac: '00:00:00:00:00:00', dst: lab.hosts[1]!.underlayIp }),
-    );
+    expect(await fdbDsts(0)).toEqual([lab.hosts[1]!.underlayIp]);
+    expect(await ping(0, ovIps[ids[1]!]!)).toBe(true);
   });
 
-  it('an underlay address change is re-registered quickly, and setPeers on the peer heals the overlay', async () => {
+  it('an underlay address change is reported at once, and the peer is reprogrammed', async () => {
     const h2 = lab.hosts[1]!;
     const newIp = `${lab.subnet}.77`;
     const t0 = Date.now();
     await execa('ip', ['-n', h2.ns, 'addr', 'del', `${h2.underlayIp}/24`, 'dev', 'eth0']);
     await execa('ip', ['-n', h2.ns, 'addr', 'add', `${newIp}/24`, 'dev', 'eth0']);
     h2.underlayIp = newIp;
-    await waitFor('h2 re-registered', async () => (await getHost(client, 'h2'))?.underlayIp === newIp, {
+    await waitFor(
+      'h2 reported its new address',
+      async () => (await t.api.listHosts()).find((r) => r.hostId === ids[1])?.underlayIp === newIp,
+      { timeoutMs: 30_000, intervalMs: 20 },
+    );
+    const seenAt = Date.now();
+    await waitFor('h1 reprogrammed', async () => (await fdbDsts(0)).join() === newIp, {
       timeoutMs: 30_000,
       intervalMs: 20,
     });
-    console.log(`[agent test] underlay change seen by Temporal after ${Date.now() - t0} ms`);
-    const [set, probe] = await drive([
-      { hostId: 'h1', activity: 'setPeers', input: { spec, peers: peers() } },
-      { hostId: 'h1', activity: 'probePeers', input: { targets: [ovIp(2)], count: 2 } },
-    ]);
-    expect(set).toEqual({ added: 1, removed: 1 });
-    expect(probe).toMatchObject({ lost: 0 });
+    console.log(
+      `[agent test] underlay change in the host record after ${seenAt - t0} ms, peer reprogrammed after ${Date.now() - t0} ms`,
+    );
+    expect(await ping(0, ovIps[ids[1]!]!)).toBe(true);
   });
 
   it('SIGTERM stops the agent cleanly and leaves the overlay up', async () => {
-    const a = agents.get('h1')!;
+    const a = agents.get(0)!;
     process.kill(a.pid, 'SIGTERM');
     expect(await a.exited).toBe(0);
-    const addrs = (await execa('ip', ['-n', lab.hosts[0]!.ns, '-4', '-o', 'addr', 'show', 'dev', 'scbr-100']))
-      .stdout;
-    expect(addrs).toContain(ovIp(1));
+    const addrs = (await execa('ip', ['-n', ns(0), '-4', '-o', 'addr', 'show', 'dev', 'scbr-100'])).stdout;
+    expect(addrs).toContain(ovIps[ids[0]!]);
   });
 
-  it('after a "reboot" the agent re-applies the overlay from its state file while Temporal is unreachable', async () => {
-    const h1 = lab.hosts[0]!;
-    const state = JSON.parse(readFileSync(join(stateDirs[0]!, 'agent-state.json'), 'utf8'));
-    expect(state).toMatchObject({ hostId: 'h1', overlay: { overlayIp: ovIp(1) }, peers: peers() });
-    await execa('ip', ['-n', h1.ns, 'link', 'del', 'vxlan100']);
-    await execa('ip', ['-n', h1.ns, 'link', 'del', 'scbr-100']);
-    // nothing listens on port 1 of the control address: the control plane is away
-    await startAgentIn(0, `${lab.ctl!.ip}:1`);
+  it('after a "reboot" the agent re-applies the overlay from its state file while the control plane is unreachable', async () => {
+    const state = JSON.parse(readFileSync(join(dir(0), 'agent-state.json'), 'utf8'));
+    expect(state).toMatchObject({ hostId: ids[0], overlay: { overlayIp: ovIps[ids[0]!] } });
+    await execa('ip', ['-n', ns(0), 'link', 'del', 'vxlan100']);
+    await execa('ip', ['-n', ns(0), 'link', 'del', 'scbr-100']);
+    // nothing listens on port 1 of the control address: neither API nor broker answers
+    const away = { apiUrl: `http://${lab.ctl!.ip}:1`, brokerUrl: `mqtts://${lab.ctl!.ip}:1` };
+    await startAgentIn(0, away);
     // the address comes first (applyOverlay), the peer table right after it (setPeers)
     await waitFor(
       'overlay and peer table re-applied',
       async () => {
-        const res = await execa('ip', ['-n', h1.ns, '-4', '-o', 'addr', 'show', 'dev', 'scbr-100'], {
+        const res = await execa('ip', ['-n', ns(0), '-4', '-o', 'addr', 'show', 'dev', 'scbr-100'], {
           reject: false,
         });
-        const fdb = await execa('bridge', ['-n', h1.ns, 'fdb', 'show', 'dev', 'vxlan100'], { reject: false });
-        return res.stdout.includes(ovIp(1)) && fdb.stdout.includes(`dst ${lab.hosts[1]!.underlayIp} `);
+        return res.stdout.includes(ovIps[ids[0]!]!) && (await fdbDsts(0).catch(() => [])).length === 1;
       },
       { timeoutMs: 30_000 },
     );
-    const fdb = JSON.parse(
-      (await execa('bridge', ['-n', h1.ns, '-j', 'fdb', 'show', 'dev', 'vxlan100'])).stdout,
-    );
-    expect(fdb).toContainEqual(
-      expect.objectContaining({ mac: '00:00:00:00:00:00', dst: lab.hosts[1]!.underlayIp }),
-    );
-    const ping = await execa('ip', ['netns', 'exec', h1.ns, 'ping', '-n', '-c', '1', '-W', '2', ovIp(2)], {
-      reject: false,
-    });
-    expect(ping.exitCode).toBe(0);
+    expect(await fdbDsts(0)).toEqual([lab.hosts[1]!.underlayIp]);
+    expect(await ping(0, ovIps[ids[1]!]!)).toBe(true);
   });
 
-  it('SIGTERM while Temporal calls fail and are being retried still exits 0', async () => {
-    const h1 = lab.hosts[0]!;
-    const ctlIp = lab.ctl!.ip;
-    const logFile = join(stateDirs[0]!, 'agent.log');
-    // the previous agent may still be starting (Temporal unreachable): SIGTERM stops it cleanly too
-    const previous = agents.get('h1')!;
+  it('SIGTERM while the broker cannot be reached (reconnecting) still exits 0', async () => {
+    // the previous agent has been failing to reach the broker all along
+    const previous = agents.get(0)!;
     process.kill(previous.pid, 'SIGTERM');
     expect(await previous.exited).toBe(0);
-    const logStart = readFileSync(logFile, 'utf8').length;
-    const newLog = () => readFileSync(logFile, 'utf8').slice(logStart);
-    const a = await startAgentIn(0, fwd.address, ['--heartbeat-interval', '1']);
-    await waitFor('h1 connected to Temporal', async () => newLog().includes('host worker running'), {
+    const logStart = log(0).length;
+    const newLog = () => log(0).slice(logStart);
+    const a = await startAgentIn(0);
+    await waitFor('connected to the broker', async () => newLog().includes('connected to the broker'), {
       timeoutMs: 30_000,
     });
     // the control plane becomes unreachable from h1 mid-flight: new connections are refused at once
-    // (prohibit route) and the established ones are aborted, so every call fails UNAVAILABLE and the
-    // client's gRPC retry interceptor re-sends it from a timer
-    await execa('ip', ['-n', h1.ns, 'route', 'add', 'prohibit', `${ctlIp}/32`]);
+    // (prohibit route) and the established ones are aborted, so the session reconnects in a loop
+    const ctlIp = lab.ctl!.ip;
+    await execa('ip', ['-n', ns(0), 'route', 'add', 'prohibit', `${ctlIp}/32`]);
     try {
-      await execa('ip', ['netns', 'exec', h1.ns, 'ss', '-K', '-t', 'dst', ctlIp]);
+      await execa('ip', ['netns', 'exec', ns(0), 'ss', '-K', '-t', 'dst', ctlIp]);
       await new Promise((r) => setTimeout(r, 2500));
       const t0 = Date.now();
       process.kill(a.pid, 'SIGTERM');
       const code = await a.exited;
-      const log = newLog();
-      console.log(`[agent test] SIGTERM during retries: exit ${code} after ${Date.now() - t0} ms`);
-      expect(log).not.toMatch(/Channel has been shut down/);
+      console.log(`[agent test] SIGTERM while reconnecting: exit ${code} after ${Date.now() - t0} ms`);
+      expect(newLog()).toMatch(/broker connection error|lost the broker/);
       expect(code).toBe(0);
-      expect(log).toMatch(/agent stopped/);
+      expect(newLog()).toMatch(/agent stopped/);
     } finally {
-      await execa('ip', ['-n', h1.ns, 'route', 'del', 'prohibit', `${ctlIp}/32`], { reject: false });
+      await execa('ip', ['-n', ns(0), 'route', 'del', 'prohibit', `${ctlIp}/32`], { reject: false });
     }
+  }, 60_000);
+
+  it('an agent that cannot reach the API to enroll stops on SIGTERM', async () => {
+    const id = `ag-${lab.id}-late`;
+    const tokenFile = await joinTokenFile(t.api, id, work);
+    const logPath = join(work, 'late.log');
+    const proc = await spawnAgent(lab, ns(1), {
+      hostId: id,
+      stateDir: join(work, 'state-late'),
+      access: { apiUrl: `http://${lab.ctl!.ip}:1`, brokerUrl: `mqtts://${lab.ctl!.ip}:1` },
+      tokenFile,
+      logFile: logPath,
+    });
+    await waitFor('enrollment failing', async () => /enroll/i.test(readFileSync(logPath, 'utf8')), {
+      timeoutMs: 20_000,
+    });
+    const t0 = Date.now();
+    process.kill(proc.pid, 'SIGTERM');
+    const code = await Promise.race([
+      proc.exited,
+      new Promise<string>((r) => setTimeout(() => r('hung'), 10_000)),
+    ]);
+    console.log(`[agent test] SIGTERM while enrolling: ${code} after ${Date.now() - t0} ms`);
+    if (code === 'hung') await stopPid(proc.pid, { graceMs: 0 });
+    expect(code).toBe(0);
+    expect(readFileSync(logPath, 'utf8')).toMatch(/stopped before the agent had started/);
+    expect(readFileSync(logPath, 'utf8')).not.toContain(readFileSync(tokenFile, 'utf8').trim());
   }, 60_000);
 });

@@ -1,13 +1,12 @@
-// The membership guard with fake activities (no kernel): a registration answer that no longer counts the
-// host in its stored cluster tears that overlay down, and nothing else does; overlay changes never
-// interleave with that teardown. The reporter hands the API's answer to the guard.
+// The membership guard with fake activities (no kernel): a membership message (retained on the host's
+// topic, read again after every reconnect) that no longer counts the host in its stored cluster tears that
+// overlay down, and nothing else does; overlay changes never interleave with that teardown. The real flow
+// (agent process, broker, control plane) is in removed-host.test.ts.
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { HostActivities } from '../../src/activities/host/contract.js';
 import { createMembershipGuard, type Membership } from '../../src/agent/membership.js';
-import { Reporter } from '../../src/agent/report.js';
 import type { AgentState } from '../../src/agent/state.js';
-import { waitFor } from '../../src/dev/process.js';
 import type { OverlaySpec } from '../../src/domain/types.js';
 import { testSpec } from '../fixtures/overlay-spec.js';
 
@@ -111,38 +110,5 @@ describe('membership guard', () => {
     const apply = w.acts.applyOverlay({ spec: testSpec({ clusterName: 'y' }), overlayIp: '100.64.192.10' });
     await Promise.all([check, apply]);
     expect(w.calls).toEqual(['teardown x', 'apply y', 'applied y']);
-  });
-});
-
-describe('reporter hands the registration answer to the guard', () => {
-  it('API fallback: the host record of the answer reaches beforeRegister, sent before the call', async () => {
-    const order: string[] = [];
-    const answers: Membership[] = [];
-    const fetchStub = (async () => {
-      order.push('register');
-      return new Response(JSON.stringify({ hostId: 'h1', underlayIp: '10.0.0.1', cluster: null }), {
-        status: 200,
-        headers: { 'content-type': 'application/json' },
-      });
-    }) as typeof fetch;
-    const reporter = new Reporter({
-      hostId: 'h1',
-      underlayIface: 'eth0',
-      log,
-      api: { url: 'http://127.0.0.1:9', token: 't'.repeat(16) },
-      fetch: fetchStub,
-      beforeRegister: () => {
-        order.push('before');
-        return async (a) => void answers.push(a);
-      },
-    });
-    reporter.start('10.0.0.1');
-    try {
-      await waitFor('answer handed over', async () => answers.length === 1, { timeoutMs: 5000 });
-    } finally {
-      reporter.stop();
-    }
-    expect(order).toEqual(['before', 'register']);
-    expect(answers).toEqual([{ cluster: null }]);
   });
 });

@@ -1,9 +1,9 @@
-// The real agent (in process, its commands in a network namespace, its worker on the test run's Temporal
-// server): a state write that fails fails the host command, so Temporal retries it until the write
-// succeeds; a truncated state file at boot is set aside and the agent runs on.
-import type { Client } from '@temporalio/client';
+// The real agent (in process, its commands in a network namespace) against a real control plane (broker,
+// control worker, API, its own Temporal): a state write that fails fails the host command with a result of
+// type StateWriteFailed, which Temporal retries until the write succeeds; a truncated state file at boot is
+// set aside and the agent runs on.
+import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
 import {
   existsSync,
   mkdtempSync,
@@ -15,56 +15,49 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Agent, startAgent } from '../../src/agent/agent.js';
 import { STATE_WRITE_FAILED, stateFileName } from '../../src/agent/state.js';
 import { waitFor } from '../../src/dev/process.js';
-import { getHost } from '../../src/temporal/hosts.js';
 import { testSpec } from '../fixtures/overlay-spec.js';
 import { createLab, type Lab, notRoot } from '../helpers/netns-lab.js';
-import { runningWorker, temporalAddress, uniqueTaskQueue } from '../helpers/temporal.js';
 import type { HostCall } from './fixtures/host-call-workflows.js';
-import { type ControlPlane, startControlPlane } from './support.js';
+import { type AgentTestPlane, startAgentTestPlane } from './support.js';
 
 const spec = testSpec({ clusterName: 'statewrite' });
 const overlayIp = '100.64.192.10';
 const peers = [{ hostId: 'peer', underlayIp: '10.213.250.9', overlayIp: '100.64.192.11' }];
 
-describe.skipIf(notRoot('state writes fail host commands'))('agent state writes (netns, Temporal)', () => {
+describe.skipIf(notRoot('state writes fail host commands'))('agent state writes (netns, broker)', () => {
   let lab: Lab;
   let dir: string;
+  let tokens: string;
   let hostId: string;
   let agent: Agent | undefined;
-  let control: ControlPlane;
-  let client: Client;
-  let stopWorker: () => Promise<void>;
-  let taskQueue: string;
+  let t: AgentTestPlane;
   const lines: Array<{ level: number; msg: string; [k: string]: unknown }> = [];
   const log = pino({ level: 'info' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
 
   const boot = async () => {
     const h = lab.hosts[0]!;
+    const enrolled = existsSync(join(dir, 'host.crt'));
     agent = await startAgent({
       hostId,
       underlayIface: h.iface,
       netns: h.ns,
-      temporalAddress: temporalAddress(),
-      namespace: 'default',
+      apiUrl: t.plane.apiUrl,
+      brokerUrl: t.plane.broker.url,
+      ...(enrolled ? {} : { joinToken: (await t.api.issueJoinToken(hostId)).token }),
       stateDir: dir,
       log,
     });
-    await waitFor('agent registered', async () => (await getHost(client, hostId)) !== null, {
+    await waitFor('agent connected to the broker', async () => agent!.channel.connected(), {
       timeoutMs: 30_000,
     });
   };
-  const start = (activity: HostCall['activity'], input: unknown, maximumAttempts: number) =>
-    client.workflow.start('callHostWorkflow', {
-      taskQueue,
-      workflowId: uniqueTaskQueue('state-write'),
-      args: [{ hostId, activity, input, maximumAttempts } satisfies HostCall],
-    });
+  const start = (activity: HostCall['activity'], input: object, maximumAttempts: number) =>
+    t.call({ hostId, activity, input, maximumAttempts });
   const breakDir = () => {
     renameSync(dir, `${dir}.bak`);
     writeFileSync(dir, 'the state dir is gone');
@@ -78,32 +71,25 @@ describe.skipIf(notRoot('state writes fail host commands'))('agent state writes 
   beforeAll(async () => {
     lab = await createLab({ hosts: 1 });
     hostId = `sw-${lab.id}`;
-    dir = mkdtempSync(join(tmpdir(), 'eo-state-write-'));
-    // the control worker runs the host registry workflow the agent registers with
-    control = await startControlPlane();
-    client = control.client;
-    taskQueue = uniqueTaskQueue('state-write-drive');
-    ({ stop: stopWorker } = await runningWorker({
-      taskQueue,
-      workflowsPath: fileURLToPath(new URL('./fixtures/host-call-workflows.ts', import.meta.url)),
-    }));
+    tokens = mkdtempSync(join(tmpdir(), 'eo-state-write-'));
+    dir = join(tokens, 'state');
+    t = await startAgentTestPlane();
     await boot();
   });
 
   afterAll(async () => {
     await agent?.stop();
-    await stopWorker?.();
-    await control?.stop();
+    await t?.stop();
     await lab?.cleanup();
     if (dir && existsSync(`${dir}.bak`)) repairDir();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (tokens) rmSync(tokens, { recursive: true, force: true });
   });
 
   it('with the state dir replaced by a file, every overlay command fails with StateWriteFailed', async () => {
     await (await start('applyOverlay', { spec, overlayIp }, 1)).result();
     breakDir();
     try {
-      const calls: Array<[HostCall['activity'], unknown]> = [
+      const calls: Array<[HostCall['activity'], object]> = [
         ['applyOverlay', { spec, overlayIp }],
         ['setPeers', { spec, peers }],
         ['assignVip', { spec }],
@@ -113,9 +99,13 @@ describe.skipIf(notRoot('state writes fail host commands'))('agent state writes 
       for (const [activity, input] of calls) {
         const err = await (await start(activity, input, 1)).result().catch((e: unknown) => e);
         expect(err, activity).toBeInstanceOf(WorkflowFailedError);
-        const cause = (err as WorkflowFailedError).cause?.cause;
+        const activityFailure = (err as WorkflowFailedError).cause;
+        expect(activityFailure, activity).toBeInstanceOf(ActivityFailure);
+        const cause = activityFailure?.cause;
         expect(cause, activity).toBeInstanceOf(ApplicationFailure);
         expect((cause as ApplicationFailure).type, activity).toBe(STATE_WRITE_FAILED);
+        // retryable: Temporal tries again (next test), the host never marks it final
+        expect((cause as ApplicationFailure).nonRetryable, activity).toBe(false);
       }
     } finally {
       repairDir();
@@ -157,7 +147,7 @@ describe.skipIf(notRoot('state writes fail host commands'))('agent state writes 
     expect(warn?.problem).toMatch(/invalid JSON/);
     expect(readdirSync(dir).filter((n) => n.startsWith(`${stateFileName}.corrupt-`))).toHaveLength(1);
     expect(agent!.store.current().overlay).toBeNull();
-    // the control plane pushes again: the overlay is saved anew
+    // the control plane sends again: the overlay is saved anew
     await (await start('applyOverlay', { spec, overlayIp }, 3)).result();
     expect(stored()).toMatchObject({ overlay: { overlayIp } });
   });

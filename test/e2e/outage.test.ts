@@ -1,7 +1,7 @@
 // The product's promise with real parts: a 3-host cluster created through the API, a real etcd on
 // the overlay IPs, a DHCP outage that renumbers every host; etcd comes back untouched while an etcd
-// bound to the underlay does not. Then the same outage with the control plane unreachable: the
-// overlay heals through the underlay beacon alone.
+// bound to the underlay does not. Then the same outage with the control plane (API and broker)
+// unreachable: the overlay heals through the underlay beacon alone.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../src/dev/process.js';
@@ -14,6 +14,7 @@ import {
   startEtcdCluster,
   waitForEtcdHealthy,
 } from '../../src/lab/etcd.js';
+import { DEFAULT_BROKER_PORT } from '../../src/contract/host-channel.js';
 import { startControlAccess, stopControlAccess, trackPid, underlayAddresses } from '../../src/lab/lab.js';
 import { runOutage } from '../../src/lab/outage.js';
 import { execaRunner, inNetns } from '../../src/net/index.js';
@@ -112,19 +113,26 @@ describe.skipIf(!root)('e2e: DHCP outage with etcd on the overlay (netns, root)'
       const overlayAt = await waitForOverlay(env.lab.hosts, ovIps, 20_000);
       const etcdAt = await waitForEtcdHealthy(target(), 20_000);
       process.stdout.write(
-        `[e2e] without Temporal: overlay ${overlayAt - outage.lastLeaseAtMs} ms and etcd ${etcdAt - outage.lastLeaseAtMs} ms after the last lease\n`,
+        `[e2e] without the control plane: overlay ${overlayAt - outage.lastLeaseAtMs} ms and etcd ${etcdAt - outage.lastLeaseAtMs} ms after the last lease\n`,
       );
       // Still unreachable from the hosts: nothing they learned can have come from the control plane.
       const [file, args] = inNetns(env.lab.hosts[0]!.ns, 'socat', [
         '-T1',
         '/dev/null',
-        `TCP:${env.lab.control!.temporalAddress},connect-timeout=1`,
+        `TCP:${env.lab.ctlIp}:${DEFAULT_BROKER_PORT},connect-timeout=1`,
       ]);
       expect((await execaRunner.run(file, args, { reject: false })).exitCode).not.toBe(0);
       expect(await etcdGet(target(), '/seed/written-before-outage')).toBe('hello');
     } finally {
-      await startControlAccess(env.lab, { temporalPort: env.temporalPort, apiPort: env.apiPort });
+      await startControlAccess(env.lab, env.targets);
     }
     expect((await overlayPingMatrix(env.lab.hosts, ovIps)).ok).toBe(6);
+    // back on the broker, every agent reports its new address and the control plane records it
+    const addrs = await underlayAddresses(env.lab);
+    await waitFor(
+      'the cluster view with the addresses learned while the control plane was away',
+      async () => (await env.api.getCluster(env.name)).hosts.every((h) => h.underlayIp === addrs[h.hostId]),
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
   }, 120_000);
 });

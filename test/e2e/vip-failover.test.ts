@@ -1,10 +1,12 @@
 // VIP failover end to end: an HTTP service on every control-plane host, a client on a worker host
 // talking to the VIP; the VIP holder's namespace is cut off the L2 (its switch port goes down). The
-// cluster declares it Lost after the heartbeat timeout and moves the VIP (gratuitous ARP); the client
-// keeps working. Prints the measured gap.
+// broker drops the silent agent's session (1.5 × its 10 s keepalive) and publishes its Last Will after the
+// 10 s will delay; the cluster declares the host Lost and moves the VIP (gratuitous ARP); the client keeps
+// working. Prints the measured gap. No heartbeat exists any more (v2): liveness comes from the broker.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AGENT_KEEPALIVE_S, AGENT_WILL_DELAY_S } from '../../src/contract/host-channel.js';
 import { waitFor } from '../../src/dev/process.js';
 import { trackPid } from '../../src/lab/lab.js';
 import { spawnInNetns } from '../../src/lab/netns.js';
@@ -14,9 +16,8 @@ import { type E2eEnv, startE2e } from './helpers.js';
 
 const root = !notRoot('test/e2e/vip-failover.test.ts');
 const fixture = join(import.meta.dirname, 'fixtures', 'vip-http.ts');
-/** Agents heartbeat every 2 s (default 10 s); a 6 s timeout tolerates two late beats. */
-const HEARTBEAT_INTERVAL_S = 2;
-const HEARTBEAT_TIMEOUT_MS = 6_000;
+/** Keepalive 10 s × 1.5 until the broker gives up on the cut agent, then the 10 s will delay. */
+const OFFLINE_AFTER_MS = 1.5 * AGENT_KEEPALIVE_S * 1000 + AGENT_WILL_DELAY_S * 1000;
 
 interface Probe {
   t: number;
@@ -35,12 +36,7 @@ describe.skipIf(!root)('e2e: VIP failover when the holder is cut off (netns, roo
   let env: E2eEnv;
 
   beforeAll(async () => {
-    env = await startE2e({
-      hosts: 3,
-      controlPlanes: 2,
-      clusterOptions: { heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS },
-      agentHeartbeatIntervalS: HEARTBEAT_INTERVAL_S,
-    });
+    env = await startE2e({ hosts: 3, controlPlanes: 2 });
   }, 240_000);
 
   afterAll(async () => {
@@ -93,13 +89,13 @@ describe.skipIf(!root)('e2e: VIP failover when the holder is cut off (netns, roo
     await waitFor(
       'the client to be answered by the new VIP holder',
       async () => readProbes(clientLog).some((p) => p.ok && p.t > cutAt && p.who !== holderId),
-      { timeoutMs: HEARTBEAT_TIMEOUT_MS + 40_000, intervalMs: 200 },
+      { timeoutMs: OFFLINE_AFTER_MS + 40_000, intervalMs: 200 },
     );
     const probes = readProbes(clientLog);
     const lastBefore = probes.filter((p) => p.ok && p.t <= cutAt).at(-1)!;
     const firstAfter = probes.find((p) => p.ok && p.t > cutAt)!;
     process.stdout.write(
-      `[e2e] VIP gap ${firstAfter.t - lastBefore.t} ms (heartbeat every ${HEARTBEAT_INTERVAL_S} s, timeout ${HEARTBEAT_TIMEOUT_MS} ms); ${holderId} -> ${firstAfter.who}\n`,
+      `[e2e] VIP gap ${firstAfter.t - lastBefore.t} ms (broker keepalive ${AGENT_KEEPALIVE_S} s, will delay ${AGENT_WILL_DELAY_S} s); ${holderId} -> ${firstAfter.who}\n`,
     );
     expect(firstAfter.who).not.toBe(holderId);
     expect(cps).toContain(firstAfter.who);
@@ -114,7 +110,9 @@ describe.skipIf(!root)('e2e: VIP failover when the holder is cut off (netns, roo
     expect(view.vipHolder).toBe(firstAfter.who);
     const events = await env.api.events(env.name);
     expect(events.some((e) => e.type === 'VipMoved' && e.hostId === firstAfter.who)).toBe(true);
-    // the short heartbeat interval keeps the hosts that stayed connected alive: only the cut one is Lost
-    expect(events.filter((e) => e.type === 'HostLost').map((e) => e.hostId)).toEqual([holderId]);
+    // the hosts that stayed connected kept their broker sessions: only the cut one is Lost
+    const lost = events.filter((e) => e.type === 'HostLost');
+    expect(lost.map((e) => e.hostId)).toEqual([holderId]);
+    expect(lost[0]?.data).toMatchObject({ reason: 'Offline' });
   }, 180_000);
 });

@@ -1,0 +1,84 @@
+// `edge-overlay agent` inside a lab host's namespace, as an operator would run it (DESIGN.md v2): the lab
+// asks the API (admin token, root loopback) for a single-use join token, hands it over in a 0600 file in
+// the run dir, and the agent enrolls through the control namespace and then runs on its own key and
+// certificate. The agent process gets no admin token and no Temporal address, ever.
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ApiClient } from '../cli/api-client.js';
+import { repoRoot } from '../dev/paths.js';
+import { spawnInNetns, stopPid } from './netns.js';
+import { type LabHost, type LabState, saveLabState } from './state.js';
+
+export interface LabAgentOptions {
+  /** The API on the root loopback with the admin token: issues the join tokens. */
+  api: ApiClient;
+  /** Agent log level (EDGE_OVERLAY_LOG_LEVEL); the log goes to <run dir>/<hostId>.agent.log. */
+  logLevel?: string;
+  /** Extra CLI arguments for `edge-overlay agent`. */
+  args?: string[];
+}
+
+export const agentStateDir = (state: LabState, host: LabHost): string =>
+  join(state.runDir, 'agents', host.hostId);
+export const agentLogFile = (state: LabState, host: LabHost): string =>
+  join(state.runDir, `${host.hostId}.agent.log`);
+const joinTokenFile = (state: LabState, host: LabHost): string =>
+  join(state.runDir, 'agents', `${host.hostId}.join-token`);
+
+/** A join token in a 0600 file, unless the agent already holds a certificate (a restart needs none). */
+async function joinTokenArgs(state: LabState, host: LabHost, api: ApiClient): Promise<string[]> {
+  if (existsSync(join(agentStateDir(state, host), 'host.crt'))) return [];
+  const { token } = await api.issueJoinToken(host.hostId);
+  const file = joinTokenFile(state, host);
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  chmodSync(file, 0o600); // an older file keeps its mode through writeFileSync
+  return ['--join-token-file', file];
+}
+
+/** Starts the host's agent (lean entry, same flags as `edge-overlay agent`) and records its PID. */
+export async function startAgent(state: LabState, host: LabHost, o: LabAgentOptions): Promise<void> {
+  if (!state.control) throw new Error('start the control access before the agents');
+  mkdirSync(join(state.runDir, 'agents'), { recursive: true, mode: 0o700 });
+  const stateDir = agentStateDir(state, host);
+  mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  const token = await joinTokenArgs(state, host, o.api);
+  const proc = await spawnInNetns(
+    host.ns,
+    process.execPath,
+    [
+      // the edge-host entry: only the agent's modules are loaded (20 agents share 2 cores with DHCP)
+      '--max-semi-space-size=1',
+      join(repoRoot, 'bin', 'edge-overlay-agent.js'),
+      '--host-id',
+      host.hostId,
+      '--underlay-iface',
+      host.iface,
+      '--api',
+      state.control.apiUrl,
+      '--broker',
+      state.control.brokerUrl,
+      ...token,
+      '--state-dir',
+      stateDir,
+      ...(o.args ?? []),
+    ],
+    {
+      env: {
+        PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+        HOME: process.env['HOME'] ?? '/root',
+        EDGE_OVERLAY_LOG_FORMAT: 'json',
+        EDGE_OVERLAY_LOG_LEVEL: o.logLevel ?? 'info',
+      },
+      logFile: agentLogFile(state, host),
+    },
+  );
+  host.agent = { pid: proc.pid, comm: 'node' };
+  saveLabState(state);
+}
+
+/** SIGTERM to the host's agent (by PID, comm checked); its overlay stays up, as on a real host. */
+export async function stopAgent(state: LabState, host: LabHost): Promise<void> {
+  if (host.agent) await stopPid(host.agent.pid, { expectComm: host.agent.comm, graceMs: 10_000 });
+  delete host.agent;
+  saveLabState(state);
+}

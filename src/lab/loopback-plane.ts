@@ -1,0 +1,40 @@
+// The control plane a lab (or a test, a demo, a benchmark) runs beside it: everything on the root loopback
+// on free ports, the broker included; agents in the lab reach the API and the broker through the control
+// namespace's forwarders, so enrollment names that address as the broker (`brokerAdvertise`).
+import type { WorkflowBundleOption } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import { type ControlPlane, startControlPlane } from '../dev/control-plane.js';
+import { freePort } from '../dev/process.js';
+import type { ControlTargets } from './control-access.js';
+
+export interface LoopbackPlaneOptions {
+  dataDir: string;
+  token: string;
+  log: Logger;
+  /** HOST:PORT agents are told to dial (labBrokerAdvertise); default the loopback broker itself. */
+  brokerAdvertise?: string;
+  namespace?: string;
+  workflowBundle?: WorkflowBundleOption;
+}
+
+export async function startLoopbackControlPlane(o: LoopbackPlaneOptions): Promise<ControlPlane> {
+  return startControlPlane({
+    host: '127.0.0.1',
+    apiPort: await freePort(),
+    temporalPort: await freePort(),
+    uiPort: await freePort(),
+    brokerPort: 0,
+    ...(o.brokerAdvertise ? { brokerAdvertise: o.brokerAdvertise } : {}),
+    dataDir: o.dataDir,
+    namespace: o.namespace ?? 'default',
+    token: o.token,
+    log: o.log,
+    ...(o.workflowBundle ? { workflowBundle: o.workflowBundle } : {}),
+  });
+}
+
+/** The root-loopback ports the lab's forwarders point at. */
+export const controlTargets = (plane: ControlPlane): ControlTargets => ({
+  apiPort: Number(new URL(plane.apiUrl).port),
+  brokerPort: plane.broker.port,
+});
