@@ -30,6 +30,7 @@ import {
   underlayChangedSignal,
 } from '../contract/workflow-messages.js';
 import { installIdentityHandlers } from './host-enrollment.js';
+import { membershipAnnouncer } from './host-membership.js';
 import { installReportHandlers } from './host-reports.js';
 import { fail, parseOrFail } from './validate.js';
 
@@ -63,6 +64,7 @@ export async function hostWorkflow(raw: HostWorkflowInput): Promise<void> {
     return Promise.resolve();
   }
 
+  const membership = membershipAnnouncer(input.hostId);
   setHandler(hostRecordQuery, () => requireRecord());
   const identity = installIdentityHandlers({
     hostId: input.hostId,
@@ -86,7 +88,8 @@ export async function hostWorkflow(raw: HostWorkflowInput): Promise<void> {
     registerHostUpdate,
     async (reg) => {
       const change = applyRegistration(record, reg, now());
-      record = change.record;
+      // A host that enrolled before an admin registered it keeps its enrolled key and serial.
+      record = record === null ? { ...change.record, ...identity.keys() } : change.record;
       await afterChange(change.previousUnderlayIp, true);
       return record;
     },
@@ -131,8 +134,10 @@ export async function hostWorkflow(raw: HostWorkflowInput): Promise<void> {
   setHandler(
     claimHostUpdate,
     ({ cluster }) => {
-      record = { ...ensureClaimable(cluster), cluster };
+      const before = ensureClaimable(cluster);
+      record = { ...before, cluster };
       upsertMemo({ record });
+      if (before.cluster !== cluster) membership.announce(cluster);
       return record;
     },
     { validator: (claim) => void ensureClaimable(parseOrFail(claimHostInputSchema, claim).cluster) },
@@ -150,14 +155,17 @@ export async function hostWorkflow(raw: HostWorkflowInput): Promise<void> {
     const { cluster, from } = parsed.data;
     if (record === null) return;
     if (cluster === null && from !== undefined && record.cluster !== from) return;
+    const changed = record.cluster !== cluster;
     record = { ...record, cluster };
     upsertMemo({ record });
+    if (changed) membership.announce(cluster);
   });
 
   // An entity workflow: it lives until it is deleted, continuing as new to keep its history short.
   const long = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= threshold;
   await condition(() => identity.deleted() || long());
   await condition(allHandlersFinished);
+  await membership.settled();
   if (identity.deleted()) return;
   await continueAsNew<typeof hostWorkflow>({ ...input, record, ...identity.carry() });
 }

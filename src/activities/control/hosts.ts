@@ -39,6 +39,11 @@ export function createHostRegistryActivities(client: Client, onMembership?: Memb
     return true;
   }
 
+  /** v5: the host workflow tells its agent its cluster after a claim or release (retained over the broker). */
+  async function announceMembership(input: { hostId: string; cluster: string | null }): Promise<void> {
+    announce(input.hostId, input.cluster);
+  }
+
   async function claimOne(cluster: string, hostId: string, retried = false): Promise<ClaimResult> {
     try {
       const handle = client.workflow.getHandle(hostWorkflowId(hostId));
@@ -71,6 +76,7 @@ export function createHostRegistryActivities(client: Client, onMembership?: Memb
   }
 
   return {
+    announceMembership,
     /** Claims each host for `cluster` (atomic per host); business refusals are results, not throws. */
     async claimHosts(cluster: string, hostIds: string[]): Promise<ClaimResult[]> {
       return Promise.all(hostIds.map((id) => claimOne(cluster, id)));

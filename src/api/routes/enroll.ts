@@ -77,7 +77,7 @@ export const enrollRoutes =
         req.log.info({ hostId, serial: signed.serial, notAfter: signed.notAfter }, 'host enrolled');
         // A host that enrolls again gets a new certificate; the one it replaces stops working.
         if (previous !== null) {
-          await pki.revoke(previous).catch((err: unknown) => {
+          await pki.revoke(previous, hostId).catch((err: unknown) => {
             req.log.error({ hostId, serial: previous, err }, 'could not revoke the replaced certificate');
           });
         }

@@ -121,7 +121,7 @@ export const hostRoutes =
         }
         if (serial !== null) {
           try {
-            await pki.revoke(serial);
+            await pki.revoke(serial, hostId);
           } catch (err) {
             // The host is gone and its serial is only in this log line now: say so loudly.
             req.log.error({ hostId, serial, err }, 'host deleted but its certificate was NOT revoked');
