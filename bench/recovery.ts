@@ -3,19 +3,16 @@
 // through the API, then repeated outages (every host renumbered). Measures, from the last host's new
 // lease: full-mesh overlay reachability (UDP mesh prober, every ordered pair) and, for 3 hosts,
 // `etcdctl endpoint health --cluster` on an etcd bound to the overlay IPs. Prints JSON.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { repoRoot } from '../src/dev/paths.js';
 import { waitFor } from '../src/dev/process.js';
 import { clusterHealthy, startEtcdCluster, waitForEtcdHealthy } from '../src/lab/etcd.js';
 import { trackPid } from '../src/lab/lab.js';
-import { spawnInNetns } from '../src/lab/netns.js';
+import { startMeshProbers, waitForMesh } from '../src/lab/mesh.js';
 import { runOutage } from '../src/lab/outage.js';
 import { overlayEtcdMembers } from '../src/lab/scenario.js';
 import { startLocalStack } from '../src/lab/stack.js';
-import type { LabState } from '../src/lab/state.js';
 import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import { pino } from 'pino';
 
@@ -28,7 +25,6 @@ if (sizes.some((n) => !Number.isInteger(n) || n < 2) || !Number.isInteger(outage
   throw new Error('usage: --hosts 3,10,20 --outages 5');
 if (process.getuid?.() !== 0) throw new Error('bench:recovery creates network namespaces: run it as root');
 
-const PROBE_PORT = 7999;
 /** stdout carries only the JSON result: every log (ours, the SDK's, the core's) goes to stderr. */
 const log = pino({ name: 'bench', level: 'warn' }, pino.destination(2));
 // The SDK and the core (whose native logs are forwarded, not printed) log through it too.
@@ -43,62 +39,11 @@ const stats = (xs: number[]) => {
   return { median, max: s.at(-1)!, all: xs };
 };
 
-/** Per prober: peer overlay IP → okSince (ms) or null. */
-function readProbes(lab: LabState): Array<Record<string, number | null>> {
-  return lab.hosts.map((h) => {
-    try {
-      return (
-        JSON.parse(readFileSync(join(lab.runDir, `${h.hostId}.probe.json`), 'utf8')) as {
-          peers: Record<string, number | null>;
-        }
-      ).peers;
-    } catch {
-      return { missing: null };
-    }
-  });
-}
-
-/** Waits for every pair to answer again after `brokenAfter`; returns max over pairs of okSince. */
-async function waitForMesh(lab: LabState, brokenAfter: number, timeoutMs = 30_000): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const all = readProbes(lab).flatMap((p) => Object.values(p));
-    // A pair that never lost a probe (break shorter than the interval) counts once 3 s have passed.
-    const settled = all.every((t) => t !== null && (t > brokenAfter || Date.now() - brokenAfter > 3000));
-    if (settled) return Math.max(...(all as number[]));
-    await sleep(10);
-  }
-  throw new Error('overlay mesh did not come back');
-}
-
 async function benchSize(n: number) {
   const stack = await startLocalStack({ hosts: n, log });
   const { lab, ips } = stack;
   try {
-    const intervalMs = Math.max(20, n * 5);
-    for (const h of lab.hosts) {
-      const proc = await spawnInNetns(
-        h.ns,
-        process.execPath,
-        ['--import', 'tsx', join(repoRoot, 'src/lab/mesh-prober.ts')],
-        {
-          cwd: repoRoot,
-          env: {
-            PATH: process.env['PATH'],
-            OVERLAY_IP: ips[h.hostId],
-            PORT: String(PROBE_PORT),
-            PEERS: lab.hosts
-              .filter((p) => p !== h)
-              .map((p) => ips[p.hostId])
-              .join(','),
-            INTERVAL_MS: String(intervalMs),
-            OUT_FILE: join(lab.runDir, `${h.hostId}.probe.json`),
-          },
-          logFile: join(lab.runDir, `${h.hostId}.probe.log`),
-        },
-      );
-      trackPid(lab, { pid: proc.pid, comm: 'node' });
-    }
+    const intervalMs = await startMeshProbers(lab, ips);
     await waitForMesh(lab, 0, 60_000);
     const etcdTarget =
       n === 3 ? { ns: lab.hosts[0]!.ns, endpoint: `http://${ips[lab.hosts[0]!.hostId]}:2379` } : null;

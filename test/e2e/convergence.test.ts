@@ -1,0 +1,130 @@
+// Issue 12 point 5: after every host renumbers at once, 3 times back to back, with 5 and with 20 hosts
+// (agents reach the broker over the underlay through the control namespace), the API shows Ready with
+// every host's NEW underlayIp, and the events have UnderlayChanged for each host and an OverlayReconciled
+// after them, within 2 s of the overlay being back (full mesh, UDP mesh prober); a DELETE right after
+// tears the overlay down on every host within 10 s. Prints the measured times as JSON.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ApiClient } from '../../src/cli/api-client.js';
+import { startMeshProbers, waitForMesh } from '../../src/lab/mesh.js';
+import { runOutage } from '../../src/lab/outage.js';
+import { overlayIps } from '../../src/lab/scenario.js';
+import { execaRunner } from '../../src/net/index.js';
+import { notRoot } from '../helpers/netns-lab.js';
+import { type E2eEnv, startE2e } from './helpers.js';
+
+const root = !notRoot('test/e2e/convergence.test.ts');
+const OUTAGES = 3;
+const API_WITHIN_MS = 2_000;
+const DELETE_WITHIN_MS = 10_000;
+
+/** When (wall clock) the API first showed each part of the outage absorbed, and all of it at once. */
+interface ApiTimes {
+  addresses: number;
+  events: number;
+  ready: number;
+  all: number;
+}
+
+/** Polls the cluster view and its events from the outage on, until all of it holds at once. */
+async function apiConverged(
+  api: ApiClient,
+  name: string,
+  after: () => Record<string, string> | null,
+  cursor: number,
+  timeoutMs: number,
+): Promise<ApiTimes> {
+  const deadline = Date.now() + timeoutMs;
+  const first: Partial<ApiTimes> = {};
+  let last = '';
+  while (Date.now() < deadline) {
+    const want = after();
+    if (want) {
+      const [view, events] = await Promise.all([api.getCluster(name), api.events(name, cursor)]);
+      const now = Date.now();
+      const newAddresses = view.hosts.every((h) => h.underlayIp === want[h.hostId]);
+      const changed = new Map<string, number>();
+      for (const e of events)
+        if (e.type === 'UnderlayChanged' && e.hostId && e.data['to'] === want[e.hostId])
+          changed.set(e.hostId, e.seq);
+      const lastChange = Math.max(...changed.values());
+      const reconciled = events.some((e) => e.type === 'OverlayReconciled' && e.seq > lastChange);
+      const eventsDone = changed.size === view.hosts.length && reconciled;
+      if (newAddresses) first.addresses ??= now;
+      if (eventsDone) first.events ??= now;
+      if (view.phase === 'Ready' && first.addresses !== undefined) first.ready ??= now;
+      if (view.phase === 'Ready' && newAddresses && eventsDone)
+        return { addresses: first.addresses!, events: first.events!, ready: first.ready ?? now, all: now };
+      last = `phase ${view.phase}, new addresses ${newAddresses}, UnderlayChanged ${changed.size}/${view.hosts.length}, reconciled after them ${reconciled}`;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`API did not converge within ${timeoutMs} ms: ${last}`);
+}
+
+async function overlayDevices(env: E2eEnv): Promise<string[]> {
+  const left = await Promise.all(
+    env.lab.hosts.map(async (h) => {
+      const out = (await execaRunner.run('ip', ['-n', h.ns, '-o', 'link', 'show'])).stdout;
+      return /vxlan100|scbr-100/.test(out) ? [h.hostId] : [];
+    }),
+  );
+  return left.flat();
+}
+
+function convergence(hosts: number) {
+  describe.skipIf(!root)(`e2e convergence: ${hosts} hosts renumbered at once (netns, root)`, () => {
+    let env: E2eEnv;
+
+    beforeAll(async () => {
+      env = await startE2e({ hosts });
+      await startMeshProbers(env.lab, overlayIps(env.cluster));
+      await waitForMesh(env.lab, 0, 60_000);
+    }, 300_000);
+
+    afterAll(async () => {
+      await env?.close();
+    }, 120_000);
+
+    it(`the API absorbs ${OUTAGES} back-to-back renumberings within ${API_WITHIN_MS} ms of the overlay, and DELETE tears down within ${DELETE_WITHIN_MS} ms`, async () => {
+      const runs: Array<Record<string, number>> = [];
+      for (let k = 0; k < OUTAGES; k++) {
+        const cursor = (await env.api.events(env.name)).at(-1)?.seq ?? 0;
+        let after: Record<string, string> | null = null;
+        const startedAt = Date.now();
+        const api = apiConverged(env.api, env.name, () => after, cursor, 60_000);
+        api.catch(() => undefined); // awaited below; not unhandled while the outage runs
+        const outage = await runOutage(env.lab);
+        after = outage.after;
+        for (const h of env.lab.hosts) expect(outage.after[h.hostId]).not.toBe(outage.before[h.hostId]);
+        const [overlayAt, apiAt] = await Promise.all([waitForMesh(env.lab, startedAt, 60_000), api]);
+        const fromLease = (t: number) => t - outage.lastLeaseAtMs;
+        runs.push({
+          renumberMs: outage.renumberMs,
+          // from the last host's new lease: the full mesh back, then what the API showed when
+          overlayMs: fromLease(overlayAt),
+          apiAddressesMs: fromLease(apiAt.addresses),
+          apiEventsMs: fromLease(apiAt.events),
+          apiReadyMs: fromLease(apiAt.ready),
+          apiMs: fromLease(apiAt.all),
+          apiAfterOverlayMs: apiAt.all - overlayAt,
+        });
+      }
+      const deleteAt = Date.now();
+      await env.api.deleteCluster(env.name);
+      let left: string[] = [];
+      while (Date.now() - deleteAt < DELETE_WITHIN_MS + 20_000) {
+        left = await overlayDevices(env);
+        if (left.length === 0) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const deleteMs = Date.now() - deleteAt;
+      process.stdout.write(`[convergence] ${JSON.stringify({ hosts, runs, deleteMs, left })}\n`);
+      for (const r of runs) expect(r.apiAfterOverlayMs).toBeLessThanOrEqual(API_WITHIN_MS);
+      expect(left).toEqual([]);
+      expect(deleteMs).toBeLessThanOrEqual(DELETE_WITHIN_MS);
+    }, 300_000);
+  });
+}
+
+convergence(5);
+convergence(20);
