@@ -55,6 +55,9 @@ describe('replay of recorded histories', () => {
     const joins = files.filter((f) => f.startsWith('host-join-') && f.endsWith('-v3.json'));
     expect(joins.length).toBeGreaterThanOrEqual(2);
     for (const f of joins) expect(patchIds(load(f).history)).toEqual(['host-channel-v2']);
+    const hostV3 = files.filter((f) => f.startsWith('host-register') && f.endsWith('-v3.json'));
+    expect(hostV3.length).toBeGreaterThanOrEqual(1);
+    for (const f of hostV3) expect(patchIds(load(f).history)).toEqual(['announce-membership']);
   });
 
   it('replays every history against the current bundle without nondeterminism', async () => {

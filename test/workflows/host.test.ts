@@ -18,13 +18,18 @@ describe('hostWorkflow registry', () => {
   let tc: Awaited<ReturnType<typeof testClient>>;
   let controlWorker: { stop: () => Promise<void> };
   const taskQueue = uniqueTaskQueue('hosts');
+  /** What the host workflows told their agents (through the control worker's relay in production). */
+  const announced: Array<[string, string | null]> = [];
 
   beforeAll(async () => {
     tc = await testClient();
     controlWorker = await runningWorker({
       taskQueue,
       workflowsPath: fileURLToPath(new URL('../fixtures/host-registry-workflows.ts', import.meta.url)),
-      activities: createControlActivities({ client: tc.client }),
+      activities: createControlActivities({
+        client: tc.client,
+        onMembership: (hostId, cluster) => announced.push([hostId, cluster]),
+      }),
     });
   });
   afterAll(async () => {
@@ -115,6 +120,15 @@ describe('hostWorkflow registry', () => {
     expect((await getHost(tc.client, hostId))?.cluster).toBe(cluster);
     await handle.signal(setHostClusterSignal, { cluster: null, from: cluster });
     expect((await getHost(tc.client, hostId))?.cluster).toBeNull();
+    // The agent learns both changes (claim, release) at once, the refused claim and the ignored release not.
+    await until(
+      async () => announced.filter(([h]) => h === hostId),
+      (a) => a.length >= 2,
+    );
+    expect(announced.filter(([h]) => h === hostId)).toEqual([
+      [hostId, cluster],
+      [hostId, null],
+    ]);
     await probe.terminate();
     await recordHistory(tc.client, 'host', 'register-heartbeat-renumber', hostWorkflowId(hostId));
   });
