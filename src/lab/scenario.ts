@@ -1,6 +1,6 @@
 // Steps shared by the e2e tests, `npm run demo` and `npm run bench:recovery`: drive the product
 // through its API (as a user would) and observe the lab from the outside (ping, etcdctl).
-import type { ApiClient, ClusterStatus } from '../cli/api-client.js';
+import type { ApiClient, ClusterStatus, CreateClusterRequest } from '../cli/api-client.js';
 import { waitFor } from '../dev/process.js';
 import type { HostSpec } from '../domain/types.js';
 import { ipv4Schema } from '../domain/validation.js';
@@ -54,8 +54,9 @@ export async function createClusterAndWait(
   name: string,
   hosts: HostSpec[],
   timeoutMs = 90_000,
+  more: Omit<CreateClusterRequest, 'name' | 'hosts'> = {},
 ): Promise<ClusterStatus> {
-  await api.createCluster({ name, hosts });
+  await api.createCluster({ ...more, name, hosts });
   let view: ClusterStatus | undefined;
   await waitFor(
     `cluster ${name} Ready with ${hosts.length} joined hosts and a VIP holder`,

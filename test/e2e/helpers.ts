@@ -12,6 +12,7 @@ import type { ControlPlane } from '../../src/dev/control-plane.js';
 import { waitFor } from '../../src/dev/process.js';
 import { CONTROL_TASK_QUEUE } from '../../src/domain/constants.js';
 import type { ClusterOptions } from '../../src/domain/cluster-options.js';
+import type { OverlayMode } from '../../src/domain/types.js';
 import { clusterWorkflowId } from '../../src/domain/ids.js';
 import { type ClusterInput, clusterWorkflowType } from '../../src/contract/workflow-messages.js';
 import { labBrokerAdvertise, startControlAccess } from '../../src/lab/control-access.js';
@@ -69,6 +70,7 @@ export interface E2eOptions {
   /** Cluster tunables. The API takes none, so with these the cluster workflow is started directly, as the
    * API would start it. */
   clusterOptions?: Partial<ClusterOptions>;
+  mode?: OverlayMode;
 }
 
 /** Everything torn down by close(), also when a step fails; EO_KEEP_LAB=1 keeps the lab's run dir. */
@@ -103,10 +105,11 @@ export async function startE2e(o: E2eOptions): Promise<E2eEnv> {
     const name = `e2e-${lab.id}`;
     const hosts = hostSpecs(lab, o.controlPlanes ?? 2);
     const timeoutMs = 60_000 + o.hosts * 5000;
-    const input = { ...normalizeCreate({ name, hosts }), options: o.clusterOptions };
+    const mode = o.mode ? { mode: o.mode } : {};
+    const input = { ...normalizeCreate({ name, hosts, ...mode }), options: o.clusterOptions };
     const cluster = o.clusterOptions
       ? await startClusterDirectly(plane, api, input, timeoutMs)
-      : await createClusterAndWait(api, name, hosts, timeoutMs);
+      : await createClusterAndWait(api, name, hosts, timeoutMs, mode);
     return { plane, lab, api, cluster, name, token, targets, close };
   } catch (err) {
     await close();
