@@ -2,6 +2,7 @@
 // the overlay IPs, a DHCP outage that renumbers every host; etcd comes back untouched while an etcd
 // bound to the underlay does not. Then the same outage with the control plane (API and broker)
 // unreachable: the overlay heals through the underlay beacon alone.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../src/dev/process.js';
@@ -16,6 +17,7 @@ import {
 } from '../../src/lab/etcd.js';
 import { DEFAULT_BROKER_PORT } from '../../src/contract/host-channel.js';
 import { startControlAccess, stopControlAccess, trackPid, underlayAddresses } from '../../src/lab/lab.js';
+import { agentStateDir } from '../../src/lab/lab-agent.js';
 import { runOutage } from '../../src/lab/outage.js';
 import { execaRunner, inNetns } from '../../src/net/index.js';
 import {
@@ -106,6 +108,15 @@ describe.skipIf(!root)('e2e: DHCP outage with etcd on the overlay (netns, root)'
   }, 180_000);
 
   it('heals through the underlay beacon while the control plane is unreachable', async () => {
+    // each agent verifies a peer's beacon with the public key its peer table carries for that peer
+    for (const h of env.lab.hosts) {
+      const saved = JSON.parse(readFileSync(join(agentStateDir(env.lab, h), 'agent-state.json'), 'utf8')) as {
+        peers: Array<{ hostId: string; publicKey?: string }>;
+      };
+      expect(saved.peers.length, h.hostId).toBe(env.lab.hosts.length - 1);
+      for (const p of saved.peers)
+        expect(p.publicKey, `${h.hostId}'s table entry for ${p.hostId}`).toBeTruthy();
+    }
     await stopControlAccess(env.lab);
     try {
       const outage = await runOutage(env.lab);
