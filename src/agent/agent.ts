@@ -174,7 +174,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     channel,
     reapplied,
     async stop() {
-      renewal.stop();
+      await renewal.stop();
       await watcher.stop();
       await channel.stop();
       await beacon.stop();

@@ -176,6 +176,10 @@ export const hostRecordSchema = z
     labels: z.record(z.string(), z.string()).optional(),
     lastSeen: z.string(),
     cluster: z.string().nullable(),
+    /** v2: the broker's view of the host's agent (absent before it first connected). */
+    online: z.boolean().optional(),
+    /** v2: prefix length of the underlay subnet as the agent reports it. */
+    prefixLength: z.number().optional(),
     workflowId: z.string(),
     uiUrl: z.string(),
   })

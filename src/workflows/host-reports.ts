@@ -25,6 +25,10 @@ export interface HostEntityAccess {
 const now = () => new Date().toISOString();
 
 export function installReportHandlers(host: HostEntityAccess): void {
+  // The agent says it is online (on connect) just before its first underlay report; a host without a
+  // record yet keeps that for the record the report makes (only transitions are relayed: it would be lost).
+  let onlineBeforeRecord: boolean | undefined;
+
   setHandler(
     reportUnderlayUpdate,
     async (input) => {
@@ -32,7 +36,12 @@ export function installReportHandlers(host: HostEntityAccess): void {
       const change = applyUnderlayReport(host.get(), host.hostId, report, now());
       if (!change.applied)
         return host.get() ?? fail(ErrorType.HostNotRegistered, `host ${host.hostId} has no address`);
-      host.set(change.record);
+      const fresh = host.get() === null;
+      host.set(
+        fresh && onlineBeforeRecord !== undefined
+          ? { ...change.record, online: onlineBeforeRecord }
+          : change.record,
+      );
       const saved = host.get() ?? change.record;
       upsertMemo({ record: saved });
       const { cluster, underlayIp, underlaySeq } = saved;
@@ -55,12 +64,12 @@ export function installReportHandlers(host: HostEntityAccess): void {
   setHandler(hostPresenceSignal, async (input) => {
     const parsed = hostPresenceInputSchema.safeParse(input);
     const current = host.get();
+    if (parsed.success && parsed.data.hostId === host.hostId && current === null) {
+      onlineBeforeRecord = parsed.data.online;
+      return;
+    }
     if (!parsed.success || parsed.data.hostId !== host.hostId || current === null) {
-      log.warn('ignoring presence', {
-        hostId: host.hostId,
-        valid: parsed.success,
-        registered: current !== null,
-      });
+      log.warn('ignoring presence', { hostId: host.hostId, valid: parsed.success });
       return;
     }
     const next = applyPresence(current, parsed.data.online, now());

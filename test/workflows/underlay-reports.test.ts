@@ -3,7 +3,8 @@
 // cluster records exactly one UnderlayChanged per applied change, with the sequence carried into peer tables.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { clusterWorkflowId } from '../../src/domain/ids.js';
-import { getHost, reportUnderlay } from '../../src/temporal/hosts.js';
+import { issueJoinToken } from '../../src/temporal/host-identity.js';
+import { getHost, reportPresence, reportUnderlay } from '../../src/temporal/hosts.js';
 import { ClusterHarness, roles } from './support/cluster-harness.js';
 import { recordHistory } from './support/record.js';
 
@@ -54,6 +55,19 @@ describe('underlay reports with sequences', () => {
     await send(4, '10.213.77.4');
     await h.waitForView(name, 'moved again', (v) => v.hosts[2]?.underlayIp === '10.213.77.4');
     await recordHistory(h.client, 'cluster', 'reordered-reports', clusterWorkflowId(name));
+  });
+
+  it('an agent online before its first report shows online once the report made its record', async () => {
+    // Enrolled hosts have a host workflow (made by the join token) but no record until their first report;
+    // the agent says it is online on connect, just before that report.
+    const hostId = `fresh-${Date.now().toString(36)}`;
+    const tokenHash = 'A'.repeat(43);
+    await issueJoinToken(h.client, { hostId, tokenHash, ttlSeconds: 60 }, { taskQueue: h.taskQueue });
+    expect(await reportPresence(h.client, { hostId, online: true, at: new Date().toISOString() })).toBe(true);
+    const input = { hostId, seq: 1, underlayIp: '10.213.66.1', underlayIface: 'eth0' };
+    const record = await reportUnderlay(h.client, input, { taskQueue: h.taskQueue });
+    expect(record.online).toBe(true);
+    expect((await getHost(h.client, hostId))?.online).toBe(true);
   });
 
   it('every peer table carries a version; a host keeps the newest one', async () => {
