@@ -16,6 +16,7 @@ import type { HostRelayActivities } from '../contract/host-relay.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { type PendingCommand, PendingCommands } from './pending-commands.js';
 import { createPublisher } from './publisher.js';
+import { registryPeerKeys } from './peer-keys.js';
 import { createRelayActivities } from './relay-activities.js';
 import { createRenewal, type HostCsrSigner, type RenewalStats, type RenewedCertificate } from './renewal.js';
 import { createReportRelay, type ReportRelayStats } from './report-relay.js';
@@ -88,7 +89,13 @@ export async function startHostRelay(opts: HostRelayOptions): Promise<HostRelay>
   );
   let published = 0;
 
-  const activities = createRelayActivities({ pending, publisher, log, onPublished: () => void published++ });
+  const activities = createRelayActivities({
+    pending,
+    publisher,
+    log,
+    onPublished: () => void published++,
+    peerKeys: registryPeerKeys(opts.client),
+  });
   const results = createResultRouter({
     pending,
     completion: opts.client.activity,

@@ -6,6 +6,7 @@ import { CompleteAsyncError, Context, type Info } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Logger } from 'pino';
 import { ErrorType } from '../domain/errors.js';
+import type { Peer } from '../domain/types.js';
 import { hostIdSchema } from '../domain/validation.js';
 import {
   type HostCommand,
@@ -14,6 +15,7 @@ import {
   hostTopic,
 } from '../contract/host-channel.js';
 import type { HostRelayActivities } from '../contract/host-relay.js';
+import { type PeerKeyLookup, withPeerKeys } from './peer-keys.js';
 import type { PendingCommands } from './pending-commands.js';
 import { type Publisher, RelayErrorType } from './publisher.js';
 
@@ -23,6 +25,8 @@ export interface RelayActivityDeps {
   log: Logger;
   /** Counts commands handed to the broker. */
   onPublished?: () => void;
+  /** Fills in the peers' public keys of a setPeers table (peer-keys.ts); without it tables go as they are. */
+  peerKeys?: PeerKeyLookup;
 }
 
 /** The activity names the relay registers (the same names as the host's own activities). */
@@ -55,7 +59,10 @@ export function createRelayActivities(deps: RelayActivityDeps): HostRelayActivit
         });
       }
       const hostId = parsed.data;
-      const { hostId: _addressee, ...hostInput } = input;
+      const { hostId: _addressee, ...hostInput } = input as { hostId: string; peers?: unknown };
+      if (kind === 'setPeers' && deps.peerKeys && Array.isArray(hostInput.peers)) {
+        hostInput.peers = await withPeerKeys(hostInput.peers as Peer[], deps.peerKeys);
+      }
       const { info } = Context.current();
       const now = Date.now();
       const command: HostCommand = {
