@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ResultPromise } from 'execa';
 import type { Logger } from 'pino';
-import { execa, freePort, stopChild, waitFor } from '../dev/process.js';
+import { assertPortFree, execa, freePort, stopChild, waitFor } from '../dev/process.js';
 import type { ProductCa } from '../pki/ca.js';
 import { writeCrlFile } from '../pki/revocations.js';
 import type { MosquittoConfOptions } from './config.js';
@@ -79,6 +79,8 @@ export async function startBroker(opts: StartBrokerOptions): Promise<Broker> {
   const initial = (opts.revoked ?? []).map(normalize);
   const persistenceDir = opts.persistence ? join(opts.dir, 'data') : undefined;
   if (persistenceDir) await mkdir(persistenceDir, { recursive: true, mode: 0o700 });
+  // A fixed port someone else holds: say so before spawning (mosquitto would only fail to bind).
+  if (opts.port) await assertPortFree('broker', host, opts.port);
 
   let lastError: Error | undefined;
   for (let attempt = 1; attempt <= PORT_ATTEMPTS; attempt++) {
@@ -97,7 +99,9 @@ export async function startBroker(opts: StartBrokerOptions): Promise<Broker> {
         'mosquitto to accept TLS connections',
         async () => {
           if (proc.exited) throw new Error(`mosquitto exited: ${proc.recent.join(' | ')}`);
-          return tcpAccepts(host, port);
+          // Only OUR process saying it runs (it logs this once its listeners are bound) makes the port
+          // ours: another listener on it would accept the probe while our mosquitto fails to bind.
+          return proc.running && tcpAccepts(host, port);
         },
         { timeoutMs: opts.startTimeoutMs ?? 10_000, intervalMs: 50 },
       );
@@ -117,6 +121,8 @@ export async function startBroker(opts: StartBrokerOptions): Promise<Broker> {
 interface MosquittoProcess {
   child: ResultPromise;
   exited: boolean;
+  /** Set on mosquitto's "mosquitto version X running", logged after every listener is bound. */
+  running: boolean;
   recent: string[];
   /** Resolves on the next log line matching `re`, or false after `ms`. */
   nextLine(re: RegExp, ms: number): Promise<boolean>;
@@ -135,6 +141,7 @@ function spawnMosquitto(binary: string, confPath: string, log: Logger): Mosquitt
   const proc: MosquittoProcess = {
     child,
     exited: false,
+    running: false,
     recent: [],
     nextLine: (re, ms) =>
       new Promise((resolve) => {
@@ -152,6 +159,7 @@ function spawnMosquitto(binary: string, confPath: string, log: Logger): Mosquitt
   };
   const onLine = (line: string) => {
     proc.recent = [...proc.recent.slice(-19), line];
+    if (/^mosquitto version \S+ running/.test(line)) proc.running = true;
     (/^Error|error:/.test(line) && !/certificate verify failed/.test(line) ? log.warn : log.debug).call(
       log,
       { broker: line },
