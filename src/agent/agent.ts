@@ -159,9 +159,11 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     log,
     ...(o.netns ? { netns: o.netns } : {}),
     ...(o.recheckMs ? { recheckMs: o.recheckMs } : {}),
-    onChange: (ip, previous) => {
-      // The session's TCP connection left from the old address and is dead: reconnect now.
-      if (previous) channel.reconnectNow();
+    onChange: (ip) => {
+      // Any address change kills the session's TCP connection (it left from the old address), and a
+      // reconnect attempted while the host had no address is waiting out its backoff: reconnect now, so
+      // the report below goes out the moment the new lease is there.
+      channel.reconnectNow();
       void report(ip);
       if (ip) void healMulticast(deps, store, log);
     },
