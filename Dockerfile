@@ -14,6 +14,10 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
+# Mount points of the pki and broker-config volumes (docker-compose.yml): a new named volume takes the
+# owner of the image's directory, so the API and the worker (user node) can write there.
+RUN mkdir -p /var/lib/edge-overlay/pki /var/lib/edge-overlay/broker \
+  && chown -R node:node /var/lib/edge-overlay && chmod 700 /var/lib/edge-overlay/pki /var/lib/edge-overlay/broker
 USER node
 ENTRYPOINT ["node", "bin/edge-overlay.js"]
 CMD ["worker"]

@@ -4,6 +4,7 @@ import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { createControlActivities } from './activities/control/index.js';
+import type { TemporalConnectOptions } from './clients/temporal/connection.js';
 import { withHostRelayActivities } from './control/activity-names.js';
 import { type BrokerCredentials, type HostRelay, startHostRelay } from './control/host-relay.js';
 import type { HostCsrSigner, RenewedCertificate } from './control/renewal.js';
@@ -12,6 +13,9 @@ import { CONTROL_TASK_QUEUE } from './domain/constants.js';
 export interface ControlWorkerOptions {
   address: string;
   namespace: string;
+  /** TLS (mutual TLS or an API key) for a remote Temporal, from temporalConnectOptions(address, env);
+   * without it the connections are plain, as to the dev server on loopback. */
+  temporalTls?: Omit<TemporalConnectOptions, 'address'>;
   log: Logger;
   /** A pre-built bundle (tests bundle once); otherwise the workflows are bundled from source. */
   workflowBundle?: WorkflowBundleOption;
@@ -39,8 +43,12 @@ const ownExtension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 export const workflowsPath = fileURLToPath(new URL(`./workflows/index${ownExtension}`, import.meta.url));
 
 export async function startControlWorker(opts: ControlWorkerOptions): Promise<ControlWorker> {
-  const nativeConnection = await NativeConnection.connect({ address: opts.address });
-  const clientConnection = await Connection.connect({ address: opts.address });
+  const connectOptions = { ...opts.temporalTls, address: opts.address };
+  const nativeConnection = await NativeConnection.connect(connectOptions);
+  const clientConnection = await Connection.connect(connectOptions).catch(async (err: unknown) => {
+    await nativeConnection.close();
+    throw err;
+  });
   const client = new Client({ connection: clientConnection, namespace: opts.namespace });
   const relay = opts.broker
     ? await startHostRelay({

@@ -1,14 +1,14 @@
-// `edge-overlay worker` and `edge-overlay api`: the production processes (one per container).
-import { Client, Connection } from '@temporalio/client';
+// `edge-overlay worker` and `edge-overlay api`: the production processes (one per container), both on the
+// v2 host channel. Flags win over the environment; every value is checked before anything starts and a bad
+// one is a ConfigError (one line per problem, exit 2). The wiring is in src/serve/.
 import type { Command } from 'commander';
 import { loadEnv } from '../config/env.js';
+import { type ApiFlags, resolveApiConfig, resolveWorkerConfig, type WorkerFlags } from '../config/serve.js';
 import { resolveToken } from '../config/token.js';
 import { DEFAULT_API_PORT } from '../domain/constants.js';
 import { createLogger, installTemporalLogger, type Logger } from '../log.js';
-import { startApiServer } from '../api/server.js';
-import { ensureSearchAttributes } from '../temporal/ensure-search-attributes.js';
-import { startControlWorker } from '../worker.js';
-import { parseHostPort, parsePort } from './options.js';
+import { runApi } from '../serve/run-api.js';
+import { runWorker } from '../serve/run-worker.js';
 
 /** Resolves on the first SIGINT/SIGTERM. */
 export const untilSignal = (log: Logger): Promise<string> =>
@@ -21,55 +21,59 @@ export const untilSignal = (log: Logger): Promise<string> =>
     process.once('SIGTERM', () => on('SIGTERM'));
   });
 
+const TEMPORAL_HELP = 'Temporal frontend (env EDGE_OVERLAY_TEMPORAL; TLS by EDGE_OVERLAY_TEMPORAL_TLS_* env)';
+const PKI_HELP = 'product CA and control certificate, made on first start (env EDGE_OVERLAY_PKI_DIR)';
+
 export function registerServeCommands(program: Command): void {
   program
     .command('worker')
-    .description('run the control worker (workflows + control activities) against a Temporal service')
-    .option('--temporal <host:port>', 'Temporal frontend (env EDGE_OVERLAY_TEMPORAL)', parseHostPort)
-    .action(async (flags: { temporal?: string }) => {
+    .description('run the control worker (workflows, control activities, host relay over the broker)')
+    .option('--temporal <host:port>', TEMPORAL_HELP)
+    .option('--pki-dir <dir>', PKI_HELP)
+    .option(
+      '--broker <url>',
+      'broker as this worker dials it, mqtts://HOST:PORT (env EDGE_OVERLAY_BROKER_URL)',
+    )
+    .action(async (flags: WorkerFlags) => {
       const env = loadEnv();
+      const config = resolveWorkerConfig(flags, env);
       const log = createLogger({ level: env.EDGE_OVERLAY_LOG_LEVEL, format: env.EDGE_OVERLAY_LOG_FORMAT });
       installTemporalLogger(log);
-      const address = flags.temporal ?? env.EDGE_OVERLAY_TEMPORAL;
-      const connection = await Connection.connect({ address });
-      const added = await ensureSearchAttributes(connection, env.EDGE_OVERLAY_NAMESPACE);
-      if (added.length) log.info({ added }, 'registered search attributes');
-      await connection.close();
-      const worker = await startControlWorker({ address, namespace: env.EDGE_OVERLAY_NAMESPACE, log });
+      const worker = await runWorker(config, log);
       await Promise.race([untilSignal(log), worker.done]);
       await worker.stop();
     });
 
   program
     .command('api')
-    .description('run the HTTP API against a Temporal service')
-    .option('--temporal <host:port>', 'Temporal frontend (env EDGE_OVERLAY_TEMPORAL)', parseHostPort)
+    .description('run the HTTP API (enrollment, revocation into the broker config dir) against Temporal')
+    .option('--temporal <host:port>', TEMPORAL_HELP)
     .option('--host <addr>', 'listen address (env EDGE_OVERLAY_API_HOST)')
-    .option(
-      '--port <port>',
-      `listen port (env EDGE_OVERLAY_API_PORT, default ${DEFAULT_API_PORT})`,
-      parsePort,
-    )
+    .option('--port <port>', `listen port (env EDGE_OVERLAY_API_PORT, default ${DEFAULT_API_PORT})`)
     .option('--token-file <file>', 'bearer token file (or env EDGE_OVERLAY_TOKEN)')
-    .action(async (flags: { temporal?: string; host?: string; port?: number; tokenFile?: string }) => {
+    .option('--pki-dir <dir>', `${PKI_HELP}; shared with the worker`)
+    .option('--broker <url>', 'broker as the API dials it, mqtts://HOST:PORT (env EDGE_OVERLAY_BROKER_URL)')
+    .option(
+      '--broker-advertise <url>',
+      'broker as agents dial it, told at enrollment, mqtts://HOST:PORT (env EDGE_OVERLAY_BROKER_ADVERTISE)',
+    )
+    .option(
+      '--broker-config-dir <dir>',
+      "the broker's config volume: config, certificates, CRL (env EDGE_OVERLAY_BROKER_CONFIG_DIR)",
+    )
+    .option('--broker-listen <host:port>', 'broker listener in its config (default 0.0.0.0:8883)')
+    .option(
+      '--broker-config-path-in <dir>',
+      'the config dir as the broker sees it (default /mosquitto/config)',
+    )
+    .option('--broker-data-path-in <dir>', "the broker's session store (default /mosquitto/data)")
+    .action(async (flags: ApiFlags) => {
       const env = loadEnv();
-      const log = createLogger({ level: env.EDGE_OVERLAY_LOG_LEVEL, format: env.EDGE_OVERLAY_LOG_FORMAT });
+      const config = resolveApiConfig(flags, env);
       const { token } = resolveToken({ tokenFile: flags.tokenFile, envToken: env.EDGE_OVERLAY_TOKEN });
-      const connection = await Connection.connect({ address: flags.temporal ?? env.EDGE_OVERLAY_TEMPORAL });
-      const client = new Client({ connection, namespace: env.EDGE_OVERLAY_NAMESPACE });
-      const api = await startApiServer(
-        {
-          client,
-          log,
-          token,
-          uiBaseUrl: env.EDGE_OVERLAY_UI_URL ?? null,
-          namespace: env.EDGE_OVERLAY_NAMESPACE,
-        },
-        flags.host ?? env.EDGE_OVERLAY_API_HOST,
-        flags.port ?? env.EDGE_OVERLAY_API_PORT ?? DEFAULT_API_PORT,
-      );
+      const log = createLogger({ level: env.EDGE_OVERLAY_LOG_LEVEL, format: env.EDGE_OVERLAY_LOG_FORMAT });
+      const running = await runApi(config, { token, uiBaseUrl: env.EDGE_OVERLAY_UI_URL ?? null, log });
       await untilSignal(log);
-      await api.close();
-      await connection.close();
+      await running.close();
     });
 }

@@ -1,6 +1,7 @@
 // Configuration from the environment, validated once with a message per bad variable.
 import { z } from 'zod';
 import { DEFAULT_TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE } from '../domain/constants.js';
+import { absolutePathSchema, mqttsUrlSchema } from './broker-url.js';
 
 /** HOST:PORT with a port in range; HOST is a name or IPv4 (no scheme). */
 export const hostPortSchema = z.string().superRefine((v, ctx) => {
@@ -33,13 +34,28 @@ const envSchema = z.object({
   EDGE_OVERLAY_API_PORT: portSchema.optional(),
   /** Agent heartbeat interval, seconds (the `--heartbeat-interval` flag wins). */
   EDGE_OVERLAY_HEARTBEAT_INTERVAL: heartbeatIntervalSchema.optional(),
+  // The production control plane (`worker`, `api`; see src/config/serve.ts, flags win)
+  /** Product CA (ca.crt, ca.key), control certificate and revocation list; shared by worker and API. */
+  EDGE_OVERLAY_PKI_DIR: z.string().min(1).optional(),
+  /** How the control plane reaches the broker: mqtts://HOST:PORT. */
+  EDGE_OVERLAY_BROKER_URL: mqttsUrlSchema.optional(),
+  /** What agents are told to dial at enrollment: mqtts://HOST:PORT. */
+  EDGE_OVERLAY_BROKER_ADVERTISE: mqttsUrlSchema.optional(),
+  /** Where the API writes the broker's config, ACL, certificates and CRL (the broker's config volume). */
+  EDGE_OVERLAY_BROKER_CONFIG_DIR: z.string().min(1).optional(),
+  /** Where the broker listens, as written into its config (inside its container). */
+  EDGE_OVERLAY_BROKER_LISTEN: hostPortSchema.optional(),
+  /** The config dir and the session store as the broker process sees them (its container's mounts). */
+  EDGE_OVERLAY_BROKER_CONFIG_PATH_IN: absolutePathSchema.optional(),
+  EDGE_OVERLAY_BROKER_DATA_PATH_IN: absolutePathSchema.optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    // One line whatever the count: a container log keeps it as one entry, a terminal shows it whole.
+    super(`invalid configuration: ${problems.join('; ')}`);
     this.name = 'ConfigError';
   }
 }
