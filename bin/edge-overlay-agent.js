@@ -1,9 +1,13 @@
 #!/usr/bin/env -S node --max-semi-space-size=1
 // The host agent alone, for edge hosts: same flags as `edge-overlay agent`, but only the agent's modules
-// are loaded and V8's young generation is kept small (the flag above), which keeps RSS near 110 MB.
+// are loaded (no Temporal SDK) and V8's young generation is kept small (the flag above); see bench:agent.
 import { existsSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 
-const compiled = new URL('../dist/agent/main.js', import.meta.url);
+// EDGE_OVERLAY_AGENT_MAIN: a compiled main.js elsewhere (bench:agent builds one); else ../dist, else tsx.
+const compiled = process.env.EDGE_OVERLAY_AGENT_MAIN
+  ? pathToFileURL(process.env.EDGE_OVERLAY_AGENT_MAIN)
+  : new URL('../dist/agent/main.js', import.meta.url);
 let mod;
 if (existsSync(compiled)) {
   mod = await import(compiled.href);

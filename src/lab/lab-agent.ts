@@ -9,6 +9,12 @@ import { repoRoot } from '../dev/paths.js';
 import { spawnInNetns, stopPid } from './netns.js';
 import { type LabHost, type LabState, saveLabState } from './state.js';
 
+/** V8 flags of the edge-host agent: a small young generation and no optimizing compiler keep its RSS low
+ * (bench:agent measures both); EDGE_OVERLAY_AGENT_NODE_FLAGS overrides them for experiments. */
+const AGENT_NODE_FLAGS = (process.env.EDGE_OVERLAY_AGENT_NODE_FLAGS ?? '--max-semi-space-size=1')
+  .split(' ')
+  .filter(Boolean);
+
 export interface LabAgentOptions {
   /** The API on the root loopback with the admin token: issues the join tokens. */
   api: ApiClient;
@@ -47,7 +53,7 @@ export async function startAgent(state: LabState, host: LabHost, o: LabAgentOpti
     process.execPath,
     [
       // the edge-host entry: only the agent's modules are loaded (20 agents share 2 cores with DHCP)
-      '--max-semi-space-size=1',
+      ...AGENT_NODE_FLAGS,
       join(repoRoot, 'bin', 'edge-overlay-agent.js'),
       '--host-id',
       host.hostId,
@@ -68,6 +74,10 @@ export async function startAgent(state: LabState, host: LabHost, o: LabAgentOpti
         HOME: process.env['HOME'] ?? '/root',
         EDGE_OVERLAY_LOG_FORMAT: 'json',
         EDGE_OVERLAY_LOG_LEVEL: o.logLevel ?? 'info',
+        // bench:agent runs a compiled build (see bin/edge-overlay-agent.js)
+        ...(process.env.EDGE_OVERLAY_AGENT_MAIN
+          ? { EDGE_OVERLAY_AGENT_MAIN: process.env.EDGE_OVERLAY_AGENT_MAIN }
+          : {}),
       },
       logFile: agentLogFile(state, host),
     },
