@@ -3,10 +3,13 @@
 // directory the API wrote, and the compose file's own CRL reloader script pointed at that mosquitto.
 import { execa, type ResultPromise } from 'execa';
 import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { connect as netConnect } from 'node:net';
 import { createServer as tlsServer, type TLSSocket } from 'node:tls';
 import { parse } from 'yaml';
 import { stopChild, waitFor } from '../../src/dev/process.js';
+import { ProductCa } from '../../src/pki/ca.js';
 
 const bin = new URL('../../bin/edge-overlay.js', import.meta.url).pathname;
 
@@ -96,6 +99,35 @@ export async function startMutualTlsFront(o: {
       await new Promise((r) => server.close(r));
     },
   };
+}
+
+/** A "remote Temporal": `target` behind TLS that requires a client certificate (CN `clientCn`) from its
+ * own CA; returns the front and the EDGE_OVERLAY_TEMPORAL_TLS_* environment (files in `dir`). */
+export async function startRemoteTemporal(dir: string, target: string, clientCn: string) {
+  const tlsCa = await ProductCa.create({ commonName: 'temporal test CA', validDays: 1 });
+  const server = await tlsCa.issueServerCert({});
+  const client = await tlsCa.issueClientCert(clientCn, { validDays: 1, keyType: 'p256' });
+  const [host, port] = target.split(':');
+  const front = await startMutualTlsFront({
+    target: { host: host!, port: Number(port) },
+    caPem: tlsCa.certPem,
+    ...server,
+  });
+  const files = {
+    ca: join(dir, 'temporal-ca.pem'),
+    crt: join(dir, 'temporal.crt'),
+    key: join(dir, 'temporal.key'),
+  };
+  await writeFile(files.ca, tlsCa.certPem);
+  await writeFile(files.crt, client.certPem);
+  await writeFile(files.key, client.keyPem, { mode: 0o600 });
+  const env: Record<string, string> = {
+    EDGE_OVERLAY_TEMPORAL_TLS_CA_FILE: files.ca,
+    EDGE_OVERLAY_TEMPORAL_TLS_CERT_FILE: files.crt,
+    EDGE_OVERLAY_TEMPORAL_TLS_KEY_FILE: files.key,
+    EDGE_OVERLAY_TEMPORAL_TLS_SERVER_NAME: 'localhost',
+  };
+  return { front, env };
 }
 
 /** mosquitto from a config the API wrote; ready once it says it runs (its own word, not the port's). */

@@ -4,25 +4,27 @@
 // certificate given by EDGE_OVERLAY_TEMPORAL_TLS_*; mosquitto started from the directory the API wrote, with
 // compose's own CRL reloader script. A host enrolls through the API, reaches the broker it was told, is
 // served by the worker's relay, and is cut off within 5 s of DELETE; /healthz follows the broker.
-import { createCsr, generateHostKey } from '../../src/pki/csr.js';
 import { randomBytes, randomUUID, X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectBroker, type MqttClient } from '../../src/clients/broker/connect.js';
+import type { MqttClient } from '../../src/clients/broker/connect.js';
 import { certificateMessageSchema, hostTopic, membershipSchema } from '../../src/contract/host-channel.js';
 import { freePort, waitFor } from '../../src/dev/process.js';
 import { ProductCa } from '../../src/pki/ca.js';
+import { createCsr } from '../../src/pki/csr.js';
 import { x509 } from '../../src/pki/x509.js';
 import { temporalAddress } from '../helpers/temporal.js';
+import { type ApiCall, apiCaller, connectAs, enroll } from './serve-host.js';
 import {
   type CliProcess,
   spawnCli,
   startComposeReloader,
   startMosquitto,
-  startMutualTlsFront,
+  type startMutualTlsFront,
+  startRemoteTemporal,
 } from './serve-support.js';
 
 const token = randomBytes(24).toString('base64url');
@@ -31,7 +33,7 @@ const TEMPORAL_CLIENT_CN = 'temporal-client';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let dir: string;
-let apiUrl: string;
+let call: ApiCall;
 let brokerUrl: string;
 let api: CliProcess;
 let worker: CliProcess;
@@ -42,51 +44,15 @@ const clients: MqttClient[] = [];
 const pkiDir = () => join(dir, 'pki');
 const configDir = () => join(dir, 'broker-config');
 
-async function call(method: string, path: string, body?: unknown, auth = true): Promise<Response> {
-  return fetch(`${apiUrl}${path}`, {
-    method,
-    headers: {
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...(auth ? { authorization: `Bearer ${token}` } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-}
-
-/** A "remote Temporal": the dev server behind TLS that requires a client certificate from its own CA. */
-async function remoteTemporal(): Promise<Record<string, string>> {
-  const tlsCa = await ProductCa.create({ commonName: 'temporal test CA', validDays: 1 });
-  const server = await tlsCa.issueServerCert({});
-  const client = await tlsCa.issueClientCert(TEMPORAL_CLIENT_CN, { validDays: 1, keyType: 'p256' });
-  const [host, port] = temporalAddress().split(':');
-  front = await startMutualTlsFront({
-    target: { host: host!, port: Number(port) },
-    caPem: tlsCa.certPem,
-    ...server,
-  });
-  const files = {
-    ca: join(dir, 'temporal-ca.pem'),
-    crt: join(dir, 'temporal.crt'),
-    key: join(dir, 'temporal.key'),
-  };
-  await writeFile(files.ca, tlsCa.certPem);
-  await writeFile(files.crt, client.certPem);
-  await writeFile(files.key, client.keyPem, { mode: 0o600 });
-  return {
-    EDGE_OVERLAY_TEMPORAL_TLS_CA_FILE: files.ca,
-    EDGE_OVERLAY_TEMPORAL_TLS_CERT_FILE: files.crt,
-    EDGE_OVERLAY_TEMPORAL_TLS_KEY_FILE: files.key,
-    EDGE_OVERLAY_TEMPORAL_TLS_SERVER_NAME: 'localhost',
-  };
-}
-
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'eo-serve-'));
   const apiPort = await freePort();
   const brokerPort = await freePort();
-  apiUrl = `http://127.0.0.1:${apiPort}`;
+  call = apiCaller(`http://127.0.0.1:${apiPort}`, token);
   brokerUrl = `mqtts://127.0.0.1:${brokerPort}`;
-  const tlsEnv = await remoteTemporal();
+  const remote = await startRemoteTemporal(dir, temporalAddress(), TEMPORAL_CLIENT_CN);
+  front = remote.front;
+  const tlsEnv = remote.env;
   const env = {
     EDGE_OVERLAY_LOG_FORMAT: 'json',
     EDGE_OVERLAY_TEMPORAL: `127.0.0.1:${front.port}`,
@@ -140,51 +106,6 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 }, 60_000);
 
-interface Enrolled {
-  hostId: string;
-  keyPem: string;
-  certPem: string;
-  caPem: string;
-  broker: string;
-}
-
-/** Join token (admin), then enrollment with the host's own key, as an agent does it. */
-async function enroll(hostId: string): Promise<Enrolled> {
-  const issued = await call('POST', '/v1/hosts/join-tokens', { hostId });
-  expect(issued.status, await issued.clone().text()).toBe(201);
-  const { token: joinToken } = (await issued.json()) as { token: string };
-  const key = generateHostKey();
-  const csr = await createCsr(hostId, key.privateKeyPem);
-  const res = await call('POST', '/v1/hosts/enroll', { hostId, joinToken, csr }, false);
-  expect(res.status, await res.clone().text()).toBe(200);
-  const body = (await res.json()) as { certificate: string; caCertificate: string; broker: string };
-  return {
-    hostId,
-    keyPem: key.privateKeyPem,
-    certPem: body.certificate,
-    caPem: body.caCertificate,
-    broker: body.broker,
-  };
-}
-
-function connectAs(h: { hostId: string; keyPem: string; certPem: string; caPem: string; broker: string }) {
-  const client = connectBroker({
-    url: h.broker,
-    caPem: h.caPem,
-    certPem: h.certPem,
-    keyPem: h.keyPem,
-    clientId: h.hostId,
-    reconnectPeriodMs: 0,
-    connectTimeoutMs: 3000,
-  });
-  clients.push(client);
-  return new Promise<MqttClient>((resolve, reject) => {
-    client.once('connect', () => resolve(client));
-    client.once('error', reject);
-    client.once('close', () => reject(new Error('closed before connecting')));
-  });
-}
-
 describe('edge-overlay api + worker (production commands)', () => {
   it('started together, they share one CA; Temporal is reached over mutual TLS only', async () => {
     const ca = await ProductCa.load(
@@ -205,11 +126,11 @@ describe('edge-overlay api + worker (production commands)', () => {
   });
 
   it('enrolls a host, relays for it, and cuts it off within 5 s of DELETE (CRL reloaded by the sidecar)', async () => {
-    const host = await enroll(hid('prod'));
+    const host = await enroll(call, hid('prod'));
     const { hostId } = host;
     expect(host.broker).toBe(brokerUrl);
 
-    const live = await connectAs(host);
+    const live = await connectAs(host, clients);
     // the worker's relay serves it: an underlay report reaches the host workflow, which announces membership
     const membership = new Promise<unknown>((resolve) =>
       live.on('message', (topic, payload) => {
@@ -241,7 +162,7 @@ describe('edge-overlay api + worker (production commands)', () => {
     expect(droppedAt, 'the live connection was not dropped within 5 s').toBeGreaterThan(0);
     expect(droppedAt - started).toBeLessThan(5000);
     // refused at the handshake: the broker re-read the CRL the API wrote (compose's reloader sent SIGHUP)
-    await expect(connectAs(host)).rejects.toThrow(/certificate revoked/);
+    await expect(connectAs(host, clients)).rejects.toThrow(/certificate revoked/);
     expect(Date.now() - started).toBeLessThan(5000 + 3000);
     const revoked = JSON.parse(await readFile(join(pkiDir(), 'revoked.json'), 'utf8'));
     expect(revoked.revoked).toContainEqual(expect.objectContaining({ identity: hostId }));
@@ -251,8 +172,8 @@ describe('edge-overlay api + worker (production commands)', () => {
   });
 
   it("a certificate the worker renewed goes with its host: the API reads the worker's renewals", async () => {
-    const host = await enroll(hid('ren'));
-    const first = await connectAs(host);
+    const host = await enroll(call, hid('ren'));
+    const first = await connectAs(host, clients);
     const answer = new Promise<string>((resolve, reject) => {
       first.on('message', (topic, payload) => {
         if (topic !== hostTopic(host.hostId, 'certificate')) return;
@@ -289,13 +210,13 @@ describe('edge-overlay api + worker (production commands)', () => {
     await waitFor('the worker to record the renewal', async () =>
       (await readFile(join(pkiDir(), 'renewed.json'), 'utf8').catch(() => '')).includes(renewedSerial),
     );
-    const live = await connectAs(renewed);
+    const live = await connectAs(renewed, clients);
     const dropped = new Promise<void>((resolve) => live.once('close', () => resolve()));
     const del = await call('DELETE', `/v1/hosts/${host.hostId}`);
     expect(del.status, await del.clone().text()).toBe(202);
     const cut = await Promise.race([dropped.then(() => true), sleep(5000).then(() => false)]);
     expect(cut, 'the renewed certificate kept its connection').toBe(true);
-    await expect(connectAs(renewed)).rejects.toThrow(/certificate revoked/);
+    await expect(connectAs(renewed, clients)).rejects.toThrow(/certificate revoked/);
   });
 
   it('/healthz is 503 naming the broker once the broker stops', async () => {
@@ -316,14 +237,14 @@ describe('edge-overlay api + worker (production commands)', () => {
   });
 
   it('a host deleted while the broker is away is refused once the broker is back (CRL on disk)', async () => {
-    const host = await enroll(hid('away'));
+    const host = await enroll(call, hid('away'));
     const serial = new X509Certificate(host.certPem).serialNumber.toLowerCase();
     const del = await call('DELETE', `/v1/hosts/${host.hostId}`);
     expect(del.status, await del.clone().text()).toBe(202);
     const crl = new x509.X509Crl(await readFile(join(configDir(), 'crl.pem'), 'utf8'));
     expect(crl.entries.map((e) => e.serialNumber.toLowerCase())).toContain(serial);
     mosquitto = await startMosquitto(join(configDir(), 'mosquitto.conf'));
-    await expect(connectAs(host)).rejects.toThrow(/certificate revoked/);
+    await expect(connectAs(host, clients)).rejects.toThrow(/certificate revoked/);
     // and the broker is healthy again for the API
     await waitFor('/healthz to recover', async () => (await call('GET', '/healthz', undefined, false)).ok, {
       timeoutMs: 8000,
