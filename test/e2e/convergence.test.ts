@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiClient } from '../../src/cli/api-client.js';
 import { startMeshProbers, waitForMesh } from '../../src/lab/mesh.js';
+import { underlayAddresses } from '../../src/lab/lab.js';
 import { runOutage } from '../../src/lab/outage.js';
 import { overlayIps } from '../../src/lab/scenario.js';
 import { execaRunner } from '../../src/net/index.js';
@@ -29,37 +30,37 @@ interface ApiTimes {
   all: number;
 }
 
-/** Polls the cluster view and its events from the outage on, until all of it holds at once. */
+/** Polls the cluster view and its events from the outage on, until all of it holds at once. Every host gets
+ * exactly one new lease per outage, so "an address other than before" is the new one: the polling needs
+ * no answer from the outage (which returns only after it read every lease) and times what the API shows. */
 async function apiConverged(
   api: ApiClient,
   name: string,
-  after: () => Record<string, string> | null,
+  before: Record<string, string | null>,
   cursor: number,
   timeoutMs: number,
 ): Promise<ApiTimes> {
   const deadline = Date.now() + timeoutMs;
   const first: Partial<ApiTimes> = {};
   let last = '';
+  const isNew = (hostId: string, ip: unknown) => typeof ip === 'string' && ip !== before[hostId];
   while (Date.now() < deadline) {
-    const want = after();
-    if (want) {
-      const [view, events] = await Promise.all([api.getCluster(name), api.events(name, cursor)]);
-      const now = Date.now();
-      const newAddresses = view.hosts.every((h) => h.underlayIp === want[h.hostId]);
-      const changed = new Map<string, number>();
-      for (const e of events)
-        if (e.type === 'UnderlayChanged' && e.hostId && e.data['to'] === want[e.hostId])
-          changed.set(e.hostId, e.seq);
-      const lastChange = Math.max(...changed.values());
-      const reconciled = events.some((e) => e.type === 'OverlayReconciled' && e.seq > lastChange);
-      const eventsDone = changed.size === view.hosts.length && reconciled;
-      if (newAddresses) first.addresses ??= now;
-      if (eventsDone) first.events ??= now;
-      if (view.phase === 'Ready' && first.addresses !== undefined) first.ready ??= now;
-      if (view.phase === 'Ready' && newAddresses && eventsDone)
-        return { addresses: first.addresses!, events: first.events!, ready: first.ready ?? now, all: now };
-      last = `phase ${view.phase}, new addresses ${newAddresses}, UnderlayChanged ${changed.size}/${view.hosts.length}, reconciled after them ${reconciled}`;
-    }
+    const [view, events] = await Promise.all([api.getCluster(name), api.events(name, cursor)]);
+    const now = Date.now();
+    const newAddresses = view.hosts.every((h) => isNew(h.hostId, h.underlayIp));
+    const changed = new Map<string, number>();
+    for (const e of events)
+      if (e.type === 'UnderlayChanged' && e.hostId && isNew(e.hostId, e.data['to']))
+        changed.set(e.hostId, e.seq);
+    const lastChange = Math.max(...changed.values());
+    const reconciled = events.some((e) => e.type === 'OverlayReconciled' && e.seq > lastChange);
+    const eventsDone = changed.size === view.hosts.length && reconciled;
+    if (newAddresses) first.addresses ??= now;
+    if (eventsDone) first.events ??= now;
+    if (view.phase === 'Ready' && first.addresses !== undefined) first.ready ??= now;
+    if (view.phase === 'Ready' && newAddresses && eventsDone)
+      return { addresses: first.addresses!, events: first.events!, ready: first.ready ?? now, all: now };
+    last = `phase ${view.phase}, new addresses ${newAddresses}, UnderlayChanged ${changed.size}/${view.hosts.length}, reconciled after them ${reconciled}`;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`API did not converge within ${timeoutMs} ms: ${last}`);
@@ -93,14 +94,15 @@ function convergence(hosts: number) {
       const runs: Array<Record<string, number>> = [];
       for (let k = 0; k < OUTAGES; k++) {
         const cursor = (await env.api.events(env.name)).at(-1)?.seq ?? 0;
-        let after: Record<string, string> | null = null;
+        const before = await underlayAddresses(env.lab);
         const startedAt = Date.now();
-        const api = apiConverged(env.api, env.name, () => after, cursor, 60_000);
+        const api = apiConverged(env.api, env.name, before, cursor, 60_000);
         api.catch(() => undefined); // awaited below; not unhandled while the outage runs
         const outage = await runOutage(env.lab);
-        after = outage.after;
         for (const h of env.lab.hosts) expect(outage.after[h.hostId]).not.toBe(outage.before[h.hostId]);
         const [overlayAt, apiAt] = await Promise.all([waitForMesh(env.lab, startedAt, 60_000), api]);
+        const view = await env.api.getCluster(env.name);
+        for (const h of view.hosts) expect(h.underlayIp).toBe(outage.after[h.hostId]);
         const fromLease = (t: number) => t - outage.lastLeaseAtMs;
         runs.push({
           renumberMs: outage.renumberMs,
