@@ -2,7 +2,8 @@
 // parent started, so the load generator never shares an event loop with what it measures.
 // Prints one line `{"apiUrl": …}` on stdout when ready; stops on SIGTERM/SIGINT or when stdin closes
 // (the parent is gone).
-import { Client, Connection } from '@temporalio/client';
+import { connectTemporalClient } from '../src/clients/temporal/closed-channel-guard.js';
+import { Client } from '@temporalio/client';
 import { pino } from 'pino';
 import { startApiServer } from '../src/api/server.js';
 import { installTemporalLogger } from '../src/log.js';
@@ -23,7 +24,7 @@ async function main(): Promise<void> {
     log,
     ...(bundle ? { workflowBundle: { codePath: bundle } } : {}),
   });
-  const connection = await Connection.connect({ address });
+  const connection = await connectTemporalClient({ address });
   const client = new Client({ connection, namespace: 'default' });
   const host = '127.0.0.1';
   const api = await startApiServer({ client, log, token, uiBaseUrl: null, namespace: 'default' }, host, 0);

@@ -5,10 +5,11 @@
 // drops its TCP connection and reconnects (as after renumbering); then it counts the new history events of
 // the cluster and host workflows. v1 spent ~4 events per host per 10 s heartbeat (~1440 per host-hour).
 // Usage: npm run bench:events [-- IDLE_S]   Prints one JSON line.
+import { connectTemporalClient } from '../src/clients/temporal/closed-channel-guard.js';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
+import { Client, WithStartWorkflowOperation } from '@temporalio/client';
 import { startHostChannel, type HostChannel } from '../src/agent/channel/index.js';
 import { startBroker } from '../src/broker/mosquitto.js';
 import { CONTROL_IDENTITY } from '../src/contract/host-channel.js';
@@ -38,7 +39,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 try {
   const temporal = await startTemporalDevServer({ headless: true });
   stack.push(() => temporal.stop());
-  const connection = await Connection.connect({ address: temporal.address });
+  const connection = await connectTemporalClient({ address: temporal.address });
   stack.push(() => connection.close());
   await ensureSearchAttributes(connection, 'default');
   const client = new Client({ connection });

@@ -1,5 +1,6 @@
 // The control worker: connects, registers workflows and control activities, runs. Nothing else.
-import { Client, Connection } from '@temporalio/client';
+import { connectTemporalClient } from './clients/temporal/closed-channel-guard.js';
+import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
@@ -45,7 +46,7 @@ export const workflowsPath = fileURLToPath(new URL(`./workflows/index${ownExtens
 export async function startControlWorker(opts: ControlWorkerOptions): Promise<ControlWorker> {
   const connectOptions = { ...opts.temporalTls, address: opts.address };
   const nativeConnection = await NativeConnection.connect(connectOptions);
-  const clientConnection = await Connection.connect(connectOptions).catch(async (err: unknown) => {
+  const clientConnection = await connectTemporalClient(connectOptions).catch(async (err: unknown) => {
     await nativeConnection.close();
     throw err;
   });

@@ -1,7 +1,8 @@
 // The whole control plane on one machine: product CA and control certificate, Temporal dev server, broker,
 // control worker and API. Used by `edge-overlay dev` and by the lab; stops everything it started, in
 // reverse order, on stop() or when a later step fails.
-import { Client, Connection } from '@temporalio/client';
+import { connectTemporalClient } from '../clients/temporal/closed-channel-guard.js';
+import { Client } from '@temporalio/client';
 import type { WorkflowBundleOption } from '@temporalio/worker';
 import { chmod, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -168,7 +169,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     }
 
     // 8. API
-    const connection = await Connection.connect({ address: temporal.address });
+    const connection = await connectTemporalClient({ address: temporal.address });
     stack.push(() => connection.close());
     const client = new Client({ connection, namespace: opts.namespace });
     const pki: EnrollmentPki = {

@@ -1,7 +1,8 @@
 // `edge-overlay api`: the production HTTP API (one container). It owns the product CA's revocation list and
 // the broker's directory (written at start into the broker's config volume, CRL rewritten on every
 // revocation), enrolls hosts, and reports Temporal and the broker on /healthz.
-import { Client, Connection } from '@temporalio/client';
+import { connectTemporalClient } from '../clients/temporal/closed-channel-guard.js';
+import { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { EnrollmentPki } from '../api/context.js';
 import { type ApiServer, startApiServer } from '../api/server.js';
@@ -48,7 +49,7 @@ export async function runApi(
     },
   };
 
-  const connection = await Connection.connect(temporal);
+  const connection = await connectTemporalClient(temporal);
   try {
     const client = new Client({ connection, namespace: config.namespace });
     const api = await startApiServer(

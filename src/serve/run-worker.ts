@@ -2,7 +2,7 @@
 // to the hosts over the broker with the control certificate from the shared PKI directory and answers
 // their certificate renewals with the product CA. Temporal may be remote, over TLS (env, see
 // src/clients/temporal/connection.ts).
-import { Connection } from '@temporalio/client';
+import { connectTemporalClient } from '../clients/temporal/closed-channel-guard.js';
 import type { Logger } from 'pino';
 import { temporalConnectOptions } from '../clients/temporal/connection.js';
 import type { WorkerConfig } from '../config/serve.js';
@@ -16,7 +16,7 @@ export async function runWorker(config: WorkerConfig, log: Logger): Promise<Cont
   const temporal = temporalConnectOptions(config.temporal, process.env);
   const pki = await openWorkerPki(config.pkiDir, log);
 
-  const connection = await Connection.connect(temporal);
+  const connection = await connectTemporalClient(temporal);
   try {
     const added = await ensureSearchAttributes(connection, config.namespace);
     if (added.length) log.info({ added }, 'registered search attributes');

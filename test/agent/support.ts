@@ -2,7 +2,8 @@
 // it (own Temporal dev server, broker, CA, control worker, API on the root loopback), forwarders that let
 // agents in host namespaces reach the API and the broker over the underlay, agent processes that enroll
 // with join tokens, and a fixture workflow that sends single host commands through the control worker.
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { connectTemporalClient } from '../../src/clients/temporal/closed-channel-guard.js';
+import { Client, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -53,7 +54,7 @@ export async function startAgentTestPlane(o: { advertise?: string } = {}): Promi
       workflowBundle: workflowBundle(),
     });
     stops.push(() => plane.stop());
-    const connection = await Connection.connect({ address: plane.temporal.address });
+    const connection = await connectTemporalClient({ address: plane.temporal.address });
     stops.push(() => connection.close());
     const client = new Client({ connection });
     // the fixture workflow runs on its own queue; its activities are the control worker's relay

@@ -1,7 +1,8 @@
 // The e2e harness: the whole control plane as `edge-overlay dev` runs it (its own Temporal dev server,
 // broker, CA, control worker and API on the root loopback), a DHCP lab whose agents enroll with join
 // tokens and reach the API and the broker over the underlay, and a cluster.
-import { Client, Connection } from '@temporalio/client';
+import { connectTemporalClient } from '../../src/clients/temporal/closed-channel-guard.js';
+import { Client } from '@temporalio/client';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,7 +31,7 @@ async function startClusterDirectly(
   input: ClusterInput,
   timeoutMs: number,
 ): Promise<ClusterStatus> {
-  const connection = await Connection.connect({ address: plane.temporal.address });
+  const connection = await connectTemporalClient({ address: plane.temporal.address });
   try {
     await new Client({ connection }).workflow.start(clusterWorkflowType, {
       workflowId: clusterWorkflowId(input.name),

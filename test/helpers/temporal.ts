@@ -1,5 +1,6 @@
 // Connections and workers against the harness's real Temporal dev server.
-import { Client, Connection } from '@temporalio/client';
+import { connectTemporalClient } from '../../src/clients/temporal/closed-channel-guard.js';
+import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
@@ -8,7 +9,7 @@ export const temporalAddress = (): string => inject('temporalAddress');
 export const workflowBundle = () => ({ codePath: inject('workflowBundlePath') });
 
 export async function testClient(): Promise<{ client: Client; close: () => Promise<void> }> {
-  const connection = await Connection.connect({ address: temporalAddress() });
+  const connection = await connectTemporalClient({ address: temporalAddress() });
   return { client: new Client({ connection }), close: () => connection.close() };
 }
 

@@ -1,8 +1,9 @@
 // One test's world: a control worker on its own task queue (stoppable and restartable) whose host relay
 // answers from fake hosts (fake-relay.ts), the hosts registered in the real host registry and reporting
 // their underlay like agents (with sequences), and helpers to drive and observe a cluster.
+import { connectTemporalClient } from '../../../src/clients/temporal/closed-channel-guard.js';
 import { randomUUID } from 'node:crypto';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { Client, type Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createControlActivities } from '../../../src/activities/control/index.js';
 import type { ClusterOptions } from '../../../src/domain/cluster-options.js';
@@ -36,7 +37,7 @@ export class ClusterHarness {
   ) {}
 
   static async create(): Promise<ClusterHarness> {
-    const connection = await Connection.connect({ address: temporalAddress() });
+    const connection = await connectTemporalClient({ address: temporalAddress() });
     const native = await NativeConnection.connect({ address: temporalAddress() });
     const h = new ClusterHarness(new Client({ connection }), connection, native);
     await h.startControlWorker();
