@@ -1,7 +1,8 @@
 // A Temporal call that is being retried when its connection closes must not throw from the retry timer
 // ("Channel has been shut down" as an uncaught exception killed bench:recovery and failed CI): with the
-// guard, the call rejects and nothing escapes. (Checked by hand: with a plain Connection.connect this test
-// ends in vitest's "Unhandled Errors: Channel has been shut down".)
+// guard, the retry goes nowhere and nothing escapes. (Checked by hand: with a plain Connection.connect this test
+// ends in vitest's "Unhandled Errors: Channel has been shut down"; answering the retry with a status instead
+// ends in "savedMessageNext is not a function", also from the SDK's timer.)
 import { createConnection, createServer, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { connectTemporalClient } from '../../src/clients/temporal/closed-channel-guard.js';
@@ -32,7 +33,7 @@ async function proxy(target: string) {
 }
 
 describe('closed channel guard', () => {
-  it('a call being retried when its connection closes rejects; no uncaught exception', async () => {
+  it('a call being retried when its connection closes never succeeds and throws nothing', async () => {
     const p = await proxy(temporalAddress());
     const connection = await connectTemporalClient({ address: p.address });
     await connection.workflowService.getSystemInfo({}); // really connected
@@ -45,6 +46,7 @@ describe('closed channel guard', () => {
     await new Promise((r) => setTimeout(r, 150));
     await connection.close();
     await new Promise((r) => setTimeout(r, 3_000)); // every pending retry timer has fired by now
-    expect(await settled).toBe('rejected');
+    const outcome = await Promise.race([settled, new Promise((r) => setTimeout(() => r('pending'), 100))]);
+    expect(outcome).not.toBe('resolved');
   }, 20_000);
 });

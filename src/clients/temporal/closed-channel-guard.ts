@@ -1,9 +1,9 @@
 // The Temporal client retries failed gRPC calls from a timer (its retry interceptor). When the connection
 // was closed meanwhile (a stop: the lab, a test, SIGTERM), that timer's next attempt throws "Channel has
 // been shut down" as an uncaught exception and takes the whole process down. This interceptor sits below
-// the retry interceptor: an attempt on a closed channel ends as a CANCELLED call instead (not retried), so
-// the original caller's promise rejects and nothing is thrown from a timer.
-import { InterceptingCall, type Interceptor, Metadata, status } from '@grpc/grpc-js';
+// the retry interceptor: an attempt on a closed channel goes nowhere instead, so nothing is thrown from a
+// timer (the caller's promise stays pending; its connection is gone).
+import { InterceptingCall, type Interceptor } from '@grpc/grpc-js';
 import {
   Connection,
   type ConnectionOptions,
@@ -29,20 +29,10 @@ export const closedChannelGuard: Interceptor = (options, nextCall) => {
     return new InterceptingCall(nextCall(options));
   } catch (err) {
     if (!(err instanceof Error) || !/Channel has been shut down/.test(err.message)) throw err;
-    return new InterceptingCall(closedCall, {
-      start(_metadata, listener) {
-        setImmediate(() =>
-          listener.onReceiveStatus({
-            code: status.CANCELLED,
-            details: 'the Temporal connection was closed',
-            metadata: new Metadata(),
-          }),
-        );
-      },
-      sendMessage() {},
-      halfClose() {},
-      cancel() {},
-    });
+    // Never answered: the retry interceptor cannot take a final status for an attempt that received no
+    // message (it calls an unset callback and throws, from a timer again), so the call simply stays pending.
+    // The connection is closed: whoever waits on it is shutting down too.
+    return new InterceptingCall(closedCall, { start() {}, sendMessage() {}, halfClose() {}, cancel() {} });
   }
 };
 
