@@ -160,10 +160,11 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     ...(o.netns ? { netns: o.netns } : {}),
     ...(o.recheckMs ? { recheckMs: o.recheckMs } : {}),
     onChange: (ip) => {
-      // Any address change kills the session's TCP connection (it left from the old address), and a
-      // reconnect attempted while the host had no address is waiting out its backoff: reconnect now, so
-      // the report below goes out the moment the new lease is there.
-      channel.reconnectNow();
+      // A new address means the session's TCP connection (from the old address) is dead, and a reconnect
+      // tried while the host had no address is waiting out its backoff: reconnect now, once, so the report
+      // below goes out the moment the lease is there. (Not on the loss itself: nothing connects without an
+      // address, and two forced reconnects in quick succession are what we avoid.)
+      if (ip !== null) channel.reconnectNow();
       void report(ip);
       if (ip) void healMulticast(deps, store, log);
     },
