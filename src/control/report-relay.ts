@@ -47,6 +47,9 @@ export interface ReportRelayDeps {
 const samePresence = (a: HostStatus | undefined, b: HostStatus): boolean =>
   a !== undefined && a.online === b.online && (!a.online || !b.online || a.epoch === b.epoch);
 
+/** How soon an underlay report that could not reach Temporal is tried again. */
+const UNDERLAY_RETRY_MS = 2_000;
+
 export function createReportRelay(deps: ReportRelayDeps) {
   const { log } = deps;
   const stats: ReportRelayStats = {
@@ -87,11 +90,28 @@ export function createReportRelay(deps: ReportRelayDeps) {
     const report = waitingUnderlay.get(hostId);
     if (!report) return;
     waitingUnderlay.delete(hostId);
-    const outcome = await callHostWorkflow<HostRecord>(
-      deps.client,
-      () => host(hostId).executeUpdate(reportUnderlayUpdate, { args: [{ hostId, ...report }] }),
-      deps.callOptions,
-    );
+    let outcome: HostCallOutcome<HostRecord>;
+    try {
+      outcome = await callHostWorkflow<HostRecord>(
+        deps.client,
+        () => host(hostId).executeUpdate(reportUnderlayUpdate, { args: [{ hostId, ...report }] }),
+        deps.callOptions,
+      );
+    } catch (err) {
+      // Temporal unreachable or overloaded past the call's own retries: the report is retained on the
+      // broker but will not come again, so it must not be lost here. Try again later unless a newer one
+      // arrived meanwhile (that one is queued already).
+      log.warn(
+        { hostId, seq: report.seq, err: String(err) },
+        'underlay report not relayed yet; retrying in 2 s',
+      );
+      if (!waitingUnderlay.has(hostId)) waitingUnderlay.set(hostId, report);
+      setTimeout(
+        () => deps.queue.push(hostId, 'underlay', () => relayUnderlay(hostId)),
+        UNDERLAY_RETRY_MS,
+      ).unref();
+      return;
+    }
     if (!outcome.ok) return dropped(hostId, 'underlay report', outcome);
     relayedSeq.set(hostId, Math.max(report.seq, relayedSeq.get(hostId) ?? 0));
     stats.underlayRelayed += 1;
