@@ -17,7 +17,7 @@ import { ProductCa } from '../../src/pki/ca.js';
 import { createCsr } from '../../src/pki/csr.js';
 import { x509 } from '../../src/pki/x509.js';
 import { temporalAddress } from '../helpers/temporal.js';
-import { type ApiCall, apiCaller, connectAs, enroll } from './serve-host.js';
+import { type ApiCall, apiCaller, connectAs, enroll } from '../helpers/enroll-host.js';
 import {
   type CliProcess,
   spawnCli,

@@ -8,11 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectBroker, type MqttClient } from '../../src/clients/broker/connect.js';
+import type { MqttClient } from '../../src/clients/broker/connect.js';
 import { certificateMessageSchema, hostTopic, membershipSchema } from '../../src/contract/host-channel.js';
 import { type ControlPlane, startControlPlane } from '../../src/dev/control-plane.js';
 import { freePort, waitFor } from '../../src/dev/process.js';
-import { createCsr, generateHostKey } from '../../src/pki/csr.js';
+import { createCsr } from '../../src/pki/csr.js';
+import { type ApiCall, apiCaller, connectAs, enroll } from '../helpers/enroll-host.js';
 import { workflowBundle } from '../helpers/temporal.js';
 
 const token = randomBytes(24).toString('base64url');
@@ -24,63 +25,8 @@ let dir: string;
 let plane: ControlPlane;
 const clients: MqttClient[] = [];
 
-async function api(method: string, path: string, body?: unknown, auth = true): Promise<Response> {
-  return fetch(`${plane.apiUrl}${path}`, {
-    method,
-    headers: {
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...(auth ? { authorization: `Bearer ${token}` } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-}
-
-interface Enrolled {
-  hostId: string;
-  keyPem: string;
-  certPem: string;
-  caPem: string;
-  broker: string;
-}
-
-/** Join token from the admin API, then enrollment with the host's own key, as an agent does it. */
-async function enrollHost(hostId: string): Promise<Enrolled> {
-  const issued = await api('POST', '/v1/hosts/join-tokens', { hostId });
-  expect(issued.status).toBe(201);
-  const { token: joinToken } = (await issued.json()) as { token: string };
-  const key = generateHostKey();
-  const csr = await createCsr(hostId, key.privateKeyPem);
-  const res = await api('POST', '/v1/hosts/enroll', { hostId, joinToken, csr }, false);
-  expect(res.status, await res.clone().text()).toBe(200);
-  const body = (await res.json()) as { certificate: string; caCertificate: string; broker: string };
-  return {
-    hostId,
-    keyPem: key.privateKeyPem,
-    certPem: body.certificate,
-    caPem: body.caCertificate,
-    broker: body.broker,
-  };
-}
-
-/** Connects as the host with what enrollment returned; resolves with the client once connected, or
- * rejects with the broker's refusal. No automatic reconnect: each attempt is one the test makes. */
-function connectAs(h: Enrolled): Promise<MqttClient> {
-  const client = connectBroker({
-    url: h.broker,
-    caPem: h.caPem,
-    certPem: h.certPem,
-    keyPem: h.keyPem,
-    clientId: h.hostId,
-    reconnectPeriodMs: 0,
-    connectTimeoutMs: 3000,
-  });
-  clients.push(client);
-  return new Promise((resolve, reject) => {
-    client.once('connect', () => resolve(client));
-    client.once('error', reject);
-    client.once('close', () => reject(new Error('closed before connecting')));
-  });
-}
+// The admin API of the plane under test (its URL is known once beforeAll started it).
+const api: ApiCall = (...args) => apiCaller(plane.apiUrl, token)(...args);
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'eo-plane-'));
@@ -114,11 +60,11 @@ describe('dev control plane', () => {
   });
 
   it('enrolls a host through the API: its certificate reaches the broker; DELETE cuts it off within 5 s', async () => {
-    const host = await enrollHost(hid('enr'));
+    const host = await enroll(api, hid('enr'));
     expect(host.broker).toBe(plane.brokerUrl);
     expect(host.caPem).toBe(plane.caPem);
     expect(new X509Certificate(host.certPem).subject).toBe(`CN=${host.hostId}`);
-    const live = await connectAs(host);
+    const live = await connectAs(host, clients);
     expect(live.connected).toBe(true);
     const dropped = new Promise<number>((resolve) => live.once('close', () => resolve(Date.now())));
 
@@ -133,7 +79,7 @@ describe('dev control plane', () => {
     ]);
     expect(droppedAt, 'the live connection was not dropped within 5 s').toBeGreaterThan(0);
     expect(droppedAt - started).toBeLessThan(5000);
-    await expect(connectAs(host)).rejects.toThrow();
+    await expect(connectAs(host, clients)).rejects.toThrow();
     expect(Date.now() - started).toBeLessThan(5000 + 3000);
     // the revocation is on disk, with the identity the broker needs to drop a live connection
     const revoked = JSON.parse(await readFile(join(plane.pkiDir, 'revoked.json'), 'utf8'));
@@ -143,8 +89,8 @@ describe('dev control plane', () => {
   });
 
   it('a certificate renewed over the broker stops working too when its host is deleted', async () => {
-    const host = await enrollHost(hid('ren'));
-    const first = await connectAs(host);
+    const host = await enroll(api, hid('ren'));
+    const first = await connectAs(host, clients);
     let relayed = false;
     const answer = new Promise<string>((resolve, reject) => {
       first.on('message', (topic, payload) => {
@@ -177,7 +123,7 @@ describe('dev control plane', () => {
     await waitFor('the renewal to be recorded', async () =>
       (await readFile(join(plane.pkiDir, 'renewed.json'), 'utf8').catch(() => '')).includes(renewedSerial),
     );
-    const live = await connectAs(renewed);
+    const live = await connectAs(renewed, clients);
     const dropped = new Promise<void>((resolve) => live.once('close', () => resolve()));
 
     // DELETE hands back the serial recorded at enrollment; the renewed one must go with it
@@ -185,15 +131,15 @@ describe('dev control plane', () => {
     expect(del.status, await del.clone().text()).toBe(202);
     const cut = await Promise.race([dropped.then(() => true), sleep(5000).then(() => false)]);
     expect(cut, 'the renewed certificate kept its connection').toBe(true);
-    await expect(connectAs(renewed)).rejects.toThrow();
-    await expect(connectAs(host)).rejects.toThrow();
+    await expect(connectAs(renewed, clients)).rejects.toThrow();
+    await expect(connectAs(host, clients)).rejects.toThrow();
   });
 
   it('a host learns its cluster over the broker as soon as the cluster claims it', async () => {
-    const host = await enrollHost(hid('mem'));
+    const host = await enroll(api, hid('mem'));
     const reg = await api('POST', '/v1/hosts/register', { hostId: host.hostId, underlayIp: '10.213.7.1' });
     expect(reg.status, await reg.clone().text()).toBe(200);
-    const client = await connectAs(host);
+    const client = await connectAs(host, clients);
     const seen: Array<string | null> = [];
     client.on('message', (topic, payload) => {
       if (topic === hostTopic(host.hostId, 'membership')) {

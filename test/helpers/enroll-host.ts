@@ -1,4 +1,5 @@
-// A host as an agent is to the production API: enrollment with its own key, then its broker session.
+// A host as an agent is to the API (dev or production): enrollment with its own key, then its broker
+// session. Shared by the dev control-plane and the production serve tests.
 import { expect } from 'vitest';
 import { connectBroker, type MqttClient } from '../../src/clients/broker/connect.js';
 import { createCsr, generateHostKey } from '../../src/pki/csr.js';
