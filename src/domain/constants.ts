@@ -13,6 +13,8 @@ export const MAX_VNI = 16_777_215;
 export const MAX_CLUSTER_HOSTS = 1000;
 /** UDP port of the agents' authenticated underlay beacon (next to VxLAN's 4789). */
 export const BEACON_PORT = 4790;
+/** UDP port of the VIP election adverts (issue 13), apart from the beacon's so each has its own budget. */
+export const VIP_ADVERT_PORT = 4791;
 /** Agent heartbeat interval in whole seconds; keep it well under the cluster's heartbeat timeout. */
 export const DEFAULT_HEARTBEAT_INTERVAL_S = 10;
 

@@ -1,7 +1,10 @@
 // The only code that runs ip, bridge, ethtool, arping, ping, ss and sysctl (STYLE 2.5, 2.6).
 export * from './addr.js';
+export * from './addr-lifetime.js';
+export * from './arp-dad.js';
 export * from './ethtool.js';
 export * from './fdb.js';
+export * from './ip-batch.js';
 export * from './link.js';
 export * from './monitor.js';
 export * from './neigh.js';

@@ -36,11 +36,11 @@ export async function ping(
   return { target, sent: m ? Number(m[1]) : n, received: m ? Number(m[2]) : 0 };
 }
 
-type ArpingVariant = 'habets' | 'iputils';
+export type ArpingVariant = 'habets' | 'iputils';
 const variants = new WeakMap<Runner, Promise<ArpingVariant>>();
 
 /** arping --help: Debian ships Thomas Habets' arping, many distros iputils'; their flags differ. */
-function arpingVariant(r: Runner, netns?: string): Promise<ArpingVariant> {
+export function arpingVariant(r: Runner, netns?: string): Promise<ArpingVariant> {
   let v = variants.get(r);
   if (!v) {
     const [file, args] = inNetns(netns, 'arping', ['--help']);
