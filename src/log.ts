@@ -1,5 +1,11 @@
 // pino everywhere: JSON by default, pretty in a TTY; the Temporal runtime logs go through it too.
-import { DefaultLogger, Runtime, type LogEntry, type LogLevel } from '@temporalio/worker';
+import {
+  DefaultLogger,
+  Runtime,
+  type LogEntry,
+  type LogLevel,
+  type Logger as SdkLogger,
+} from '@temporalio/worker';
 import type { Logger } from 'pino';
 
 export type { Logger } from 'pino';
@@ -26,5 +32,16 @@ export function installTemporalLogger(log: Logger): void {
     logger: new DefaultLogger(minLevel, (entry: LogEntry) => {
       temporalLog[pinoLevel[entry.level]]({ ...entry.meta }, entry.message);
     }),
+  });
+}
+
+/** The workflow bundler's logger. webpack's module-by-module report comes at INFO (~40 lines before the
+ * `dev` banner): it goes to debug, unless it carries a webpack warning, which is kept at warn. Errors stay. */
+export function bundlerLogger(log: Logger): SdkLogger {
+  const bundlerLog = log.child({ component: 'workflow-bundler' });
+  return new DefaultLogger('TRACE', (entry: LogEntry) => {
+    const quiet = entry.level === 'TRACE' || entry.level === 'DEBUG' || entry.level === 'INFO';
+    const level = !quiet ? pinoLevel[entry.level] : /\bWARNING\b/.test(entry.message) ? 'warn' : 'debug';
+    bundlerLog[level]({ ...entry.meta }, entry.message);
   });
 }

@@ -1,6 +1,11 @@
 // The HTTP API as a Fastify instance; only src/api/server.ts listens (STYLE 2.13).
 import type { Client } from '@temporalio/client';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { installBearerAuth } from './auth.js';
@@ -34,6 +39,21 @@ export interface ApiDeps {
   brokerHealthy?: () => Promise<boolean>;
 }
 
+/** Per-request lines at debug: at info every status poll of a CLI `--watch` filled the log. A 5xx stays
+ * visible at warn (the handler logs its error at error); 4xx answers are the caller's business. */
+class RequestLog extends Fastify.LogController {
+  override incomingRequest(req: FastifyRequest): void {
+    if (!this.isLogDisabled(req)) req.log.debug({ req }, 'incoming request');
+  }
+  override requestCompleted(error: Error | null, req: FastifyRequest, reply: FastifyReply): void {
+    if (this.isLogDisabled(req)) return;
+    const fields = { res: reply, responseTime: reply.elapsedTime };
+    if (error) reply.log.error({ ...fields, err: error }, 'request errored');
+    else if (reply.statusCode >= 500) reply.log.warn(fields, 'request completed');
+    else reply.log.debug(fields, 'request completed');
+  }
+}
+
 export const API_VERSION = '1.0.0';
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
 export const DEFAULT_TEMPORAL_TIMEOUT_MS = 15_000;
@@ -42,6 +62,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   const log = deps.log.child({ component: 'api' });
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
+    logController: new RequestLog(),
     bodyLimit: deps.bodyLimit ?? DEFAULT_BODY_LIMIT,
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',

@@ -1,16 +1,8 @@
 // A small typed client of the HTTP API for the CLI: JSON in, JSON or problem+json out.
 import type { ClusterView, DomainEvent, HostRecord, HostSpec, OverlayMode } from '../domain/types.js';
+import { CliError, exitCodeForStatus } from './errors.js';
 
-/** An error the CLI reports as one clear message and an exit code, without a stack trace. */
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-    this.name = 'CliError';
-  }
-}
+export { CliError };
 
 export interface Problem {
   type: string;
@@ -26,8 +18,16 @@ export class ApiError extends CliError {
     readonly problem: Problem | null,
     what: string,
   ) {
-    super(formatProblem(status, problem, what));
+    super(formatProblem(status, problem, what), exitCodeForStatus(status));
     this.name = 'ApiError';
+  }
+}
+
+/** No HTTP answer at all (refused, reset, timed out): `--follow` and `--watch` retry these. */
+export class ApiUnreachableError extends CliError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ApiUnreachableError';
   }
 }
 
@@ -109,7 +109,7 @@ export class ApiClient {
       });
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-      throw new CliError(`${what}: cannot reach the API at ${this.base} (${cause})`);
+      throw new ApiUnreachableError(`${what}: cannot reach the API at ${this.base} (${cause})`);
     }
     const text = await res.text();
     const json = parseJson(text);
@@ -145,6 +145,9 @@ export class ApiClient {
   }
   listHosts(): Promise<HostEntry[]> {
     return this.request('GET', '/v1/hosts', 'list hosts');
+  }
+  getHost(hostId: string): Promise<HostEntry> {
+    return this.request('GET', `/v1/hosts/${encodeURIComponent(hostId)}`, `host ${hostId}`);
   }
   issueJoinToken(hostId: string, ttlSeconds?: number): Promise<JoinToken> {
     const body = ttlSeconds === undefined ? { hostId } : { hostId, ttlSeconds };

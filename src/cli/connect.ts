@@ -1,5 +1,5 @@
 // Options every API-calling command shares (--api, --token-file, --json) and output helpers.
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { loadEnv } from '../config/env.js';
@@ -7,6 +7,8 @@ import { resolveToken } from '../config/token.js';
 import { DEFAULT_API_PORT } from '../domain/constants.js';
 import { ApiClient } from './api-client.js';
 import { zodParser } from './options.js';
+
+export { durationParser } from './duration.js';
 
 export const DEFAULT_API_URL = `http://127.0.0.1:${DEFAULT_API_PORT}`;
 /** Where `edge-overlay dev` (default --data-dir) writes its generated token. */
@@ -31,7 +33,7 @@ export function withApiOptions(cmd: Command): Command {
     )
     .option(
       '--token-file <file>',
-      `bearer token file (or env EDGE_OVERLAY_TOKEN; falls back to ${DEV_TOKEN_FILE})`,
+      `bearer token file (env EDGE_OVERLAY_TOKEN_FILE, or the token in EDGE_OVERLAY_TOKEN; falls back to ${DEV_TOKEN_FILE})`,
     )
     .option('--json', 'print JSON instead of tables');
 }
@@ -41,22 +43,14 @@ export function connect(flags: ApiFlags, env: NodeJS.ProcessEnv = process.env): 
   const parsedEnv = loadEnv(env);
   const envUrl = env.EDGE_OVERLAY_API_URL || undefined;
   const baseUrl = flags.api ?? (envUrl ? zodParser(apiUrlSchema)(envUrl) : DEFAULT_API_URL);
-  const fallback = !flags.tokenFile && !parsedEnv.EDGE_OVERLAY_TOKEN && existsSync(DEV_TOKEN_FILE);
+  // `lab env` prints EDGE_OVERLAY_TOKEN_FILE (with EDGE_OVERLAY_API_URL) to point the CLI at a lab
+  const tokenFile = flags.tokenFile ?? (env.EDGE_OVERLAY_TOKEN_FILE || undefined);
+  const fallback = !tokenFile && !parsedEnv.EDGE_OVERLAY_TOKEN && existsSync(DEV_TOKEN_FILE);
   const { token } = resolveToken({
-    tokenFile: flags.tokenFile ?? (fallback ? DEV_TOKEN_FILE : undefined),
+    tokenFile: tokenFile ?? (fallback ? DEV_TOKEN_FILE : undefined),
     envToken: parsedEnv.EDGE_OVERLAY_TOKEN,
   });
   return new ApiClient({ baseUrl, token });
-}
-
-/** A number of seconds, or a number with s/m/h: "90", "90s", "5m". Returns milliseconds. */
-export function durationParser(value: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
-  if (!m) throw new InvalidArgumentError(`'${value}' is not a duration (e.g. 90, 90s, 5m)`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
-  const ms = Number(m[1]) * unit;
-  if (ms <= 0) throw new InvalidArgumentError('duration must be positive');
-  return ms;
 }
 
 /** Result on stdout: JSON with --json, text otherwise. */

@@ -72,6 +72,28 @@ export function formatHosts(hosts: HostEntry[], now = Date.now()): string {
   );
 }
 
+/** One host, `hosts get`: its record as aligned `Key: value` lines. */
+export function formatHost(h: HostEntry, now = Date.now()): string {
+  const online = h.online === undefined ? 'never connected' : h.online ? 'yes' : 'no';
+  const underlay = h.prefixLength === undefined ? h.underlayIp : `${h.underlayIp}/${h.prefixLength}`;
+  const rows: Array<[string, string]> = [
+    ['Host', h.hostId],
+    ['Underlay', `${underlay}${h.underlayIface ? ` on ${h.underlayIface}` : ''}`],
+    ['Cluster', h.cluster ?? '-'],
+    ['Online', online],
+    ['Last seen', `${h.lastSeen} (${ago(h.lastSeen, now)})`],
+    ['Certificate', h.certificateSerial ?? '-'],
+    [
+      'Labels',
+      Object.entries(h.labels ?? {})
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ') || '-',
+    ],
+    ['Workflow', h.uiUrl],
+  ];
+  return rows.map(([k, v]) => `${`${k}:`.padEnd(13)}${v}`).join('\n');
+}
+
 /** Event data as `k=v` pairs, strings unquoted. */
 const dataText = (data: Record<string, unknown>): string =>
   Object.entries(data)
@@ -84,6 +106,31 @@ export function formatEvents(events: DomainEvent[]): string {
     ['seq', 'time', 'type', 'host', 'data'],
     events.map((e) => [e.seq, e.time, e.type, e.hostId, dataText(e.data)]),
   );
+}
+
+/** Column widths for a stream of events (`events --follow`): wide enough for the usual values, so rows
+ * printed later line up with the header printed first. */
+export const EVENT_MIN_WIDTHS = [5, 24, 18, 16] as const;
+
+export function eventWidths(events: DomainEvent[]): number[] {
+  return EVENT_MIN_WIDTHS.map((min, i) => Math.max(min, ...events.map((e) => eventCells(e)[i]?.length ?? 0)));
+}
+
+const eventCells = (e: DomainEvent): string[] => [
+  String(e.seq),
+  e.time,
+  e.type,
+  e.hostId ?? '-',
+  dataText(e.data),
+];
+
+/** One row (or the header, for null) padded to widths; a longer value pushes only its own row. */
+export function eventRow(e: DomainEvent | null, widths: number[]): string {
+  const cells = e ? eventCells(e) : ['SEQ', 'TIME', 'TYPE', 'HOST', 'DATA'];
+  return cells
+    .map((c, i) => (i < widths.length ? c.padEnd(widths[i] ?? 0) : c))
+    .join('  ')
+    .trimEnd();
 }
 
 /** One progress line while waiting: phase and per-state host counts. */

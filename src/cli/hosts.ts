@@ -1,10 +1,10 @@
-// `edge-overlay hosts [join-token HOST_ID | delete HOST_ID]`: the registered hosts (underlay address,
+// `edge-overlay hosts [get HOST_ID | join-token HOST_ID | delete HOST_ID]`: the registered hosts (underlay address,
 // cluster, last heartbeat), a single-use join token for one host's agent, and deleting a host.
 import { type Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_JOIN_TOKEN_TTL_S, MAX_JOIN_TOKEN_TTL_S } from '../domain/join-token.js';
 import { hostIdSchema } from '../domain/validation.js';
 import { type ApiFlags, connect, durationParser, printOut, progress, withApiOptions } from './connect.js';
-import { formatHosts } from './format.js';
+import { formatHost, formatHosts } from './format.js';
 import { zodParser } from './options.js';
 
 const parseHostId = zodParser(hostIdSchema);
@@ -32,6 +32,17 @@ export function registerHostsCommand(program: Command): void {
   ).action(async (flags: ApiFlags) => {
     const list = await connect(flags).listHosts();
     printOut(flags, list, formatHosts(list));
+  });
+
+  withApiOptions(
+    hosts
+      .command('get')
+      .description('one registered host: underlay address, cluster, online, last seen, certificate')
+      .argument('<HOST_ID>', 'the host', parseHostId),
+  ).action(async (hostId: string, _opts: unknown, cmd: Command) => {
+    const flags = flagsOf<ApiFlags>(cmd);
+    const host = await connect(flags).getHost(hostId);
+    printOut(flags, host, formatHost(host));
   });
 
   withApiOptions(

@@ -2,7 +2,7 @@
 // v2 host channel. Flags win over the environment; every value is checked before anything starts and a bad
 // one is a ConfigError (one line per problem, exit 2). The wiring is in src/serve/.
 import type { Command } from 'commander';
-import { loadEnv } from '../config/env.js';
+import { type Env, loadEnv } from '../config/env.js';
 import { type ApiFlags, resolveApiConfig, resolveWorkerConfig, type WorkerFlags } from '../config/serve.js';
 import { resolveToken } from '../config/token.js';
 import { DEFAULT_API_PORT } from '../domain/constants.js';
@@ -21,6 +21,10 @@ export const untilSignal = (log: Logger): Promise<string> =>
     process.once('SIGTERM', () => on('SIGTERM'));
   });
 
+const JSON_HELP = 'log JSON lines even on a terminal (the default elsewhere)';
+const logFormat = (flags: { json?: boolean }, env: Env) =>
+  flags.json ? 'json' : env.EDGE_OVERLAY_LOG_FORMAT;
+
 const TEMPORAL_HELP = 'Temporal frontend (env EDGE_OVERLAY_TEMPORAL; TLS by EDGE_OVERLAY_TEMPORAL_TLS_* env)';
 const PKI_HELP = 'product CA and control certificate, made on first start (env EDGE_OVERLAY_PKI_DIR)';
 
@@ -34,10 +38,11 @@ export function registerServeCommands(program: Command): void {
       '--broker <url>',
       'broker as this worker dials it, mqtts://HOST:PORT (env EDGE_OVERLAY_BROKER_URL)',
     )
-    .action(async (flags: WorkerFlags) => {
+    .option('--json', JSON_HELP)
+    .action(async (flags: WorkerFlags & { json?: boolean }) => {
       const env = loadEnv();
       const config = resolveWorkerConfig(flags, env);
-      const log = createLogger({ level: env.EDGE_OVERLAY_LOG_LEVEL, format: env.EDGE_OVERLAY_LOG_FORMAT });
+      const log = createLogger({ level: env.EDGE_OVERLAY_LOG_LEVEL, format: logFormat(flags, env) });
       installTemporalLogger(log);
       const worker = await runWorker(config, log);
       await Promise.race([untilSignal(log), worker.done]);
@@ -67,11 +72,12 @@ export function registerServeCommands(program: Command): void {
       'the config dir as the broker sees it (default /mosquitto/config)',
     )
     .option('--broker-data-path-in <dir>', "the broker's session store (default /mosquitto/data)")
-    .action(async (flags: ApiFlags) => {
+    .option('--json', JSON_HELP)
+    .action(async (flags: ApiFlags & { json?: boolean }) => {
       const env = loadEnv();
       const config = resolveApiConfig(flags, env);
       const { token } = resolveToken({ tokenFile: flags.tokenFile, envToken: env.EDGE_OVERLAY_TOKEN });
-      const log = createLogger({ level: env.EDGE_OVERLAY_LOG_LEVEL, format: env.EDGE_OVERLAY_LOG_FORMAT });
+      const log = createLogger({ level: env.EDGE_OVERLAY_LOG_LEVEL, format: logFormat(flags, env) });
       const running = await runApi(config, { token, uiBaseUrl: env.EDGE_OVERLAY_UI_URL ?? null, log });
       await untilSignal(log);
       await running.close();

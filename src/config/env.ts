@@ -53,6 +53,8 @@ const envSchema = z.object({
 export type Env = z.infer<typeof envSchema>;
 
 export class ConfigError extends Error {
+  /** The CLI's exit code for a usage or validation error (src/cli/errors.ts). */
+  readonly exitCode = 2;
   constructor(readonly problems: string[]) {
     // One line whatever the count: a container log keeps it as one entry, a terminal shows it whole.
     super(`invalid configuration: ${problems.join('; ')}`);
@@ -60,11 +62,15 @@ export class ConfigError extends Error {
   }
 }
 
-/** Turns zod issues into "NAME: message (got 'value')" lines. */
+/** Variables whose value is a secret: an error names them but never echoes what they hold. */
+const isSecret = (key: string): boolean => /TOKEN|KEY|PASSWORD|SECRET/.test(key);
+
+/** Turns zod issues into "NAME: message (got 'value')" lines; a secret's value is never shown. */
 export function formatIssues(issues: z.core.$ZodIssue[], source: Record<string, unknown>): string[] {
   return issues.map((issue) => {
     const key = issue.path.join('.');
-    const got = key && source[key] !== undefined ? ` (got '${String(source[key])}')` : '';
+    const shown = key && source[key] !== undefined && !isSecret(key);
+    const got = shown ? ` (got '${String(source[key])}')` : '';
     return `${key || '(root)'}: ${issue.message}${got}`;
   });
 }

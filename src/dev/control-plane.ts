@@ -88,6 +88,18 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const { log } = opts;
   const stack = stopStack(log);
   try {
+    // 0. a bad advertised address or a taken port fails here, before anything is made or started (a
+    // readiness probe would meet the other listener and pass; a second dev would join the first's Temporal)
+    advertisedBrokerUrl(opts.host, 1, opts.brokerAdvertise);
+    for (const [what, host, port] of [
+      ['API', opts.host, opts.apiPort],
+      ['broker', opts.host, opts.brokerPort ?? 0],
+      ['Temporal', TEMPORAL_IP, opts.temporalPort],
+      ['Temporal Web UI', TEMPORAL_IP, opts.uiPort],
+    ] as const) {
+      if (port) await assertPortFree(what, host, port);
+    }
+
     // 1. the data dir holds the admin token and the key folders: owner only when we make it. One given
     // that exists is left as it is (it might be /tmp or a home dir); its pki/ and broker/ are 0700 anyway.
     const made = await mkdir(opts.dataDir, { recursive: true, mode: 0o700 });
@@ -105,17 +117,6 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       { serial: control.serial, notAfter: control.notAfter.toISOString(), issued: control.issued },
       control.issued ? `control certificate issued (${control.reason})` : 'control certificate reused',
     );
-    // a bad advertised address or a taken port fails here, before any process starts (a readiness probe
-    // would meet the other listener and pass)
-    advertisedBrokerUrl(opts.host, 1, opts.brokerAdvertise);
-    for (const [what, host, port] of [
-      ['API', opts.host, opts.apiPort],
-      ['broker', opts.host, opts.brokerPort ?? 0],
-      ['Temporal', TEMPORAL_IP, opts.temporalPort],
-      ['Temporal Web UI', TEMPORAL_IP, opts.uiPort],
-    ] as const) {
-      if (port) await assertPortFree(what, host, port);
-    }
 
     // 5. Temporal
     log.info({ port: opts.temporalPort }, 'starting Temporal dev server');

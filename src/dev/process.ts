@@ -15,6 +15,22 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
+/** A port we were told to use is taken (or not ours to take). exitCode/hint are what the CLI reports
+ * (src/cli/errors.ts: 4 = conflict): a user's situation, not a crash. */
+export class PortInUseError extends Error {
+  readonly exitCode = 4;
+  constructor(
+    readonly what: string,
+    readonly host: string,
+    readonly port: number,
+    message: string,
+    readonly hint = 'is another edge-overlay dev or lab running? Stop it, or choose other ports',
+  ) {
+    super(message);
+    this.name = 'PortInUseError';
+  }
+}
+
 /** Fails with a clear message when something already listens on host:port. A child we start would
  * fail to bind, and a readiness probe on the port would meet the other listener and pass. */
 export async function assertPortFree(what: string, host: string, port: number): Promise<void> {
@@ -23,7 +39,10 @@ export async function assertPortFree(what: string, host: string, port: number): 
     srv.unref();
     srv.once('error', (err: NodeJS.ErrnoException) =>
       reject(
-        new Error(
+        new PortInUseError(
+          what,
+          host,
+          port,
           err.code === 'EADDRINUSE'
             ? `${what} port ${port} on ${host} is already in use (another process listens there)`
             : `${what} cannot listen on ${host}:${port}: ${err.message}`,
@@ -49,11 +68,22 @@ export async function stopChild(child: ResultPromise, graceMs = 5000): Promise<v
 export async function waitFor(
   what: string,
   check: () => Promise<boolean>,
-  { timeoutMs = 30_000, intervalMs = 100 } = {},
+  {
+    timeoutMs = 30_000,
+    intervalMs = 100,
+    fatal,
+  }: {
+    timeoutMs?: number;
+    intervalMs?: number;
+    /** Checked before each try: an error means what we wait for can no longer happen (stop now). */
+    fatal?: () => Error | null;
+  } = {},
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
+    const gaveUp = fatal?.();
+    if (gaveUp) throw gaveUp;
     try {
       if (await check()) return;
     } catch (err) {

@@ -4,7 +4,7 @@ import { execa } from 'execa';
 import type { Logger } from 'pino';
 import { devServerSearchAttributeFlags } from '../temporal/search-attributes.js';
 import { temporalBinary } from './paths.js';
-import { freePort, stopChild, waitFor } from './process.js';
+import { freePort, PortInUseError, stopChild, waitFor } from './process.js';
 
 export interface TemporalDevServerOptions {
   port?: number;
@@ -56,9 +56,15 @@ export async function startTemporalDevServer(
     cleanup: true,
   });
   let output = '';
+  // The first error the server logs says why it stopped ("bind: address already in use"); what follows
+  // it is a Go panic's goroutine dump.
+  let firstError: string | null = null;
   const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-4000);
-    opts.log?.debug({ component: 'temporal-server' }, chunk.toString().trimEnd());
+    const text = chunk.toString();
+    output = (output + text).slice(-4000);
+    firstError ??=
+      /level=ERROR.*?error="([^"]+)"/.exec(text)?.[1] ?? /^Error: (.+)$/m.exec(text)?.[1] ?? null;
+    opts.log?.debug({ component: 'temporal-server' }, text.trimEnd());
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
@@ -68,7 +74,6 @@ export async function startTemporalDevServer(
     await waitFor(
       `Temporal dev server on ${address}`,
       async () => {
-        if (child.exitCode !== null) throw new Error(`temporal exited with ${child.exitCode}: ${output}`);
         const conn = await Connection.connect({ address, connectTimeout: 1000 });
         try {
           await conn.workflowService.getSystemInfo({});
@@ -77,7 +82,15 @@ export async function startTemporalDevServer(
           await conn.close();
         }
       },
-      { timeoutMs: opts.startTimeoutMs ?? 30_000, intervalMs: 200 },
+      {
+        timeoutMs: opts.startTimeoutMs ?? 30_000,
+        intervalMs: 200,
+        // An exited server will never answer: stop waiting now, not at the timeout.
+        fatal: () => {
+          const ended = child.exitCode ?? child.signalCode;
+          return ended === null ? null : exitedEarly(ended, firstError, output);
+        },
+      },
     );
   } catch (err) {
     await stopChild(child);
@@ -89,4 +102,14 @@ export async function startTemporalDevServer(
     pid: child.pid!,
     stop: () => stopChild(child),
   };
+}
+
+/** Why the dev server is gone, as one line; a taken port is a PortInUseError (the CLI's conflict). */
+function exitedEarly(code: number | string, firstError: string | null, output: string): Error {
+  const reason = firstError ?? output.trim().split('\n').at(-1) ?? 'no output';
+  const message = `Temporal dev server exited with code ${code} before it was ready: ${reason}`;
+  const taken = /listen tcp ([\d.]+):(\d+): bind: address already in use/.exec(reason);
+  return taken
+    ? new PortInUseError('Temporal', taken[1] ?? '', Number(taken[2]), message)
+    : new Error(message);
 }

@@ -75,17 +75,47 @@ describe('edge-overlay CLI over the API', () => {
     );
   });
 
-  it('reports a problem+json 400 with its field errors and exits 1', async () => {
+  it('`hosts get HOST` prints one host (--json: its API record); an unknown host is exit 3', async () => {
+    const hostId = hid('get');
+    const reg = await fetch(`${server.url}/v1/hosts/register`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        hostId,
+        underlayIp: '10.213.1.9',
+        underlayIface: 'eth1',
+        labels: { rack: 'r2' },
+      }),
+    });
+    expect(reg.status).toBe(200);
+    let run = await runCli(['hosts', 'get', hostId, ...api()]);
+    for (let i = 0; i < 150 && run.code !== 0; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      run = await runCli(['hosts', 'get', hostId, ...api()]);
+    }
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`^Host:\\s+${hostId}\n`));
+    expect(run.stdout).toMatch(/\nUnderlay:\s+10\.213\.1\.9 on eth1\n/);
+    expect(run.stdout).toMatch(/\nCluster:\s+-\n/);
+    expect(run.stdout).toMatch(/\nLabels:\s+rack=r2\n/);
+    const json = await runCli(['hosts', 'get', hostId, '--json', ...api()]);
+    expect(JSON.parse(json.stdout)).toMatchObject({ hostId, underlayIp: '10.213.1.9', cluster: null });
+    const missing = await runCli(['hosts', 'get', hid('nobody'), ...api()]);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toMatch(/^edge-overlay: host nobody-\w+: 404 Not Found: /);
+  });
+
+  it('reports a problem+json 400 with its field errors and exits 2', async () => {
     const run = await runCli(['cluster', 'create', hid('c'), hid('ghost'), `${hid('ghost')}:cp`, ...api()]);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/create cluster .*: 400 Bad Request: 2 host\(s\) are not registered/);
     expect(run.stderr).toMatch(/\n {2}hosts\[0\]\.hostId: host ghost-\w+ is not registered/);
     expect(run.stderr).not.toContain('    at ');
   });
 
-  it('reports 404 for a missing cluster', async () => {
+  it('reports 404 for a missing cluster (exit 3)', async () => {
     const run = await runCli(['cluster', 'status', 'no-such-cluster', ...api()]);
-    expect(run.code).toBe(1);
+    expect(run.code).toBe(3);
     expect(run.stderr).toContain(
       'cluster no-such-cluster: 404 Not Found: cluster no-such-cluster does not exist',
     );
@@ -116,7 +146,7 @@ describe('edge-overlay CLI over the API', () => {
 
   it('rejects bad arguments before calling the API', async () => {
     const badHost = await runCli(['cluster', 'create', 'alpha', 'h1;reboot', ...api()]);
-    expect(badHost.code).toBe(1);
+    expect(badHost.code).toBe(2);
     expect(badHost.stderr).toContain("host 'h1;reboot'");
     const badRole = await runCli(['cluster', 'create', 'alpha', 'h1:boss', ...api()]);
     expect(badRole.stderr).toContain('role must be control-plane or worker');

@@ -81,7 +81,7 @@ describe('edge-overlay cluster commands end to end', () => {
     expect(same.code).toBe(0);
     expect(same.stdout).toContain(`cluster ${name} accepted`);
     const other = await runCli(['cluster', 'create', name, hosts[1]!.hostId, '--vni', '7', ...api()]);
-    expect(other.code).toBe(1);
+    expect(other.code).toBe(4);
     expect(other.stderr).toContain(`409 Conflict: cluster ${name} already exists with a different spec`);
   });
 
@@ -93,23 +93,28 @@ describe('edge-overlay cluster commands end to end', () => {
     expect(body.hosts).toHaveLength(2);
   });
 
-  it('add-host and remove-host change membership', async () => {
-    const add = await runCli(['cluster', 'add-host', name, hosts[2]!.hostId, ...api()]);
+  it('add-host --wait returns once the host is Joined; remove-host --wait once it is gone', async () => {
+    const third = hosts[2]!.hostId;
+    const wait = ['--wait', '--timeout', '60s', '--interval', '200ms'];
+    const add = await runCli(['cluster', 'add-host', name, third, ...wait, ...api()]);
     expect(add.code).toBe(0);
-    expect(add.stdout).toContain(`adding ${hosts[2]!.hostId} to ${name}`);
-    await h.waitForView(name, 'third joined', (v) =>
-      v.hosts.some((x) => x.hostId === hosts[2]!.hostId && x.state === 'Joined'),
-    );
-    const again = await runCli(['cluster', 'add-host', name, hosts[2]!.hostId, ...api()]);
-    expect(again.code).toBe(1);
+    expect(add.stderr).toContain(`adding ${third} to ${name}`);
+    expect(add.stdout).toBe(`${third} joined ${name}\n`);
+    // --wait returned on the state the API shows, not before it.
+    const joined = JSON.parse((await runCli(['cluster', 'status', name, '--json', ...api()])).stdout);
+    expect(joined.hosts.find((x: { hostId: string }) => x.hostId === third)?.state).toBe('Joined');
+    const again = await runCli(['cluster', 'add-host', name, third, ...api()]);
+    expect(again.code).toBe(4);
     expect(again.stderr).toContain('409 Conflict');
 
-    const rm = await runCli(['cluster', 'remove-host', name, hosts[2]!.hostId, ...api()]);
+    const rm = await runCli(['cluster', 'remove-host', name, third, ...wait, ...api()]);
     expect(rm.code).toBe(0);
-    await h.waitForView(name, 'third removed', (v) => !v.hosts.some((x) => x.hostId === hosts[2]!.hostId));
-    const rmAgain = await runCli(['cluster', 'remove-host', name, hosts[2]!.hostId, ...api()]);
-    expect(rmAgain.code).toBe(1);
-    expect(rmAgain.stderr).toContain(`404 Not Found: host ${hosts[2]!.hostId} is not in cluster ${name}`);
+    expect(rm.stdout).toBe(`${third} removed from ${name}\n`);
+    const after = JSON.parse((await runCli(['cluster', 'status', name, '--json', ...api()])).stdout);
+    expect(after.hosts.map((x: { hostId: string }) => x.hostId)).not.toContain(third);
+    const rmAgain = await runCli(['cluster', 'remove-host', name, third, ...api()]);
+    expect(rmAgain.code).toBe(3);
+    expect(rmAgain.stderr).toContain(`404 Not Found: host ${third} is not in cluster ${name}`);
   });
 
   it('events prints an ordered table; list shows the cluster', async () => {
@@ -148,11 +153,11 @@ describe('edge-overlay cluster commands end to end', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`cluster ${name} deleted`);
     const status = await runCli(['cluster', 'status', name, ...api()]);
-    expect(status.code).toBe(1);
+    expect(status.code).toBe(3);
     expect(status.stderr).toContain('404 Not Found');
   });
 
-  it('create --wait gives up with exit code 3 when the cluster does not become Ready in time', async () => {
+  it('create --wait gives up with exit code 5 when the cluster does not become Ready in time', async () => {
     const [slow] = await h.addHosts(1, 'slow', () => ({ failPreflight: true }));
     const run = await runCli([
       'cluster',
@@ -166,7 +171,7 @@ describe('edge-overlay cluster commands end to end', () => {
       '200ms',
       ...api(),
     ]);
-    expect(run.code).toBe(3);
+    expect(run.code).toBe(5);
     expect(run.stderr).toMatch(/timed out after 2s waiting for cli-slow-\w+ to become Ready \(phase \w+\)/);
   });
 });

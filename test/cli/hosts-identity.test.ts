@@ -112,7 +112,7 @@ describe('edge-overlay hosts join-token | delete', () => {
     });
   });
 
-  it('user errors are one line on stderr, exit 1, no stack trace', async () => {
+  it('user errors are one line on stderr, a documented exit code, no stack trace', async () => {
     const held = hid('held');
     await runCli(['hosts', 'join-token', held, ...api()]);
     await fetch(`${server.url}/v1/hosts/register`, {
@@ -124,13 +124,13 @@ describe('edge-overlay hosts join-token | delete', () => {
       .getHandle(hostWorkflowId(held))
       .executeUpdate(claimHostUpdate, { args: [{ cluster: 'busy' }] });
     const conflict = await runCli(['hosts', 'delete', held, ...api()]);
-    expect(conflict.code).toBe(1);
+    expect(conflict.code).toBe(4);
     expect(conflict.stderr).toBe(
       `edge-overlay: delete host ${held}: 409 Conflict: host ${held} belongs to cluster busy\n`,
     );
     const ghost = hid('ghost');
     const missing = await runCli(['hosts', 'delete', ghost, ...api()]);
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(3);
     expect(missing.stderr).toBe(
       `edge-overlay: delete host ${ghost}: 404 Not Found: host ${ghost} is not registered\n`,
     );
@@ -141,7 +141,7 @@ describe('edge-overlay hosts join-token | delete', () => {
       ['hosts', 'delete', '../etc', ...api()],
     ]) {
       const run = await runCli(args);
-      expect(run.code, args.join(' ')).toBe(1);
+      expect(run.code, args.join(' ')).toBe(2);
       expect(run.stderr.split('\n')[0]).toMatch(/^error: /);
       expect(run.stderr).not.toContain('    at ');
     }
