@@ -1,0 +1,113 @@
+// The VIP policy the control plane sets for a cluster's control-plane hosts, the time windows derived from
+// it, and the rank order of eligible hosts. Pure: no I/O, no clock.
+//
+// The control plane decides only WHO may hold the VIP (eligible, priority) and who counts for the majority
+// (voters); the hosts elect the holder among themselves (election.ts).
+import { z } from 'zod';
+import { clusterNameSchema, hostIdSchema, ipv4Schema } from '../../domain/validation.js';
+
+/** etcd advises 3, 5 or 7 members; 9 keeps the largest advert one small unfragmented datagram. */
+export const MAX_VIP_VOTERS = 9;
+export const DEFAULT_ADVERT_INTERVAL_MS = 100;
+export const MAX_PRIORITY = 65_535;
+
+const unique = (ids: readonly string[]): boolean => new Set(ids).size === ids.length;
+
+export const vipPolicySchema = z
+  .strictObject({
+    clusterName: clusterNameSchema,
+    vip: ipv4Schema,
+    /** Newer wins: an agent never replaces a policy by an older one (setPolicy ignores it). */
+    policyVersion: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+    advertIntervalMs: z.number().int().min(20).max(1000).default(DEFAULT_ADVERT_INTERVAL_MS),
+    /** The Joined control-plane hosts: the majority is counted over these. */
+    voters: z.array(hostIdSchema).min(1).max(MAX_VIP_VOTERS).refine(unique, 'voters must be unique'),
+    eligible: z
+      .array(z.strictObject({ hostId: hostIdSchema, priority: z.number().int().min(0).max(MAX_PRIORITY) }))
+      .max(MAX_VIP_VOTERS)
+      .refine((e) => unique(e.map((x) => x.hostId)), 'eligible hosts must be unique'),
+  })
+  .refine((p) => p.eligible.every((e) => p.voters.includes(e.hostId)), {
+    message: 'every eligible host must be a voter',
+    path: ['eligible'],
+  });
+
+export type VipPolicy = z.infer<typeof vipPolicySchema>;
+export type VipPolicyInput = z.input<typeof vipPolicySchema>;
+
+/**
+ * All derived from the advert interval A (defaults in brackets for A = 100 ms). See election.ts for the
+ * safety argument that ties them together.
+ */
+export interface VipWindows {
+  /** A: one advert per A from every host [100]. */
+  advertMs: number;
+  /** T = A/2: how often the agent evaluates the rules [50]. */
+  tickMs: number;
+  /** A peer is PRESENT (votes go to it, it may outrank) while its last advert is younger than this [250]. */
+  freshMs: number;
+  /** W_h = 3A: a vote counts this long after the advert it answers was SENT (a round-trip lease) [300]. */
+  holdMs: number;
+  /** W_s = 6A: a peer is SEEN (listed in `sees`, its `holding` blocks claims) this long [600]. */
+  seenMs: number;
+  /** D = W_h + 2A: a voter moves its vote to another host only this long after it last advertised the old
+   * one (unless that host gave the ballot up); D > W_h + T + max action delay (50 ms) is the safety margin [500]. */
+  promiseMs: number;
+  /** A fresh agent (or one with a new policy) neither votes nor claims this long: max(W_s, D) [600]. */
+  holdDownMs: number;
+  /** DAD is retried this often until it is clean [100]. */
+  dadRetryMs: number;
+}
+
+export function windowsOf(policy: Pick<VipPolicy, 'advertIntervalMs'>): VipWindows {
+  const a = policy.advertIntervalMs;
+  const holdMs = 3 * a;
+  const seenMs = 6 * a;
+  const promiseMs = holdMs + 2 * a;
+  return {
+    advertMs: a,
+    tickMs: a / 2,
+    freshMs: 2.5 * a,
+    holdMs,
+    seenMs,
+    promiseMs,
+    holdDownMs: Math.max(seenMs, promiseMs),
+    dadRetryMs: a,
+  };
+}
+
+/** A strict majority of the policy's voters. 1 of 1 is a majority; with 2 voters both are needed. */
+export const majority = (policy: Pick<VipPolicy, 'voters'>): number =>
+  Math.floor(policy.voters.length / 2) + 1;
+
+export const priorityOf = (policy: VipPolicy, hostId: string): number | undefined =>
+  policy.eligible.find((e) => e.hostId === hostId)?.priority;
+
+export const isEligible = (policy: VipPolicy, hostId: string): boolean =>
+  priorityOf(policy, hostId) !== undefined;
+
+export const isVoter = (policy: VipPolicy, hostId: string): boolean => policy.voters.includes(hostId);
+
+/**
+ * Negative when `a` ranks better than `b`: higher priority wins, ties go to the lexicographically smaller
+ * host id (so every host orders the same way). Non-eligible hosts rank below every eligible one.
+ */
+export function compareRank(policy: VipPolicy, a: string, b: string): number {
+  const pa = priorityOf(policy, a) ?? -1;
+  const pb = priorityOf(policy, b) ?? -1;
+  if (pa !== pb) return pb - pa;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export const ranksBetter = (policy: VipPolicy, a: string, b: string): boolean =>
+  compareRank(policy, a, b) < 0;
+
+/** True when two policies of the same version say the same (a repeated delivery changes nothing). */
+export function samePolicy(a: VipPolicy, b: VipPolicy): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** True when the majority is counted over the same hosts (votes already counted stay valid). */
+export function sameVoters(a: VipPolicy, b: VipPolicy): boolean {
+  return a.voters.length === b.voters.length && a.voters.every((v) => b.voters.includes(v));
+}

@@ -1,0 +1,238 @@
+// A deterministic discrete-event world of N control-plane hosts running the REAL election.ts, with the
+// agent's glue emulated: a tick every T, an advert every A (and at once when a decision says so), every
+// action (advert send, advert processing, DAD, ip addr add/replace/del) delayed 0–maxDelay ms, adverts lost
+// at random, directed links that faults switch, and the kernel model (sim-core.ts).
+import { advertSchema, type VipAdvert } from '../../../../src/agent/vip/advert.js';
+import { createElection, type Election, type VipDecision } from '../../../../src/agent/vip/election.js';
+import type { VipPolicy } from '../../../../src/agent/vip/policy.js';
+import { EventQueue, Rng, SimKernel } from './sim-core.js';
+
+export interface WorldOptions {
+  n: number;
+  seed: number;
+  /** Probability that one advert is lost on one link. */
+  loss: number;
+  /** Every action takes 0..maxDelayMs (uniform, drawn per action). */
+  maxDelayMs: number;
+  advertIntervalMs?: number;
+  /** Negative control only: the glue "forgets" to apply releases (the checker must then fail). */
+  dropReleases?: boolean;
+}
+
+export interface SimHost {
+  index: number;
+  id: string;
+  kernel: SimKernel;
+  election: Election | undefined;
+  /** Agent run: scheduled work of an earlier run (killed agent) is dropped. */
+  run: number;
+  /** Machine boot: in-flight kernel actions of an earlier boot are dropped by a reboot. */
+  boot: number;
+  starts: number;
+}
+
+export interface KernelEvent {
+  at: number;
+  host: number;
+  kind: 'add' | 'del';
+}
+
+export class World {
+  now = 0;
+  readonly rng: Rng;
+  readonly hosts: SimHost[];
+  readonly policy: VipPolicy;
+  readonly kernelEvents: KernelEvent[] = [];
+  readonly decisions: { at: number; host: number; decision: VipDecision }[] = [];
+  /** Called after every kernel add (the only moment a second holder could appear). */
+  onKernelAdd: (host: number) => void = () => undefined;
+  private readonly queue = new EventQueue();
+  private readonly up: boolean[][];
+
+  constructor(readonly opts: WorldOptions) {
+    this.rng = new Rng(opts.seed);
+    const ids = Array.from({ length: opts.n }, (_, i) => `h${i}`);
+    this.policy = {
+      clusterName: 'site',
+      vip: '100.64.192.1',
+      policyVersion: 1,
+      advertIntervalMs: opts.advertIntervalMs ?? 100,
+      voters: ids,
+      // Few distinct priorities: ties (broken by host id) are common.
+      eligible: ids.map((hostId) => ({ hostId, priority: this.rng.int(0, 2) })),
+    };
+    this.hosts = ids.map((id, index) => ({
+      index,
+      id,
+      kernel: new SimKernel(this.rng),
+      election: undefined,
+      run: 0,
+      boot: 0,
+      starts: 0,
+    }));
+    this.up = ids.map(() => ids.map(() => true));
+  }
+
+  holders(at = this.now): number[] {
+    return this.hosts.filter((h) => h.kernel.has(at)).map((h) => h.index);
+  }
+
+  linkUp(from: number, to: number): boolean {
+    return this.up[from]![to]!;
+  }
+
+  setLink(from: number, to: number, isUp: boolean): void {
+    if (from !== to) this.up[from]![to] = isUp;
+  }
+
+  /** Both directions between a and b. */
+  setPair(a: number, b: number, isUp: boolean): void {
+    this.setLink(a, b, isUp);
+    this.setLink(b, a, isUp);
+  }
+
+  healAll(): void {
+    for (let a = 0; a < this.hosts.length; a++)
+      for (let b = 0; b < this.hosts.length; b++) this.setLink(a, b, true);
+  }
+
+  at(t: number, run: () => void): void {
+    this.queue.schedule(t, run);
+  }
+
+  /** Runs every event up to `until`; `onStep` sees the world at every multiple of stepMs. */
+  runUntil(until: number, onStep?: (t: number) => void, stepMs = 10): void {
+    let nextStep = Math.ceil(this.now / stepMs) * stepMs;
+    while (nextStep <= until || this.queue.peek() <= until) {
+      if (this.queue.peek() <= nextStep && this.queue.peek() <= until) {
+        const e = this.queue.pop()!;
+        this.now = e.at;
+        e.run();
+        continue;
+      }
+      if (nextStep > until) break;
+      this.now = nextStep;
+      onStep?.(nextStep);
+      nextStep += stepMs;
+    }
+    this.now = until;
+  }
+
+  /** Starts (or restarts) a host's agent: fresh epoch, hold-down, its own tick and advert phases. */
+  startAgent(i: number): void {
+    const h = this.hosts[i]!;
+    h.run += 1;
+    h.starts += 1;
+    const run = h.run;
+    const epoch = 1_000_000 + this.now * 10 + h.starts;
+    h.election = createElection({ hostId: h.id, epoch }, this.policy, this.now);
+    const a = this.policy.advertIntervalMs;
+    const tickEvery = a / 2;
+    const alive = () => h.run === run && h.election !== undefined;
+    const tick = (t: number) => {
+      if (!alive()) return;
+      this.apply(h, h.election!.onTick(t, h.kernel.has(t)));
+      this.at(t + tickEvery, () => tick(t + tickEvery));
+    };
+    const advert = (t: number) => {
+      if (!alive()) return;
+      this.send(h);
+      this.at(t + a, () => advert(t + a));
+    };
+    const t0 = this.now;
+    const tickAt = t0 + this.rng.int(0, tickEvery - 1);
+    const advertAt = t0 + this.rng.int(0, a - 1);
+    this.at(tickAt, () => tick(tickAt));
+    this.at(advertAt, () => advert(advertAt));
+  }
+
+  /** SIGKILL: the agent stops acting at once; commands it already started still complete. */
+  killAgent(i: number): void {
+    const h = this.hosts[i]!;
+    h.run += 1;
+    h.election = undefined;
+  }
+
+  /** Power loss: agent gone, kernel empty, nothing in flight survives. */
+  powerOff(i: number): void {
+    const h = this.hosts[i]!;
+    this.killAgent(i);
+    h.boot += 1;
+    h.kernel.del();
+    this.kernelEvents.push({ at: this.now, host: i, kind: 'del' });
+  }
+
+  private delay(): number {
+    return this.rng.int(0, this.opts.maxDelayMs);
+  }
+
+  private alive(h: SimHost, run: number): Election | undefined {
+    return h.run === run ? h.election : undefined;
+  }
+
+  private apply(h: SimHost, d: VipDecision): void {
+    if (d.action !== 'none') this.decisions.push({ at: this.now, host: h.index, decision: d });
+    if (d.advertNow) this.send(h);
+    const run = h.run;
+    const boot = h.boot;
+    const later = (fn: () => void) => {
+      const t = this.now + this.delay();
+      this.at(t, () => {
+        if (h.boot === boot) fn();
+      });
+    };
+    switch (d.action) {
+      case 'claim':
+      case 'renew':
+        later(() => {
+          h.kernel.addOrRenew(this.now);
+          this.kernelEvents.push({ at: this.now, host: h.index, kind: 'add' });
+          this.onKernelAdd(h.index);
+        });
+        break;
+      case 'release':
+        if (this.opts.dropReleases) break;
+        later(() => {
+          h.kernel.del();
+          this.kernelEvents.push({ at: this.now, host: h.index, kind: 'del' });
+        });
+        break;
+      case 'probe':
+        later(() => {
+          // DAD: an ARP probe for the VIP answered by any host whose kernel holds it, both ways reachable.
+          const clean = !this.hosts.some(
+            (o) =>
+              o !== h &&
+              o.kernel.has(this.now) &&
+              this.linkUp(h.index, o.index) &&
+              this.linkUp(o.index, h.index),
+          );
+          const e = this.alive(h, run);
+          if (e) this.apply(h, e.onDad(clean, this.now));
+        });
+        break;
+      case 'none':
+        break;
+    }
+  }
+
+  /** One advert: built now, on the wire after the sender's delay, processed after each receiver's. */
+  private send(h: SimHost): void {
+    const e = h.election;
+    if (!e) return;
+    // Through the wire schema, as the codec would: the election must only ever produce valid adverts.
+    const wire: VipAdvert = advertSchema.parse(JSON.parse(JSON.stringify(e.advertFor(this.now))));
+    const boot = h.boot;
+    this.at(this.now + this.delay(), () => {
+      if (h.boot !== boot) return;
+      for (const r of this.hosts) {
+        if (r === h || !this.linkUp(h.index, r.index) || this.rng.chance(this.opts.loss)) continue;
+        const run = r.run;
+        this.at(this.now + this.delay(), () => {
+          const re = this.alive(r, run);
+          if (re) this.apply(r, re.onAdvert(wire, this.now));
+        });
+      }
+    });
+  }
+}
