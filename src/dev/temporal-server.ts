@@ -62,8 +62,7 @@ export async function startTemporalDevServer(
   const keep = (chunk: Buffer) => {
     const text = chunk.toString();
     output = (output + text).slice(-4000);
-    firstError ??=
-      /level=ERROR.*?error="([^"]+)"/.exec(text)?.[1] ?? /^Error: (.+)$/m.exec(text)?.[1] ?? null;
+    firstError ??= errorOf(text);
     opts.log?.debug({ component: 'temporal-server' }, text.trimEnd());
   };
   child.stdout?.on('data', keep);
@@ -102,6 +101,14 @@ export async function startTemporalDevServer(
     pid: child.pid!,
     stop: () => stopChild(child),
   };
+}
+
+/** The reason in the server's first ERROR line (its `error=` field, else its `msg=`), or an `Error:` line. */
+function errorOf(text: string): string | null {
+  const line = /^.*level=ERROR.*$/m.exec(text)?.[0];
+  if (!line) return /^Error: (.+)$/m.exec(text)?.[1] ?? null;
+  const field = (name: string) => new RegExp(`${name}="((?:[^"\\\\]|\\\\.)*)"`).exec(line)?.[1];
+  return (field('error') ?? field('msg') ?? line).replaceAll('\\"', '"');
 }
 
 /** Why the dev server is gone, as one line; a taken port is a PortInUseError (the CLI's conflict). */
