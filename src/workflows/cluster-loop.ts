@@ -1,7 +1,7 @@
 // The main loop since 'control-plane-truth'. It never awaits a host: joins, peer pushes, probes, VIP
 // assignment and release, and teardowns run in the background (JoinTracker, HostOps) and wake the loop when
 // they settle; one that stalls is reported and no longer waited for. Each pass is short and O(hosts).
-import { allHandlersFinished, condition, continueAsNew, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, patched, workflowInfo } from '@temporalio/workflow';
 import { encodeSnapshot } from '../domain/cluster-snapshot.js';
 import type { ClusterView } from '../domain/types.js';
 import { control, hostRelayInUse } from './activity-options.js';
@@ -41,7 +41,10 @@ export async function runClusterLoop(ctx: LoopContext): Promise<ClusterView> {
   const historyFull = () =>
     workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= opts.continueAsNewAfterEvents;
   const continueAsNewDue = () => joins.size === 0 && ops.size === 0 && historyFull();
-  const debounce = new Debounce(state);
+  // Since 'underlay-batch-per-activation' reports are applied in the activation that brings them: signals
+  // that arrive while a workflow task runs come together in the next one, which batches a site-wide
+  // renumbering by itself, while a debounce timer cost its window plus the timer's lateness (seen ~1 s).
+  const debounce = new Debounce(state, patched('underlay-batch-per-activation'));
 
   while (!state.deleting) {
     ops.reportStalled();
@@ -83,19 +86,25 @@ export async function runClusterLoop(ctx: LoopContext): Promise<ClusterView> {
   return state.view();
 }
 
-/** Underlay reports within reconcileDebounceMs of the first one are applied together, without blocking. */
+/** Underlay reports within reconcileDebounceMs of the first one are applied together, without blocking
+ * (runs before 'underlay-batch-per-activation'; since then each activation's reports are applied at once). */
 class Debounce {
   private since: number | null = null;
-  constructor(private readonly state: ClusterState) {}
+  constructor(
+    private readonly state: ClusterState,
+    private readonly immediate: boolean,
+  ) {}
 
   deadline(): number | null {
-    if (!this.state.hasPendingUnderlay()) return null;
+    // Immediate: the report's signal wakes the loop, which takes it in the same activation; no timer.
+    if (!this.state.hasPendingUnderlay() || this.immediate) return null;
     this.since ??= Date.now();
     return this.since + this.state.options.reconcileDebounceMs;
   }
 
   /** Applies the batch when its window has passed: records UnderlayChanged, returns the changed hosts. */
   takeDue(): string[] {
+    if (this.immediate) return this.state.hasPendingUnderlay() ? this.state.takeUnderlayBatch() : [];
     const due = this.deadline();
     if (due === null || Date.now() < due) return [];
     this.since = null;

@@ -110,6 +110,16 @@ describe.skipIf(notRoot('host activities on the kernel'))('host activities on th
     expect(dead).toEqual({ reachable: [], unreachable: ['100.64.192.250'], sent: 2, lost: 2 });
   });
 
+  it('without a count the probe is adaptive: one echo per healthy target, three more for a silent one', async () => {
+    const started = performance.now();
+    const live = await acts[0]!.probePeers({ targets: [overlayIp(2), overlayIp(3)] });
+    // two echoes 0.2 s apart would take 200 ms at least: a single one answers at once
+    expect(performance.now() - started).toBeLessThan(200);
+    expect(live).toEqual({ reachable: [overlayIp(2), overlayIp(3)], unreachable: [], sent: 2, lost: 0 });
+    const dead = await acts[0]!.probePeers({ targets: [overlayIp(2), '100.64.192.250'], timeoutMs: 200 });
+    expect(dead).toEqual({ reachable: [overlayIp(2)], unreachable: ['100.64.192.250'], sent: 4, lost: 3 });
+  });
+
   it('the VIP moves between hosts with a gratuitous ARP and stays reachable', async () => {
     expect(await acts[1]!.assignVip({ spec })).toEqual({ changed: true });
     expect(await acts[1]!.assignVip({ spec })).toEqual({ changed: false });

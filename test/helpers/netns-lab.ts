@@ -105,7 +105,15 @@ export function recordingRunner(inner?: Runner): Runner & { calls: RecordedCall[
 export async function kernelSnapshot(ns: string): Promise<unknown> {
   const links = JSON.parse((await execaRunner.run('ip', ['-n', ns, '-j', '-d', 'link', 'show'])).stdout);
   const addrs = JSON.parse((await execaRunner.run('ip', ['-n', ns, '-j', '-4', 'addr', 'show'])).stdout);
-  const fdb = JSON.parse((await execaRunner.run('bridge', ['-n', ns, '-j', 'fdb', 'show'])).stdout);
+  // Entries the bridge learned from traffic come and go with it (a peer's ARP, an ND packet); what a rerun
+  // must not change is what was programmed, so only entries with a state (permanent, static…) count.
+  const fdb = (
+    JSON.parse((await execaRunner.run('bridge', ['-n', ns, '-j', 'fdb', 'show'])).stdout) as Array<{
+      state?: string;
+      ifname?: string;
+      mac?: string;
+    }>
+  ).filter((e) => e.state !== undefined && e.state !== '');
   const volatile = /timer|stats|operstate|updated|used/;
   const carrier = new Set(['LOWER_UP', 'NO-CARRIER', 'M-DOWN']);
   const strip = (v: unknown): unknown => {
