@@ -1,22 +1,18 @@
-// `edge-overlay lab up|down|outage`: a local lab of N edge hosts in network namespaces (root only).
-// `up` stays in the foreground holding the control plane; its state lives in the run dir so `down`
-// and `outage` (from another terminal) find the namespaces and PIDs.
-import { type Command, InvalidArgumentError } from 'commander';
-import { join, resolve } from 'node:path';
-import { loadEnv } from '../config/env.js';
-import { resolveToken } from '../config/token.js';
-import type { ControlPlane } from '../dev/control-plane.js';
-import { createLogger, installTemporalLogger } from '../log.js';
-import { ApiClient } from './api-client.js';
-import { labBrokerAdvertise, startControlAccess } from '../lab/control-access.js';
-import { createLab, destroyLab, LAB_MAX_HOSTS, saveLabState, underlayAddresses } from '../lab/lab.js';
-import { startAgent } from '../lab/lab-agent.js';
-import { controlTargets, startLoopbackControlPlane } from '../lab/loopback-plane.js';
-import { isAlive, stopPid } from '../lab/netns.js';
+// `edge-overlay lab up|env|status|down|outage`: local labs of edge hosts in network namespaces (root). Each lab
+// has a name (--name, default `default`) that owns its state dir (.lab/<name>/), namespace prefix, control
+// plane, ports and token; `up` stays in the foreground holding the control plane. Errors and exit codes:
+// src/lab/errors.ts (README "Lab").
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { loadEnv, portSchema } from '../config/env.js';
+import { downLab } from '../lab/down.js';
+import { LAB_EXIT, LabError, requireRoot } from '../lab/errors.js';
+import { LAB_MAX_HOSTS } from '../lab/lab.js';
+import { DEFAULT_LAB_NAME, DEFAULT_LABS_DIR, labNameSchema } from '../lab/names.js';
 import { runOutage } from '../lab/outage.js';
-import { loadLabState } from '../lab/state.js';
-
-const DEFAULT_RUN_DIR = '.lab';
+import { type FoundLab, findAllLabs, findLab, mainState } from '../lab/registry.js';
+import { formatLabStatus, labStatus } from '../lab/status.js';
+import { type RunningLab, upLab } from '../lab/up.js';
+import { zodParser } from './options.js';
 
 function parseHosts(value: string): number {
   const n = Number(value);
@@ -25,120 +21,204 @@ function parseHosts(value: string): number {
   return n;
 }
 
-function requireRoot(): void {
-  if (process.getuid?.() !== 0) throw new Error('the lab creates network namespaces: run it as root');
+interface LabFlags {
+  name: string;
+  labsDir: string;
+  json?: boolean;
 }
 
-interface UpFlags {
+/** --name, --labs-dir and --json, on every lab command. */
+function labOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      '--name <name>',
+      'which lab (each has its own state dir, namespaces, ports and token)',
+      zodParser(labNameSchema),
+      DEFAULT_LAB_NAME,
+    )
+    .option('--labs-dir <dir>', "parent of the labs' state dirs (<dir>/<name>/)", DEFAULT_LABS_DIR)
+    .option('--json', 'print JSON instead of text');
+}
+
+const out = (flags: { json?: boolean }, json: unknown, text: string) =>
+  process.stdout.write(flags.json ? `${JSON.stringify(json, null, 2)}\n` : `${text}\n`);
+
+/** Lab NAME, or exit 3 with a message saying how to find the others. */
+async function requireLab(flags: LabFlags, what: string): Promise<FoundLab> {
+  const found = await findLab(flags.name, flags.labsDir);
+  if (!found)
+    throw new LabError(
+      `no lab named '${flags.name}' (${what}); 'lab status --all' lists the labs on this machine`,
+      LAB_EXIT.notFound,
+    );
+  return found;
+}
+
+interface UpFlags extends LabFlags {
   hosts: number;
   dhcp: boolean;
-  runDir: string;
   agents: boolean;
+  apiPort?: number;
+  uiPort?: number;
+}
+
+async function up(flags: UpFlags): Promise<void> {
+  requireRoot();
+  const env = loadEnv();
+  // Ctrl-C while starting aborts at the next step (upLab removes what it made); once up, it tears down.
+  const starting = new AbortController();
+  let running: RunningLab | undefined;
+  let stop: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => {
+    stop = resolve;
+  });
+  const onSignal = () => (running ? stop() : starting.abort());
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    running = await upLab({
+      name: flags.name,
+      labsDir: flags.labsDir,
+      hosts: flags.hosts,
+      dhcp: flags.dhcp,
+      agents: flags.agents,
+      ...(flags.apiPort ? { apiPort: flags.apiPort } : {}),
+      ...(flags.uiPort ? { uiPort: flags.uiPort } : {}),
+      logLevel: env.EDGE_OVERLAY_LOG_LEVEL,
+      signal: starting.signal,
+    });
+    if (starting.signal.aborted) stop();
+    const found = await findLab(flags.name, flags.labsDir);
+    const status = found ? await labStatus(found) : null;
+    out(
+      flags,
+      status,
+      [
+        status ? formatLabStatus(status) : `lab ${flags.name} is up`,
+        `Control-plane log: ${running.paths.stateDir}/control.log. Press Ctrl-C to tear the lab down.`,
+      ].join('\n'),
+    );
+    const crashed = await Promise.race([stopped.then(() => false), running.done.then(() => true)]);
+    await running.teardown();
+    process.stderr.write(`lab ${flags.name} torn down\n`);
+    if (crashed)
+      throw new LabError('the control worker stopped on its own: the lab was torn down', LAB_EXIT.failed);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+async function down(flags: LabFlags & { all?: boolean }): Promise<void> {
+  requireRoot();
+  const labs = flags.all
+    ? await findAllLabs(flags.labsDir)
+    : [await requireLab(flags, 'nothing to tear down')];
+  const results = [];
+  for (const lab of labs) results.push(await downLab(lab, flags.labsDir));
+  const text = results.length
+    ? results
+        .map(
+          (r) =>
+            `lab ${r.name} is down (stopped ${r.stopped.length} processes, deleted ${r.namespaces.length} namespaces)`,
+        )
+        .join('\n')
+    : 'no labs found';
+  out(flags, flags.all ? results : results[0], text);
+}
+
+async function status(flags: LabFlags & { all?: boolean }): Promise<void> {
+  if (flags.all) {
+    const all = await Promise.all((await findAllLabs(flags.labsDir)).map(labStatus));
+    out(flags, all, all.length ? all.map(formatLabStatus).join('\n\n') : 'no labs found');
+    return;
+  }
+  const st = await labStatus(await requireLab(flags, 'no state dir, registry record or namespace'));
+  out(flags, st, formatLabStatus(st));
+}
+
+async function env(flags: LabFlags): Promise<void> {
+  const st = await labStatus(await requireLab(flags, 'start one with: lab up'));
+  if (!st.apiUrl || !st.tokenFile || !st.env)
+    throw new LabError(
+      `lab '${flags.name}' has no API (yet): see lab status --name ${flags.name}`,
+      LAB_EXIT.notFound,
+    );
+  out(flags, { EDGE_OVERLAY_API_URL: st.apiUrl, EDGE_OVERLAY_TOKEN_FILE: st.tokenFile }, st.env);
+}
+
+async function outage(flags: LabFlags): Promise<void> {
+  requireRoot();
+  const state = mainState(await requireLab(flags, 'start one with: lab up --dhcp'));
+  if (!state)
+    throw new LabError(
+      `lab '${flags.name}' has no state left: lab down --name ${flags.name}`,
+      LAB_EXIT.notFound,
+    );
+  if (!state.dhcp)
+    throw new LabError(
+      `lab '${flags.name}' has static addresses: an outage needs a DHCP lab (lab up --dhcp)`,
+      LAB_EXIT.usage,
+    );
+  const r = await runOutage(state);
+  const text = [
+    ...state.hosts.map(
+      (h) => `  ${h.hostId.padEnd(10)} ${r.before[h.hostId] ?? '-'} -> ${r.after[h.hostId]}`,
+    ),
+    `every host renumbered in ${r.renumberMs} ms`,
+  ].join('\n');
+  out(flags, r, text);
+  // The restarted dnsmasq/udhcpc are detached daemons of the lab; without an explicit exit their child
+  // handles would keep this short-lived command waiting for them.
+  process.exit(0);
 }
 
 export function registerLabCommands(program: Command): void {
-  const lab = program.command('lab').description('a local lab of edge hosts in network namespaces (root)');
+  const lab = program
+    .command('lab')
+    .description('local labs of edge hosts in network namespaces (root); one per --name');
 
-  lab
-    .command('up')
-    .description('create the lab and run the control plane in the foreground (Ctrl-C tears it all down)')
-    .requiredOption('--hosts <n>', `number of hosts (1-${LAB_MAX_HOSTS})`, parseHosts)
-    .option('--dhcp', 'underlay addresses from a real DHCP server (needed for `lab outage`)', false)
-    .option('--no-agents', 'do not start an agent per host')
-    .option('--run-dir <dir>', 'lab state folder', DEFAULT_RUN_DIR)
-    .action(async (flags: UpFlags) => {
-      requireRoot();
-      const env = loadEnv();
-      const log = createLogger({ level: env.EDGE_OVERLAY_LOG_LEVEL, format: env.EDGE_OVERLAY_LOG_FORMAT });
-      installTemporalLogger(log);
-      const runDir = resolve(flags.runDir);
-      const token = resolveToken({
-        envToken: env.EDGE_OVERLAY_TOKEN,
-        generateInto: join(runDir, 'api-token'),
-      });
-      const state = await createLab({ hosts: flags.hosts, runDir, dhcp: flags.dhcp });
-      state.owner = { pid: process.pid, comm: 'node' };
-      saveLabState(state);
-      let plane: ControlPlane | undefined;
-      const teardown = async () => {
-        await plane?.stop();
-        await destroyLab(loadLabState(runDir), { keepRunDir: false });
-      };
-      try {
-        plane = await startLoopbackControlPlane({
-          dataDir: join(runDir, 'control'),
-          token: token.token,
-          log,
-          namespace: env.EDGE_OVERLAY_NAMESPACE,
-          // agents dial the broker at the control namespace's address (forwarded to the root loopback)
-          brokerAdvertise: labBrokerAdvertise(state),
-        });
-        await startControlAccess(state, controlTargets(plane));
-        const api = new ApiClient({ baseUrl: plane.apiUrl, token: token.token });
-        // each agent enrolls with its own single-use join token; none gets the admin token
-        if (flags.agents) for (const h of state.hosts) await startAgent(state, h, { api });
-      } catch (err) {
-        await teardown();
-        throw err;
-      }
-      const addrs = await underlayAddresses(state);
-      const lines = [
-        `edge-overlay lab ${state.id} is up (${state.hosts.length} hosts, ${state.dhcp ? 'DHCP' : 'static'} underlay)`,
-        `  API (root loopback):   ${plane.apiUrl}   token: ${token.path ?? 'EDGE_OVERLAY_TOKEN'}`,
-        `  API (underlay):        ${state.control?.apiUrl}`,
-        `  broker (underlay):     ${state.control?.brokerUrl}   (root loopback ${plane.broker.url})`,
-        `  Temporal Web UI:       ${plane.uiUrl}   (Temporal stays on the root loopback)`,
-        ...state.hosts.map(
-          (h) => `  ${h.hostId.padEnd(12)} netns ${h.ns.padEnd(16)} ${h.iface} ${addrs[h.hostId] ?? '-'}`,
-        ),
-        `  run dir: ${runDir}   (lab outage / lab down --run-dir ${flags.runDir})`,
-        'Press Ctrl-C to tear the lab down.',
-      ];
-      process.stdout.write(`${lines.join('\n')}\n`);
-      await new Promise<void>((done) => {
-        let stopping = false;
-        const shutdown = () => {
-          if (stopping) return;
-          stopping = true;
-          void teardown().finally(done);
-        };
-        process.once('SIGINT', shutdown);
-        process.once('SIGTERM', shutdown);
-        void plane?.workerDone.finally(shutdown);
-      });
-      process.stdout.write('lab torn down\n');
-    });
+  labOptions(
+    lab
+      .command('up')
+      .description('create the lab and run its control plane in the foreground (Ctrl-C tears it all down)')
+      .requiredOption('--hosts <n>', `number of hosts (1-${LAB_MAX_HOSTS})`, parseHosts)
+      .option('--dhcp', 'underlay addresses from a real DHCP server (needed for `lab outage`)', false)
+      .option('--no-agents', 'do not start an agent per host')
+      .option('--api-port <port>', 'API port on 127.0.0.1 (default: a free one)', zodParser(portSchema))
+      .option(
+        '--ui-port <port>',
+        'Temporal Web UI port on 127.0.0.1 (default: a free one)',
+        zodParser(portSchema),
+      ),
+  ).action(up);
 
-  lab
-    .command('down')
-    .description('stop every lab process (by PID) and delete the lab namespaces')
-    .option('--run-dir <dir>', 'lab state folder', DEFAULT_RUN_DIR)
-    .action(async (flags: { runDir: string }) => {
-      requireRoot();
-      const runDir = resolve(flags.runDir);
-      const state = loadLabState(runDir);
-      // The `up` process tears down itself on SIGTERM; whatever it leaves is cleaned below.
-      if (state.owner && state.owner.pid !== process.pid && isAlive(state.owner.pid))
-        await stopPid(state.owner.pid, { expectComm: state.owner.comm, graceMs: 30_000 });
-      try {
-        await destroyLab(loadLabState(runDir));
-      } catch {
-        // `up` already removed the run dir
-      }
-      process.stdout.write(`lab ${state.id} is down\n`);
-    });
+  labOptions(lab.command('env').description("print the line that points the CLI at the lab's API")).action(
+    env,
+  );
 
-  lab
-    .command('outage')
-    .description('DHCP server back with another range and no leases; every host re-acquires a new address')
-    .option('--run-dir <dir>', 'lab state folder', DEFAULT_RUN_DIR)
-    .action(async (flags: { runDir: string }) => {
-      requireRoot();
-      const state = loadLabState(resolve(flags.runDir));
-      const result = await runOutage(state);
-      process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-      // The restarted dnsmasq/udhcpc are detached daemons of the lab; without an explicit exit
-      // their child handles would keep this short-lived command waiting for them.
-      process.exit(0);
-    });
+  labOptions(
+    lab
+      .command('status')
+      .description('is the lab running; its API, processes, namespaces and hosts')
+      .addOption(new Option('--all', 'every lab on this machine').conflicts('name')),
+  ).action(status);
+
+  labOptions(
+    lab
+      .command('down')
+      .description('stop every lab process (by PID) and delete the lab namespaces')
+      .addOption(
+        new Option(
+          '--all',
+          'every lab, also one whose state dir is gone (by recorded PIDs and namespace prefix)',
+        ).conflicts('name'),
+      ),
+  ).action(down);
+
+  labOptions(
+    lab
+      .command('outage')
+      .description('DHCP server back with another range and no leases; every host re-acquires a new address'),
+  ).action(outage);
 }

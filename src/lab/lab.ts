@@ -13,7 +13,16 @@ import {
   waitForLease,
   writeUdhcpcHook,
 } from './dhcp.js';
-import { cleanupLab, createL2Switch, createNetns, plugVeth, setStaticAddress, stopPid } from './netns.js';
+import {
+  addBridge,
+  claimNetns,
+  cleanupLab,
+  createNetns,
+  plugVeth,
+  setStaticAddress,
+  setUpNetns,
+  stopPid,
+} from './netns.js';
 import {
   LAB_STATE_VERSION,
   type LabHost,
@@ -37,13 +46,29 @@ export interface CreateLabOptions {
   dhcp?: boolean;
   /** Host ids are `<prefix><i>`; default `h<i>-<lab id>` so concurrent labs never share ids. */
   hostIdPrefix?: string;
+  /** Namespaces are `<nsPrefix>-sw|dhcp|ctl|h<i>`; default `eo-<lab id>`. The switch namespace is made
+   * first, as a claim: when it exists already, createLab throws LabClaimedError and touches nothing. */
+  nsPrefix?: string;
+  /** A CLI lab's name and the registry copy of its state (names.ts). */
+  name?: string;
+  registryFile?: string;
+  /** Empty the run dir once the claim is won (it may hold files of an earlier lab of the same name). */
+  freshRunDir?: boolean;
 }
 
-const namesFor = (id: string) => ({
-  switchNs: `eo-${id}-sw`,
+/** The lab's switch namespace exists: another lab of that name holds it (or left it behind). */
+export class LabClaimedError extends Error {
+  constructor(readonly ns: string) {
+    super(`network namespace ${ns} exists already`);
+    this.name = 'LabClaimedError';
+  }
+}
+
+const namesFor = (prefix: string) => ({
+  switchNs: `${prefix}-sw`,
   bridge: 'br0',
-  dhcpNs: `eo-${id}-dhcp`,
-  ctlNs: `eo-${id}-ctl`,
+  dhcpNs: `${prefix}-dhcp`,
+  ctlNs: `${prefix}-ctl`,
 });
 
 /** Builds switch, DHCP and control namespaces and N DHCP hosts; waits for every lease. */
@@ -51,8 +76,9 @@ export async function createLab(o: CreateLabOptions): Promise<LabState> {
   if (!Number.isInteger(o.hosts) || o.hosts < 1 || o.hosts > LAB_MAX_HOSTS)
     throw new Error(`--hosts must be 1..${LAB_MAX_HOSTS}`);
   const id = randomBytes(2).toString('hex');
-  mkdirSync(o.runDir, { recursive: true });
-  const names = namesFor(id);
+  const nsPrefix = o.nsPrefix ?? `eo-${id}`;
+  const names = namesFor(nsPrefix);
+  if (!(await claimNetns(names.switchNs))) throw new LabClaimedError(names.switchNs);
   const state: LabState = {
     version: LAB_STATE_VERSION,
     id,
@@ -67,10 +93,15 @@ export async function createLab(o: CreateLabOptions): Promise<LabState> {
     activePool: 0,
     hosts: [],
     extra: [],
+    ...(o.name ? { name: o.name } : {}),
+    ...(o.registryFile ? { registryFile: o.registryFile } : {}),
   };
-  saveLabState(state);
   try {
-    await createL2Switch(state.switchNs, state.bridge);
+    if (o.freshRunDir) rmSync(o.runDir, { recursive: true, force: true });
+    mkdirSync(o.runDir, { recursive: true });
+    saveLabState(state);
+    await setUpNetns(state.switchNs);
+    await addBridge(state.switchNs, state.bridge);
     for (const [ns, port, ip] of [
       [state.ctlNs, `v${id}c`, state.ctlIp],
       [state.dhcpNs, `v${id}d`, state.dhcpIp],
@@ -88,11 +119,14 @@ export async function createLab(o: CreateLabOptions): Promise<LabState> {
     for (let i = 1; i <= o.hosts; i++) {
       const host: LabHost = {
         hostId: o.hostIdPrefix ? `${o.hostIdPrefix}${i}` : `h${i}-${id}`,
-        ns: `eo-${id}-h${i}`,
+        ns: `${nsPrefix}-h${i}`,
         iface: 'eth0',
         switchPort: `v${id}h${i}`,
         mac: `02:00:0a:d5:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`,
       };
+      // recorded before it is made: a failure half-way still deletes it
+      state.hosts.push(host);
+      saveLabState(state);
       await createNetns(host.ns);
       await plugVeth({
         switchNs: state.switchNs,
@@ -106,7 +140,6 @@ export async function createLab(o: CreateLabOptions): Promise<LabState> {
         host.staticIp = `${SUBNET}.${99 + i}`;
         await setStaticAddress(host.ns, host.iface, `${host.staticIp}/${state.prefixLength}`);
       }
-      state.hosts.push(host);
       saveLabState(state);
     }
     if (state.dhcp) {
@@ -175,20 +208,33 @@ export function trackPid(state: LabState, p: TrackedPid): void {
   saveLabState(state);
 }
 
-/** Stops every recorded PID (comm checked), then deletes every lab namespace. Never throws. */
-export async function destroyLab(state: LabState, opts: { keepRunDir?: boolean } = {}): Promise<void> {
-  const processes = [
+/** Every process the state records (comm checked when stopped). */
+export function recordedPids(state: LabState): TrackedPid[] {
+  return [
     ...state.hosts.flatMap((h) => [h.agent, h.udhcpc]),
     state.dnsmasq,
     ...(state.control?.pids ?? []),
+    ...(state.plane?.pids ?? []),
     ...state.extra,
-  ]
-    .filter((p): p is TrackedPid => p !== undefined)
-    .map((p) => ({ pid: p.pid, expectComm: p.comm }));
+  ].filter((p): p is TrackedPid => p !== undefined);
+}
+
+/** Every namespace of the lab, the switch last (it holds the other ends of the veths). */
+export const labNamespaces = (state: LabState): string[] => [
+  ...state.hosts.map((h) => h.ns),
+  state.dhcpNs,
+  state.ctlNs,
+  state.switchNs,
+];
+
+/** Stops every recorded PID (comm checked), then deletes every lab namespace and the registry copy.
+ * Never throws. */
+export async function destroyLab(state: LabState, opts: { keepRunDir?: boolean } = {}): Promise<void> {
   await cleanupLab({
-    processes,
-    namespaces: [...state.hosts.map((h) => h.ns), state.dhcpNs, state.ctlNs, state.switchNs],
+    processes: recordedPids(state).map((p) => ({ pid: p.pid, expectComm: p.comm })),
+    namespaces: labNamespaces(state),
   });
+  if (state.registryFile) rmSync(state.registryFile, { force: true });
   if (!opts.keepRunDir) rmSync(state.runDir, { recursive: true, force: true });
 }
 

@@ -14,15 +14,18 @@ export interface LoopbackPlaneOptions {
   /** HOST:PORT agents are told to dial (labBrokerAdvertise); default the loopback broker itself. */
   brokerAdvertise?: string;
   namespace?: string;
+  /** Fixed root-loopback ports (default free ones). */
+  apiPort?: number;
+  uiPort?: number;
   workflowBundle?: WorkflowBundleOption;
 }
 
 export async function startLoopbackControlPlane(o: LoopbackPlaneOptions): Promise<ControlPlane> {
   return startControlPlane({
     host: '127.0.0.1',
-    apiPort: await freePort(),
+    apiPort: o.apiPort || (await freePort()),
     temporalPort: await freePort(),
-    uiPort: await freePort(),
+    uiPort: o.uiPort || (await freePort()),
     brokerPort: 0,
     ...(o.brokerAdvertise ? { brokerAdvertise: o.brokerAdvertise } : {}),
     dataDir: o.dataDir,

@@ -24,6 +24,36 @@ import {
 /** ip netns add NAME; lo up; IPv6 off (keeps the L2 quiet: no RS/ND/DAD, REPORT pitfall 10). */
 export async function createNetns(name: string, r: Runner = execaRunner): Promise<void> {
   await netnsAdd(r, name);
+  await setUpNetns(name, r);
+}
+
+/**
+ * `ip netns add NAME` as a claim: false when NAME already exists. The kernel's exclusive create makes it
+ * atomic, so of two `lab up` of one name exactly one gets the lab (even from two checkouts).
+ */
+export async function claimNetns(name: string, r: Runner = execaRunner): Promise<boolean> {
+  if ((await netnsList(r)).includes(name)) return false;
+  try {
+    await netnsAdd(r, name);
+    return true;
+  } catch (err) {
+    if ((await netnsList(r)).includes(name)) return false;
+    throw err;
+  }
+}
+
+/** PIDs of the processes inside NS (`ip netns pids`); empty when it is gone. */
+export async function netnsPids(name: string, r: Runner = execaRunner): Promise<number[]> {
+  try {
+    const { stdout } = await r.run('ip', ['netns', 'pids', name]);
+    return stdout.split(/\s+/).filter(Boolean).map(Number).filter(Number.isInteger);
+  } catch {
+    return [];
+  }
+}
+
+/** lo up and IPv6 off in a namespace just made. */
+export async function setUpNetns(name: string, r: Runner = execaRunner): Promise<void> {
   await linkSetUp(r, 'lo', name);
   await sysctlSet(
     r,
@@ -44,6 +74,11 @@ export async function deleteNetns(name: string, r: Runner = execaRunner): Promis
 /** A namespace holding one up bridge: the lab's "switch". */
 export async function createL2Switch(ns: string, bridge: string, r: Runner = execaRunner): Promise<void> {
   await createNetns(ns, r);
+  await addBridge(ns, bridge, r);
+}
+
+/** The switch's bridge inside a namespace that exists already (claimNetns + setUpNetns). */
+export async function addBridge(ns: string, bridge: string, r: Runner = execaRunner): Promise<void> {
   await linkAdd(r, { kind: 'bridge', name: bridge }, ns);
   await linkSetUp(r, bridge, ns);
 }

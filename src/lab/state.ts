@@ -1,7 +1,7 @@
 // The lab's run-dir state file (lab.json): everything `lab down` / `lab outage` need to find the
 // namespaces and the PIDs of a lab started by another process. Written atomically after every change.
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 
 const pidSchema = z.object({ pid: z.number().int().positive(), comm: z.string() });
@@ -52,6 +52,22 @@ export const labStateSchema = z.object({
     .optional(),
   /** The `lab up` process holding the control plane, when there is one. */
   owner: pidSchema.optional(),
+  /** A CLI lab's name (`lab up --name`); tests' and benchmarks' labs have none. */
+  name: z.string().optional(),
+  /** Where a copy of this file is kept outside the run dir (names.ts LAB_REGISTRY_DIR). */
+  registryFile: z.string().optional(),
+  /** The control plane `lab up` runs on the root loopback: what the CLI needs, and its child processes
+   * (Temporal, mosquitto) so a lab whose `lab up` was killed can still be cleaned. */
+  plane: z
+    .object({
+      apiUrl: z.string(),
+      uiUrl: z.string().nullable(),
+      temporalAddress: z.string(),
+      brokerUrl: z.string(),
+      tokenFile: z.string(),
+      pids: z.array(pidSchema),
+    })
+    .optional(),
   /** Anything else started inside the lab (etcd members, test servers). */
   extra: z.array(pidSchema).default([]),
 });
@@ -59,10 +75,28 @@ export type LabState = z.infer<typeof labStateSchema>;
 
 export const stateFile = (runDir: string): string => join(runDir, 'lab.json');
 
-export function saveLabState(state: LabState): void {
-  const file = stateFile(state.runDir);
-  writeFileSync(`${file}.tmp`, `${JSON.stringify(state, null, 2)}\n`);
+function writeAtomically(file: string, text: string): void {
+  writeFileSync(`${file}.tmp`, text);
   renameSync(`${file}.tmp`, file);
+}
+
+export function saveLabState(state: LabState): void {
+  const text = `${JSON.stringify(state, null, 2)}\n`;
+  writeAtomically(stateFile(state.runDir), text);
+  if (state.registryFile) {
+    mkdirSync(dirname(state.registryFile), { recursive: true, mode: 0o700 });
+    writeAtomically(state.registryFile, text);
+  }
+}
+
+/** A state file (lab.json or a registry copy) that parses, or null. */
+export function readLabStateFile(file: string): LabState | null {
+  try {
+    const parsed = labStateSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
 }
 
 export function loadLabState(runDir: string): LabState {
