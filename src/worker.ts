@@ -1,7 +1,12 @@
 // The control worker: connects, registers workflows and control activities, runs. Nothing else.
+// Two Temporal Workers on one connection and one bundle: the control queue runs every workflow and
+// activity; the cluster queue beside it (domain/task-queues) runs only `cluster/<name>` entities, with
+// their own task slots, sticky queue and workflow thread, so a cluster's queries and short workflow tasks
+// never wait behind the tasks of a thousand joining hosts. Clusters that started on the control queue
+// keep running there (it still registers every workflow type).
 import { connectTemporalClient } from './clients/temporal/closed-channel-guard.js';
 import { Client } from '@temporalio/client';
-import { NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { createControlActivities } from './activities/control/index.js';
@@ -10,6 +15,8 @@ import { withHostRelayActivities } from './control/activity-names.js';
 import { type BrokerCredentials, type HostRelay, startHostRelay } from './control/host-relay.js';
 import type { HostCsrSigner, RenewedCertificate } from './control/renewal.js';
 import { CONTROL_TASK_QUEUE } from './domain/constants.js';
+import { bundlerLogger } from './log.js';
+import { clusterTaskQueue } from './domain/task-queues.js';
 
 export interface ControlWorkerOptions {
   address: string;
@@ -32,6 +39,8 @@ export interface ControlWorkerOptions {
 
 export interface ControlWorker {
   worker: Worker;
+  /** The Worker of the cluster queue (cluster entities only). */
+  clusterWorker: Worker;
   /** The host channel's control side, when started with `broker`. */
   relay?: HostRelay;
   /** Resolves when the worker has stopped; rejects if it crashed. */
@@ -65,35 +74,64 @@ export async function startControlWorker(opts: ControlWorkerOptions): Promise<Co
     client,
     ...(relay ? { onMembership: relay.announceMembership } : {}),
   });
-  let worker: Worker;
+  const taskQueue = opts.taskQueue ?? CONTROL_TASK_QUEUE;
+  let worker: Worker | undefined;
+  let clusterWorker: Worker;
   try {
+    // Bundled once for both Workers, with a logger that keeps webpack's module report out of the way.
+    const workflowBundle = opts.workflowBundle ?? {
+      code: (await bundleWorkflowCode({ workflowsPath, logger: bundlerLogger(opts.log) })).code,
+    };
+    const common = { connection: nativeConnection, namespace: opts.namespace, workflowBundle };
     worker = await Worker.create({
-      connection: nativeConnection,
-      namespace: opts.namespace,
-      taskQueue: opts.taskQueue ?? CONTROL_TASK_QUEUE,
-      ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
+      ...common,
+      taskQueue,
       activities: relay ? withHostRelayActivities(control, relay.activities) : control,
     });
+    // Cluster runs call the control activities (registry claims) on their own queue; their host commands
+    // and join children go to the control queue.
+    clusterWorker = await Worker.create({
+      ...common,
+      taskQueue: clusterTaskQueue(taskQueue),
+      activities: control,
+    });
   } catch (err) {
+    if (worker) await discard(worker); // it holds the connection until it ran
     await relay?.stop();
     await clientConnection.close();
     await nativeConnection.close();
     throw err;
   }
   // The relay completes activities through the client: it stops before the client's connection closes.
-  const done = worker.run().finally(async () => {
-    await relay?.stop();
-    await clientConnection.close();
-    await nativeConnection.close();
-  });
-  opts.log.info({ taskQueue: opts.taskQueue ?? CONTROL_TASK_QUEUE }, 'control worker running');
+  // Either Worker stopping (or crashing) stops the other: they are one control worker.
+  const both = [worker, clusterWorker];
+  const stopBoth = () => {
+    for (const w of both) if (w.getState() === 'RUNNING') w.shutdown();
+  };
+  const runs = both.map((w) => w.run().finally(stopBoth));
+  const done = Promise.all(runs)
+    .then(() => undefined)
+    .finally(async () => {
+      await relay?.stop();
+      await clientConnection.close();
+      await nativeConnection.close();
+    });
+  opts.log.info({ taskQueue, clusterTaskQueue: clusterTaskQueue(taskQueue) }, 'control worker running');
   return {
     worker,
+    clusterWorker,
     ...(relay ? { relay } : {}),
     done,
     async stop() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
+      stopBoth();
       await done;
     },
   };
+}
+
+/** A Worker that was created but is not wanted: run and stop it at once, so it lets go of its connection. */
+async function discard(worker: Worker): Promise<void> {
+  const run = worker.run();
+  worker.shutdown();
+  await run.catch(() => undefined);
 }

@@ -8,6 +8,7 @@ import type { HostRelayActivities } from '../contract/host-relay.js';
 import type { ControlActivities } from '../activities/control/index.js';
 import { NON_RETRYABLE_ERROR_TYPES } from '../domain/errors.js';
 import { hostTaskQueue } from '../domain/ids.js';
+import { controlQueueOf } from '../domain/task-queues.js';
 
 const retry = (maximumAttempts: number, maximumInterval = '10s'): ActivityOptions['retry'] => ({
   initialInterval: '500ms',
@@ -45,6 +46,24 @@ export function useHostRelay(): void {
 }
 export const hostRelayInUse = (): boolean => relayed;
 
+/** v6: the patch every cluster run records that sends its host work (join children, relayed host commands)
+ * to the control queue, so the run itself may live on a cluster queue of its own (domain/task-queues). */
+export const CLUSTER_QUEUE_PATCH = 'cluster-task-queue';
+
+// Per run, like `relayed`: decided once at the start of a cluster run; old histories never call it.
+let hostWorkToControlQueue = false;
+export function sendHostWorkToControlQueue(): void {
+  hostWorkToControlQueue = true;
+}
+/** The queue this run's host work goes to: the control queue beside its own (v6), or its own queue. */
+export function hostWorkQueue(): string {
+  const own = workflowInfo().taskQueue;
+  return hostWorkToControlQueue ? controlQueueOf(own) : own;
+}
+/** Start options of a host-join child: on the control queue since v6, the parent's queue before. */
+export const childQueueOptions = (): { taskQueue?: string } =>
+  hostWorkToControlQueue ? { taskQueue: hostWorkQueue() } : {};
+
 /** `budgetMs` bounds each activity including retries (schedule-to-close), so a dead host cannot hold a
  * fan-out forever; retries inside the budget ride out an agent that is reconnecting. */
 export function hostActivities(hostId: string, budgetMs: number): HostProxies {
@@ -74,7 +93,7 @@ export function hostActivities(hostId: string, budgetMs: number): HostProxies {
  * async completion a host that is away keeps its command in its broker session; a retry after the
  * start-to-close timeout publishes it again (commands are idempotent, peer tables carry a version). */
 function relayActivities(hostId: string, budgetMs: number): HostProxies {
-  const taskQueue = workflowInfo().taskQueue;
+  const taskQueue = hostWorkQueue();
   // Attempts are not counted here: a host whose agent has no broker session yet fails an attempt at once
   // (HostNotConnected), and an agent that starts a minute after the cluster must still join. The budget
   // (schedule-to-close) bounds every command; non-retryable failures end it at once.

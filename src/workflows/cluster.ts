@@ -7,7 +7,12 @@ import { ErrorType } from '../domain/errors.js';
 import type { ClusterView } from '../domain/types.js';
 import { ClusterNameAttr, ClusterPhaseAttr, HostCountAttr } from '../temporal/search-attributes.js';
 import { type ClusterInput, clusterEventsQuery, clusterStatusQuery } from '../contract/workflow-messages.js';
-import { HOST_CHANNEL_PATCH, useHostRelay } from './activity-options.js';
+import {
+  CLUSTER_QUEUE_PATCH,
+  HOST_CHANNEL_PATCH,
+  sendHostWorkToControlQueue,
+  useHostRelay,
+} from './activity-options.js';
 import { Admission } from './admission.js';
 import { registerMessageHandlers } from './cluster-handlers.js';
 import { clusterInputSchema, initialSnapshot } from './cluster-init.js';
@@ -37,6 +42,9 @@ export async function clusterWorkflow(input: ClusterInput, carried?: unknown): P
   // v5: host commands through the control worker's relay (the broker), liveness from broker presence,
   // no cluster beacon key. Decided right after, for the same reason; v4 histories lack its marker.
   if (v4 && patched(HOST_CHANNEL_PATCH)) useHostRelay();
+  // v6: host work goes to the control queue, so a run may live on the cluster queue (own worker, own
+  // workflow thread: queries are answered while a thousand hosts join). Runs without it keep their queue.
+  if (v4 && patched(CLUSTER_QUEUE_PATCH)) sendHostWorkToControlQueue();
   parseOrFail(clusterInputSchema, input);
   const state = new ClusterState(carried ? decodeCarried(carried) : initialSnapshot(input, v4));
   const admission = new Admission(state, input);

@@ -7,6 +7,7 @@ import { hostJoinWorkflowId } from '../domain/ids.js';
 import { peerTableDigest } from '../domain/peer-digest.js';
 import { isPeering, peeringSet } from '../domain/peer-plan.js';
 import type { Peer } from '../domain/types.js';
+import { childQueueOptions } from './activity-options.js';
 import type { ClusterState, HostRecordView } from './cluster-state.js';
 import { describeFailure } from './failures.js';
 import { type HostJoinInput, type HostJoinResult, hostJoinWorkflow } from './host-join.js';
@@ -92,6 +93,7 @@ export class JoinTracker {
       executeChild(hostJoinWorkflow, {
         workflowId: hostJoinWorkflowId(state.name, h.hostId),
         args: [joinInput(state, h, peers, joinedIps)],
+        ...childQueueOptions(),
       });
     const run = (after ? after.then(start) : start())
       .then(

@@ -9,6 +9,7 @@ import { createControlActivities } from '../../../src/activities/control/index.j
 import type { ClusterOptions } from '../../../src/domain/cluster-options.js';
 import { DEFAULT_OVERLAY_CIDR, DEFAULT_VNI } from '../../../src/domain/constants.js';
 import { clusterWorkflowId } from '../../../src/domain/ids.js';
+import { clusterTaskQueue } from '../../../src/domain/task-queues.js';
 import type { ClusterView, DomainEvent, HostRole } from '../../../src/domain/types.js';
 import { registerHost, reportPresence, reportUnderlay } from '../../../src/temporal/hosts.js';
 import {
@@ -26,8 +27,11 @@ export const suffix = (): string => randomUUID().slice(0, 6);
 export class ClusterHarness {
   readonly taskQueue = uniqueTaskQueue('cluster');
   readonly hosts: FakeHost[] = [];
+  /** The cluster queue beside taskQueue (served only after startClusterWorker, as src/worker.ts does). */
+  readonly clusterTaskQueue = clusterTaskQueue(this.taskQueue);
   private worker: Worker | null = null;
   private workerRun: Promise<void> | null = null;
+  private clusterWorker: { worker: Worker; run: Promise<void> } | null = null;
   private subnet = 1 + Math.floor(Math.random() * 250);
 
   private constructor(
@@ -59,7 +63,25 @@ export class ClusterHarness {
     this.workerRun = this.worker.run();
   }
 
+  /** The production topology: a second Worker, control activities only, for clusters on clusterTaskQueue
+   * (the fake relay is registered on taskQueue only: host work sent to the cluster queue would hang). */
+  async startClusterWorker(): Promise<void> {
+    const worker = await Worker.create({
+      connection: this.native,
+      taskQueue: this.clusterTaskQueue,
+      workflowBundle: workflowBundle(),
+      activities: createControlActivities({ client: this.client }),
+      stickyQueueScheduleToStartTimeout: '1s',
+      shutdownGraceTime: '1s',
+    });
+    this.clusterWorker = { worker, run: worker.run() };
+  }
+
   async stopControlWorker(): Promise<void> {
+    const cw = this.clusterWorker;
+    if (cw?.worker.getState() === 'RUNNING') cw.worker.shutdown();
+    await cw?.run;
+    this.clusterWorker = null;
     if (this.worker?.getState() === 'RUNNING') this.worker.shutdown();
     await this.workerRun;
     this.worker = null;
@@ -124,6 +146,7 @@ export class ClusterHarness {
     hosts: Array<{ hostId: string; role: HostRole }>,
     options: Partial<ClusterOptions> = {},
     extra: Partial<ClusterInput> = {},
+    on: { clusterQueue?: boolean } = {},
   ): Promise<{ name: string; handle: WorkflowHandle }> {
     const name = `c-${suffix()}`;
     const input: ClusterInput = {
@@ -142,7 +165,7 @@ export class ClusterHarness {
     };
     const handle = await this.client.workflow.start(clusterWorkflowType, {
       workflowId: clusterWorkflowId(name),
-      taskQueue: this.taskQueue,
+      taskQueue: on.clusterQueue ? this.clusterTaskQueue : this.taskQueue,
       args: [input],
     });
     return { name, handle };
