@@ -10,7 +10,7 @@
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { hostWorkflowId } from '../domain/ids.js';
+import { clusterWorkflowId, hostWorkflowId } from '../domain/ids.js';
 import type { HostRecord } from '../domain/types.js';
 import {
   type HostStatus,
@@ -20,7 +20,11 @@ import {
   type UnderlayReport,
   underlayReportSchema,
 } from '../contract/host-channel.js';
-import { hostPresenceSignal, reportUnderlayUpdate } from '../contract/workflow-messages.js';
+import {
+  hostPresenceSignal,
+  reportUnderlayUpdate,
+  underlayChangedSignal,
+} from '../contract/workflow-messages.js';
 import { callHostWorkflow, type HostCallOptions, type HostCallOutcome } from './host-workflow-calls.js';
 import type { KeyedQueue } from './keyed-queue.js';
 import { parseJson } from './messages.js';
@@ -30,6 +34,8 @@ export interface ReportRelayStats {
   underlayRelayed: number;
   underlayStale: number;
   presenceSignals: number;
+  /** Underlay reports also signalled straight to the host's cluster. */
+  clusterSignals: number;
   presenceUnchanged: number;
   membershipPublished: number;
   noHostWorkflow: number;
@@ -56,6 +62,7 @@ export function createReportRelay(deps: ReportRelayDeps) {
     underlayRelayed: 0,
     underlayStale: 0,
     presenceSignals: 0,
+    clusterSignals: 0,
     presenceUnchanged: 0,
     membershipPublished: 0,
     noHostWorkflow: 0,
@@ -86,17 +93,39 @@ export function createReportRelay(deps: ReportRelayDeps) {
     stats.membershipPublished += 1;
   }
 
+  /**
+   * Tells the host's cluster at once, beside the host workflow (which tells it too, one workflow task
+   * later): after a site-wide renumbering that hop was a third of the time to the API's view. The cluster
+   * applies a host's reports by seq, so the second signal of the same report changes nothing, and a host
+   * that left the cluster meanwhile is ignored there. Best effort: the host workflow's signal is the
+   * guaranteed path.
+   */
+  async function tellClusterDirectly(hostId: string, report: UnderlayReport): Promise<void> {
+    const cluster = publishedMembership.get(hostId);
+    if (!cluster || report.underlayIp === null) return;
+    const change = { hostId, underlayIp: report.underlayIp, seq: report.seq };
+    try {
+      await deps.client.workflow.getHandle(clusterWorkflowId(cluster)).signal(underlayChangedSignal, change);
+      stats.clusterSignals += 1;
+    } catch (err) {
+      log.debug({ hostId, cluster, err: String(err) }, 'direct underlay signal to the cluster failed');
+    }
+  }
+
   async function relayUnderlay(hostId: string): Promise<void> {
     const report = waitingUnderlay.get(hostId);
     if (!report) return;
     waitingUnderlay.delete(hostId);
     let outcome: HostCallOutcome<HostRecord>;
     try {
-      outcome = await callHostWorkflow<HostRecord>(
-        deps.client,
-        () => host(hostId).executeUpdate(reportUnderlayUpdate, { args: [{ hostId, ...report }] }),
-        deps.callOptions,
-      );
+      [outcome] = await Promise.all([
+        callHostWorkflow<HostRecord>(
+          deps.client,
+          () => host(hostId).executeUpdate(reportUnderlayUpdate, { args: [{ hostId, ...report }] }),
+          deps.callOptions,
+        ),
+        tellClusterDirectly(hostId, report),
+      ]);
     } catch (err) {
       // Temporal unreachable or overloaded past the call's own retries: the report is retained on the
       // broker but will not come again, so it must not be lost here. Try again later unless a newer one

@@ -2,7 +2,7 @@
 // worker's relay (real mosquitto, real Temporal dev server).
 import type { Client } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
-import { hostWorkflowId } from '../../src/domain/ids.js';
+import { clusterWorkflowId, hostWorkflowId } from '../../src/domain/ids.js';
 import { hostTopic } from '../../src/contract/host-channel.js';
 import { getHost, registerHost } from '../../src/temporal/hosts.js';
 import { startFakeHost } from './support/fake-host.js';
@@ -59,6 +59,37 @@ describe('host relay: underlay reports and presence', () => {
     await again.client.subscribeAsync(hostTopic(hostId, 'membership'), { qos: 1 });
     await waitUntil(() => again.received.some((m) => m.retain));
     expect(again.received.find((m) => m.retain)?.payload).toEqual({ cluster: null });
+  });
+
+  it('a report of a host in a cluster is also signalled straight to that cluster (seq kept)', async () => {
+    const hostId = hid('direct');
+    await register(hostId);
+    const cluster = `direct-${hostId}`;
+    const sink = await h.client.workflow.start('signalSinkWorkflow', {
+      workflowId: clusterWorkflowId(cluster),
+      taskQueue: h.taskQueue,
+    });
+    try {
+      h.control.relay!.announceMembership(hostId, cluster);
+      const host = await startFakeHost(h.broker, hostId);
+      await waitUntil(() => host.received.some((m) => m.topic === hostTopic(hostId, 'membership')));
+      const before = stats().clusterSignals;
+      await host.publish('underlay', { seq: 9, underlayIp: '10.77.0.21', underlayIface: 'eth0' }, true);
+      await waitUntil(() => stats().clusterSignals === before + 1, 10_000, 'direct signal');
+      const history = await sink.fetchHistory();
+      const signals = (history.events ?? []).filter(
+        (e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'underlayChanged',
+      );
+      expect(signals).toHaveLength(1);
+      const payload = signals[0]!.workflowExecutionSignaledEventAttributes!.input!.payloads![0]!.data!;
+      expect(JSON.parse(Buffer.from(payload).toString())).toEqual({
+        hostId,
+        underlayIp: '10.77.0.21',
+        seq: 9,
+      });
+    } finally {
+      await sink.terminate('test done');
+    }
   });
 
   it('a report from a host without a host workflow is dropped with a warning; the relay keeps going', async () => {
