@@ -11,6 +11,7 @@ import { labPaths } from '../../src/lab/names.js';
 import { isAlive, spawnInNetns } from '../../src/lab/netns.js';
 import type { LabState } from '../../src/lab/state.js';
 import { notRoot } from '../helpers/netns-lab.js';
+import { runCli } from './helper.js';
 import { bin, expectNoStack, type LabSandbox, labSandbox } from './lab-support.js';
 import { execa } from 'execa';
 
@@ -37,8 +38,12 @@ async function bareLab(sb: LabSandbox, name: string, o: { dhcp?: boolean } = {})
 
 describe.skipIf(!root)('lab user errors and orphans (netns, root)', () => {
   let sb: LabSandbox;
+  // the quick cases run the CLI in-process (runCli): this file's worker takes the sandbox's prefix
+  const inProcess = (args: string[]) => runCli(['lab', ...args, '--labs-dir', sb.labsDir]);
   beforeAll(() => {
     sb = labSandbox();
+    process.env.EDGE_OVERLAY_LAB_PREFIX = sb.env.EDGE_OVERLAY_LAB_PREFIX;
+    process.env.EDGE_OVERLAY_LAB_REGISTRY = sb.env.EDGE_OVERLAY_LAB_REGISTRY;
   });
   afterAll(async () => {
     await sb?.cleanup();
@@ -50,7 +55,7 @@ describe.skipIf(!root)('lab user errors and orphans (netns, root)', () => {
     [['env'], 'lab up'],
     [['status'], 'no state dir'],
   ])('lab %s with no lab: exit 3 and one line', async (args, hint) => {
-    const r = await sb.lab([...args, '--name', 'nolab']);
+    const r = await inProcess([...args, '--name', 'nolab']);
     expect(r.code).toBe(LAB_EXIT.notFound);
     expect(r.stderr).toContain("no lab named 'nolab'");
     expect(r.stderr).toContain(hint);
@@ -58,10 +63,10 @@ describe.skipIf(!root)('lab user errors and orphans (netns, root)', () => {
   });
 
   it('lab status --all and lab down --all with no lab: empty, exit 0', async () => {
-    const st = await sb.lab(['status', '--all', '--json']);
+    const st = await inProcess(['status', '--all', '--json']);
     expect(st.code).toBe(0);
     expect(JSON.parse(st.stdout)).toEqual([]);
-    expect((await sb.lab(['down', '--all'])).code).toBe(0);
+    expect((await inProcess(['down', '--all'])).code).toBe(0);
   });
 
   it('lab up as non-root: exit 2, says to run it as root, makes nothing', async () => {
