@@ -1,6 +1,7 @@
 // POST /v1/hosts/enroll (DESIGN.md, fixed contract): the join token is the only credential, the body
 // carries the CSR (public key only). A 401 is final (the token will not become valid by retrying);
-// anything else (no answer, 5xx) is worth another try.
+// anything else (no answer, 5xx) is worth another try. Runs in the PKI helper process only (pki-helper.ts):
+// fetch needs WebAssembly, which the --jitless agent does not have, and would cost it ~20 MB.
 import { z } from 'zod';
 
 const ENROLL_PATH = '/v1/hosts/enroll';

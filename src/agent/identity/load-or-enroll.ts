@@ -2,13 +2,13 @@
 // state dir is used as it is; otherwise the host enrolls with its join token. The key is made and written
 // (0600) BEFORE the CSR is sent and reused on every later try, so a lost answer never strands a key
 // the CA signed. The certificate the API returns is checked like any other: CN, key and CA.
-import type { KeyObject } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { DEFAULT_BROKER_PORT } from '../../contract/host-channel.js';
 import { hostIdSchema } from '../../domain/validation.js';
-import { keyKindOf } from '../../pki/keys.js';
+import { keyKindOf, spkiBase64 } from '../../pki/keys.js';
 import { AgentIdentity } from './agent-identity.js';
 import {
   type CertificateFacts,
@@ -16,7 +16,7 @@ import {
   IdentityError,
   parsePrivateKey,
 } from './certificate.js';
-import { EnrollmentError, requestCertificate } from './enroll.js';
+import { type EnrollAnswer, EnrollmentError } from './enroll.js';
 import {
   type IdentityPaths,
   identityPaths,
@@ -26,6 +26,7 @@ import {
   tightenKeyFile,
   writeIdentityFile,
 } from './files.js';
+import { enrollIsolated } from './pki-helper.js';
 
 export interface EnrollRetry {
   /** Tries in all (default: until it works or `signal` aborts; the API may come up after the agent). */
@@ -43,7 +44,6 @@ export interface LoadOrEnrollOptions {
   /** The broker to use (the agent's --broker flag); default: the API's host on port 8883 (DESIGN.md). */
   brokerUrl?: string;
   log: Logger;
-  fetch?: typeof fetch;
   retry?: EnrollRetry;
   signal?: AbortSignal;
   now?: () => Date;
@@ -53,10 +53,6 @@ export interface LoadOrEnrollOptions {
 export function defaultBrokerUrl(apiUrl: string): string {
   return `mqtts://${new URL(apiUrl).hostname}:${DEFAULT_BROKER_PORT}`;
 }
-
-// @peculiar/x509 (CSR signing) is loaded only when a CSR is made: a restarted agent with a valid
-// certificate never pays for it (the agent's RSS budget, issue 12 point 7).
-const loadCsr = () => import('../../pki/csr.js');
 
 /** The host's key: the stored one, or a new one written before anything else happens. */
 async function loadOrCreateKey(paths: IdentityPaths, log: Logger): Promise<{ pem: string; key: KeyObject }> {
@@ -71,11 +67,12 @@ async function loadOrCreateKey(paths: IdentityPaths, log: Logger): Promise<{ pem
       await setAsideUnusable(paths.key, (err as Error).message, log);
     }
   }
-  const { generateHostKey } = await loadCsr();
-  const made = generateHostKey();
-  await writeIdentityFile(paths.key, made.privateKeyPem);
-  log.info({ publicKey: made.publicKey }, 'made a new host key');
-  return { pem: made.privateKeyPem, key: parsePrivateKey(made.privateKeyPem) };
+  // node:crypto alone: the CSR (@peculiar/x509) is made in the PKI helper process, not here.
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  await writeIdentityFile(paths.key, pem);
+  log.info({ publicKey: spkiBase64(privateKey) }, 'made a new host key');
+  return { pem, key: parsePrivateKey(pem) };
 }
 
 const enrollmentRecordSchema = z.object({ broker: z.string().nullable() });
@@ -109,16 +106,18 @@ async function storedCertificate(
   }
 }
 
+/** One helper run per try (CSR + POST in the helper process, see pki-helper.ts), same key every time. */
 async function enrollWithRetry(
   o: LoadOrEnrollOptions,
   joinToken: string,
-  csr: string,
-): Promise<ReturnType<typeof requestCertificate>> {
+  privateKeyPem: string,
+): Promise<EnrollAnswer> {
   const attempts = o.retry?.attempts ?? Number.POSITIVE_INFINITY;
   let delay = o.retry?.firstDelayMs ?? 500;
+  const request = { apiUrl: o.apiUrl, hostId: o.hostId, joinToken, privateKeyPem };
   for (let attempt = 1; ; attempt++) {
     try {
-      return await requestCertificate({ apiUrl: o.apiUrl, hostId: o.hostId, joinToken, csr, fetch: o.fetch });
+      return await enrollIsolated(request, o.signal);
     } catch (err) {
       const retryable = err instanceof EnrollmentError && err.retryable;
       if (!retryable || attempt >= attempts) throw err;
@@ -163,8 +162,7 @@ export async function loadOrEnroll(o: LoadOrEnrollOptions): Promise<AgentIdentit
     );
   }
   log.info({ reason: stored.reason }, 'enrolling');
-  const { createCsr } = await loadCsr();
-  const answer = await enrollWithRetry(o, o.joinToken, await createCsr(hostId, key.pem));
+  const answer = await enrollWithRetry(o, o.joinToken, key.pem);
   let facts: CertificateFacts;
   try {
     const c = { certPem: answer.certificate, caPem: answer.caCertificate, hostId, privateKey: key.key, now };

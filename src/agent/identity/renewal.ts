@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { CertificateMessage } from '../../contract/host-channel.js';
 import type { AgentIdentity } from './agent-identity.js';
+import { createCsrIsolated } from './pki-helper.js';
 
 /** What renewal needs from the host channel. */
 export interface RenewalChannel {
@@ -61,8 +62,6 @@ async function sleepUntil(at: Date, signal: AbortSignal): Promise<void> {
   }
 }
 
-const loadCsr = () => import('../../pki/csr.js');
-
 export function startRenewal(o: RenewalOptions): Renewal {
   const log = o.log.child({ component: 'renewal' });
   const renewAt = o.renewAt ?? renewalTime;
@@ -89,8 +88,8 @@ export function startRenewal(o: RenewalOptions): Renewal {
   };
 
   const renewOnce = async (): Promise<void> => {
-    const { createCsr } = await loadCsr();
-    const csr = await createCsr(o.identity.hostId, o.identity.privateKeyPem);
+    // In the PKI helper process: the agent never loads the X.509 library (see pki-helper.ts).
+    const csr = await createCsrIsolated(o.identity.hostId, o.identity.privateKeyPem);
     const { answer, cancel } = nextAnswer();
     try {
       await o.channel.requestRenewal(csr);

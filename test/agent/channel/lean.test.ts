@@ -42,6 +42,21 @@ describe('agent identity and channel stay lean', () => {
     expect(temporal).toEqual([]);
   });
 
+  it('the whole agent process (src/agent/main.ts) never loads the X.509 library nor the Temporal SDK', () => {
+    // CSRs and the enrollment request run in the PKI helper process (src/agent/identity/pki-helper.ts):
+    // @peculiar/x509 and its reflect-metadata polyfill would stay in the agent's memory for good.
+    const packages = packagesReached(['src/agent/main.ts']);
+    expect([...packages.keys()]).toEqual(expect.arrayContaining(['mqtt', 'execa', 'pino']));
+    const heavy = [...packages].filter(
+      ([p]) => p.startsWith('@temporalio/') || p === '@peculiar/x509' || p === 'reflect-metadata',
+    );
+    expect(heavy).toEqual([]);
+    // …while the helper does reach it (the walk would see it if the agent imported the helper's main)
+    expect([...packagesReached(['src/agent/identity/pki-helper-main.ts']).keys()]).toContain(
+      'reflect-metadata',
+    );
+  });
+
   it('the walker sees through type-only imports and follows dynamic ones', () => {
     const src = [
       "import type { Client } from '@temporalio/client';",
