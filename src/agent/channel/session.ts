@@ -10,6 +10,7 @@ import {
   type HostStatus,
   hostTopic,
 } from '../../contract/host-channel.js';
+import { disableMqttNumberCache } from './mqtt-number-cache.js';
 
 /** What the channel needs of the host's identity; `certPem` is read again at every (re)connect. */
 export interface ChannelIdentity {
@@ -30,6 +31,7 @@ export interface SessionTiming {
 export const OFFLINE: HostStatus = { online: false };
 
 export function openAgentSession(identity: ChannelIdentity, t: SessionTiming): MqttClient {
+  disableMqttNumberCache();
   return connectBroker({
     url: identity.brokerUrl,
     caPem: identity.caPem,
