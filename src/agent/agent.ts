@@ -21,6 +21,13 @@ import { watchUnderlay } from './underlay-watch.js';
 
 export const AGENT_VERSION = '2.0.0';
 
+/**
+ * The beacon's own address poll is only a safety net: the agent pokes it on every `ip monitor` address
+ * event and every new underlay report (recheckAddress), which is sooner than a poll. At the beacon's
+ * default 50 ms the poll (getifaddrs, 20 times a second) was the idle agent's largest CPU cost.
+ */
+const BEACON_ADDRESS_POLL_MS = 1000;
+
 export interface AgentOptions {
   hostId: string;
   underlayIface: string;
@@ -116,14 +123,20 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     privateKeyPem: identity.privateKeyPem,
     epoch: await nextBootEpoch(o.stateDir, log),
     underlayReport: () => latest,
+    addressPollMs: BEACON_ADDRESS_POLL_MS,
   });
   const membership = createMembershipGuard({ state: () => store.current(), log });
   const activities = guardPeerVersions(
     membership.bind(beacon.bind(createHostActivities({ ...base, memory: beacon.memory }))),
   );
-  // The beacon learns the stored table (with the peers' public keys) before any command arrives.
-  if (stored.overlay)
-    await activities.setPeers({ spec: stored.overlay.spec, peers: stored.peers }).catch(() => undefined);
+  // The re-applied overlay gets its beacon now (the re-apply above ran before the key was loaded): a
+  // restarted agent beacons even if the control plane never sends applyOverlay again. Then the beacon
+  // learns the stored table (with the peers' public keys) before any command arrives.
+  if (stored.overlay) {
+    const { spec, overlayIp } = stored.overlay;
+    if (reapplied) await beacon.memory.overlayApplied({ spec, overlayIp }).catch(() => undefined);
+    await activities.setPeers({ spec, peers: stored.peers }).catch(() => undefined);
+  }
   const pre = await activities.preflight().catch((err) => {
     log.warn({ err: String(err) }, 'preflight failed');
     return null;
@@ -149,6 +162,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   const report = async (ip: string | null) => {
     try {
       latest = await channel.reportUnderlay(ip, o.underlayIface, await prefixOf(deps, ip));
+      beacon.recheckAddress(); // a beacon held back for this report goes out now
     } catch (err) {
       log.error({ err: String(err) }, 'could not number the underlay report');
     }
@@ -159,6 +173,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     log,
     ...(o.netns ? { netns: o.netns } : {}),
     ...(o.recheckMs ? { recheckMs: o.recheckMs } : {}),
+    onEvent: () => beacon.recheckAddress(),
     onChange: (ip) => {
       // A new address means the session's TCP connection (from the old address) is dead, and a reconnect
       // tried while the host had no address is waiting out its backoff: reconnect now, once, so the report

@@ -45,6 +45,8 @@ export interface BeaconHookOptions {
   limits?: VerifyBudgetLimits;
   port?: number;
   intervalMs?: number;
+  /** The beacon's address poll (BeaconOptions.addressPollMs); the agent pokes it with recheckAddress. */
+  addressPollMs?: number;
 }
 
 export interface BeaconAgentHook {
@@ -54,6 +56,8 @@ export interface BeaconAgentHook {
   moves(): number;
   /** The running beacon's counters (null: none running). */
   stats(): BeaconStats | null;
+  /** An underlay address event or a new report: the beacon re-reads both now, not at its next poll. */
+  recheckAddress(): void;
   stop(): Promise<void>;
 }
 
@@ -151,6 +155,7 @@ export function createBeaconAgentHook(o: BeaconHookOptions): BeaconAgentHook {
       ...(o.limits ? { limits: o.limits } : {}),
       ...(o.port !== undefined ? { port: o.port } : {}),
       ...(o.intervalMs !== undefined ? { intervalMs: o.intervalMs } : {}),
+      ...(o.addressPollMs !== undefined ? { addressPollMs: o.addressPollMs } : {}),
       onBeacon,
       log,
     });
@@ -211,6 +216,7 @@ export function createBeaconAgentHook(o: BeaconHookOptions): BeaconAgentHook {
     },
     moves: () => moves,
     stats: () => beacon?.stats() ?? null,
+    recheckAddress: () => beacon?.recheck(),
     stop: stopBeacon,
   };
 }

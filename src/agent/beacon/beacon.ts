@@ -63,6 +63,8 @@ export interface BeaconStats {
 export interface Beacon {
   /** Send an announcement now (coalesced with others within a few ms). */
   announce(): void;
+  /** Re-read the interface address and the report now (an address event), as the poll would. */
+  recheck(): void;
   setPeerKeys(keys: Iterable<readonly [string, string]>): void;
   stats(): BeaconStats;
   stop(): Promise<void>;
@@ -193,6 +195,9 @@ export async function startBeacon(opts: BeaconOptions): Promise<Beacon> {
 
   return {
     announce,
+    recheck: () => {
+      if (!stopped) checkAddress();
+    },
     setPeerKeys(keys) {
       const { unusable } = verifier.setPeerKeys(keys);
       if (unusable.length > 0) opts.log?.warn({ peers: unusable }, 'beacon: peer public keys not usable');
