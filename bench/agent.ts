@@ -1,37 +1,43 @@
-// npm run bench:agent -- [--hosts 3] [--idle 30]
-// The agent as it runs on an edge host (compiled, the lean entry bin/edge-overlay-agent.js, no Temporal SDK)
-// in a DHCP lab whose agents reach a real control plane over the underlay: after the cluster is Ready and
-// has settled, samples every agent's RSS (/proc/<pid>/status VmRSS) and CPU time (/proc/<pid>/stat) over
-// an idle window. Goals (issue 12, point 7): RSS < 70 MB, idle CPU < 1 %. Prints JSON on stdout.
+// npm run bench:agent -- [--hosts 3] [--idle 60] [--settle 15]
+// The agent as it runs on an edge host (compiled, the lean entry bin/edge-overlay-agent.js with the node
+// flags of its own #! line, no Temporal SDK) in a DHCP lab whose agents reach a real control plane over
+// the underlay. Each agent enrolled (join token, CSR) and joined the cluster; once it is Ready and has
+// settled, every agent is sampled once a second over an idle window: RSS (/proc/<pid>/status VmRSS; the
+// highest sample counts, not the last) and CPU time (/proc/<pid>/stat, its own plus its waited-for
+// children's: the `ip` runs it spawns are its cost too). Goals (issue 12, point 7): RSS < 70 MB, idle CPU
+// < 1 %, for every agent (the max). Prints JSON on stdout.
 import { execa } from 'execa';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
+import { AGENT_ENTRY, agentNodeFlags } from '../src/agent/node-flags.js';
 import { repoRoot } from '../src/dev/paths.js';
-import { startLocalStack } from '../src/lab/stack.js';
+import { cpuTicks, type MemorySample, memorySample, pssMb, round, spread, USER_HZ } from './agent-measure.js';
 
 const { values } = parseArgs({
-  options: { hosts: { type: 'string', default: '3' }, idle: { type: 'string', default: '30' } },
+  options: {
+    hosts: { type: 'string', default: '3' },
+    idle: { type: 'string', default: '60' },
+    settle: { type: 'string', default: '15' },
+  },
 });
 const hosts = Number(values.hosts);
 const idleS = Number(values.idle);
-if (!Number.isInteger(hosts) || hosts < 2 || !(idleS > 0))
-  throw new Error('usage: --hosts N (>= 2) --idle SECONDS');
+const settleS = Number(values.settle);
+if (!Number.isInteger(hosts) || hosts < 2 || !(idleS > 0) || !(settleS >= 0))
+  throw new Error('usage: --hosts N (>= 2) --idle SECONDS --settle SECONDS');
 if (process.getuid?.() !== 0) throw new Error('bench:agent creates network namespaces: run it as root');
 const log = pino({ name: 'bench-agent', level: 'warn' }, pino.destination(2));
 const say = (m: string) => process.stderr.write(`[bench:agent] ${m}\n`);
 
-/** Page-size independent: VmRSS in kB. CPU: utime + stime in clock ticks (USER_HZ = 100 on Linux). */
-const rssMb = (pid: number) =>
-  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
-const cpuTicks = (pid: number) => {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-};
-const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
+const nodeFlags = agentNodeFlags(AGENT_ENTRY);
+// The lab starts each agent as `node $EDGE_OVERLAY_AGENT_NODE_FLAGS bin/edge-overlay-agent.js`: give it
+// the entry's own flags, so what is measured is what `edge-overlay-agent` runs with on a host.
+// (Read when src/lab/lab-agent.ts loads: hence the dynamic import of the lab below.)
+process.env.EDGE_OVERLAY_AGENT_NODE_FLAGS = nodeFlags.join(' ');
+const { startLocalStack } = await import('../src/lab/stack.js');
 
 // Compiled like a release (the lean entry prefers a build); inside the repo so ESM and node_modules resolve.
 const outDir = join(repoRoot, '.tools', 'bench-agent-dist');
@@ -42,29 +48,36 @@ try {
   const stack = await startLocalStack({ hosts, log, onStep: say });
   try {
     const pids = stack.lab.hosts.map((h) => h.agent?.pid).filter((p): p is number => typeof p === 'number');
-    say(`cluster Ready; ${pids.length} agents; settling 10 s, then ${idleS} s idle`);
-    await sleep(10_000);
+    if (pids.length !== hosts) throw new Error(`${hosts} hosts but ${pids.length} agents running`);
+    say(`cluster Ready; ${pids.length} agents; settling ${settleS} s, then ${idleS} s idle`);
+    await sleep(settleS * 1000);
     const before = pids.map(cpuTicks);
     const t0 = Date.now();
-    await sleep(idleS * 1000);
+    const peak: MemorySample[] = pids.map(memorySample);
+    while (Date.now() - t0 < idleS * 1000) {
+      await sleep(Math.min(1000, Math.max(0, idleS * 1000 - (Date.now() - t0))));
+      pids.forEach((pid, i) => {
+        const now = memorySample(pid); // throws if the agent died: a dead agent is no result
+        if (now.rssMb > peak[i]!.rssMb) peak[i] = now;
+      });
+    }
     const seconds = (Date.now() - t0) / 1000;
-    const rss = pids.map(rssMb);
-    const cpu = pids.map((p, i) => ((cpuTicks(p) - before[i]!) / 100 / seconds) * 100);
+    const cpu = pids.map((p, i) => ((cpuTicks(p) - before[i]!) / USER_HZ / seconds) * 100);
+    const pss = pids.map(pssMb);
     const result = {
       bench: 'agent',
       hosts,
       idleSeconds: round(seconds),
-      rssMb: {
-        max: round(Math.max(...rss)),
-        mean: round(rss.reduce((a, b) => a + b, 0) / rss.length),
-        all: rss.map((r) => round(r)),
-      },
-      idleCpuPercent: {
-        max: round(Math.max(...cpu), 2),
-        mean: round(cpu.reduce((a, b) => a + b, 0) / cpu.length, 2),
-      },
+      // per agent: the highest VmRSS sampled during the idle window; median and max across agents
+      rssMb: spread(peak.map((s) => s.rssMb)),
+      rssAnonMb: spread(peak.map((s) => s.anonMb)),
+      rssFileMb: spread(peak.map((s) => s.fileMb)),
+      pssMb: pss.every((p) => p !== null) ? spread(pss) : null,
+      // own + waited-for children's CPU time over the idle window, in % of one core
+      idleCpuPercent: spread(cpu, 2),
       goals: { rssMb: 70, idleCpuPercent: 1 },
-      entry: 'bin/edge-overlay-agent.js (compiled, --max-semi-space-size=1)',
+      met: Math.max(...peak.map((s) => s.rssMb)) < 70 && Math.max(...cpu) < 1,
+      entry: `node ${nodeFlags.join(' ')} bin/edge-overlay-agent.js (compiled)`,
     };
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
