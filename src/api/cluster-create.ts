@@ -3,8 +3,10 @@
 import { type Client, WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { createHash } from 'node:crypto';
-import { CONTROL_TASK_QUEUE, DEFAULT_OVERLAY_CIDR, DEFAULT_VNI } from '../domain/constants.js';
+import { DEFAULT_OVERLAY_CIDR, DEFAULT_VNI } from '../domain/constants.js';
 import { clusterWorkflowId } from '../domain/ids.js';
+import type { ClusterView } from '../domain/types.js';
+import { CLUSTER_TASK_QUEUE } from '../domain/task-queues.js';
 import { admitClusterUpdate, type ClusterInput, clusterWorkflowType } from '../contract/workflow-messages.js';
 import { ClusterNameAttr, ClusterPhaseAttr, HostCountAttr } from '../temporal/search-attributes.js';
 import { checkHostsAvailable, checkOverlay } from './cluster-checks.js';
@@ -86,6 +88,8 @@ function attachOrConflict(
 
 export interface CreateClusterDeps {
   client: Client;
+  /** The one queue of a single-Worker setup (tests). Without it a cluster starts on CLUSTER_TASK_QUEUE,
+   * served by the control worker's cluster Worker (src/worker.ts). */
   taskQueue?: string | undefined;
 }
 
@@ -93,7 +97,7 @@ export async function createCluster(
   deps: CreateClusterDeps,
   body: CreateClusterBody,
   idempotencyKey: string | undefined,
-): Promise<{ workflowId: string; outcome: CreateOutcome }> {
+): Promise<{ workflowId: string; outcome: CreateOutcome; view?: ClusterView }> {
   const input = normalizeCreate(body);
   checkOverlay(input, []);
   const workflowId = clusterWorkflowId(input.name);
@@ -103,7 +107,10 @@ export async function createCluster(
   const before = attachOrConflict(existing, input.name, fingerprint, idempotencyKey);
   if (before === 'attached' && existing?.running) {
     // The same request again: answer with its admission (it may still be claiming, or have been refused).
-    await deps.client.workflow.getHandle(workflowId).executeUpdate(admitClusterUpdate, { args: [input] });
+    const view = await deps.client.workflow
+      .getHandle(workflowId)
+      .executeUpdate(admitClusterUpdate, { args: [input] });
+    return { workflowId, outcome: 'attached', view };
   }
   if (before) return { workflowId, outcome: before };
 
@@ -115,7 +122,7 @@ export async function createCluster(
   // name attaches to the running workflow; its admission update is refused if the spec differs.
   const startWorkflowOperation = new WithStartWorkflowOperation(clusterWorkflowType, {
     workflowId,
-    taskQueue: deps.taskQueue ?? CONTROL_TASK_QUEUE,
+    taskQueue: deps.taskQueue ?? CLUSTER_TASK_QUEUE,
     workflowIdConflictPolicy: 'USE_EXISTING',
     args: [input],
     memo: {
@@ -128,9 +135,10 @@ export async function createCluster(
       { key: HostCountAttr, value: input.hosts.length },
     ]),
   });
-  await deps.client.workflow.executeUpdateWithStart(admitClusterUpdate, {
+  // The admitted cluster's view lists every requested host: the first GET can answer with it at once.
+  const view = await deps.client.workflow.executeUpdateWithStart(admitClusterUpdate, {
     args: [input],
     startWorkflowOperation,
   });
-  return { workflowId, outcome: 'started' };
+  return { workflowId, outcome: 'started', view };
 }

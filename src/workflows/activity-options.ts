@@ -60,6 +60,16 @@ export function hostWorkQueue(): string {
   const own = workflowInfo().taskQueue;
   return hostWorkToControlQueue ? controlQueueOf(own) : own;
 }
+/** Claims since v6: admitting 1000 hosts is 1000 updates on host workflows at once; on a loaded server a
+ * chunk outlived the 15 s start-to-close and every retry claimed all over again, so admission never ended
+ * (bench:api at 1000 hosts). Claims are idempotent; a longer attempt lets the first one finish. */
+const claims = proxyActivities<Pick<ControlActivities, 'claimHosts'>>({
+  startToCloseTimeout: '90s',
+  retry: retry(10),
+});
+export const claimActivities = (): Pick<ControlActivities, 'claimHosts'> =>
+  hostWorkToControlQueue ? claims : control;
+
 /** Start options of a host-join child: on the control queue since v6, the parent's queue before. */
 export const childQueueOptions = (): { taskQueue?: string } =>
   hostWorkToControlQueue ? { taskQueue: hostWorkQueue() } : {};

@@ -3,14 +3,14 @@ import { getExternalWorkflowHandle, log } from '@temporalio/workflow';
 import type { ClaimResult } from '../activities/control/index.js';
 import { hostWorkflowId } from '../domain/ids.js';
 import type { HostSpec } from '../domain/types.js';
-import { control, hostActivities } from './activity-options.js';
+import { claimActivities, hostActivities } from './activity-options.js';
 import type { ClusterState } from './cluster-state.js';
 import { setHostClusterSignal } from '../contract/workflow-messages.js';
 import { describeFailure } from './failures.js';
 
 export async function claimHosts(state: ClusterState, hosts: readonly HostSpec[]): Promise<ClaimResult[]> {
   if (hosts.length === 0) return [];
-  return control.claimHosts(
+  return claimActivities().claimHosts(
     state.name,
     hosts.map((h) => h.hostId),
   );

@@ -1,18 +1,19 @@
 // /v1/clusters: create (start-or-attach), read, change membership, delete. Changes go through
 // workflow updates, so the workflow's own validation comes back synchronously as 400/404/409.
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { clusterWorkflowId } from '../../domain/ids.js';
 import type { ClusterView } from '../../domain/types.js';
 import {
   addHostsUpdate,
   clusterEventsQuery,
-  clusterStatusQuery,
   changeOverlayUpdate,
   deleteClusterUpdate,
   removeHostUpdate,
 } from '../../contract/workflow-messages.js';
 import { checkHostsAvailable } from '../cluster-checks.js';
 import { createCluster } from '../cluster-create.js';
+import { createClusterViews } from '../cluster-views.js';
 import { listClusters } from '../cluster-list.js';
 import type { ApiContext } from '../context.js';
 import { ProblemError, ProblemType, validationProblem } from '../problem.js';
@@ -58,14 +59,17 @@ export const clusterRoutes =
       }
     }
 
-    /** The live view; a finished (deleted) cluster is gone. */
-    const liveView = (name: string) =>
-      onCluster(name, async () => {
-        const h = handle(name);
-        const { status } = await h.describe();
-        if (status.name !== 'RUNNING') throw notFound(name)();
-        return withLinks(await h.query(clusterStatusQuery));
-      });
+    // Kept per app: the last view of each cluster and the queries in flight (src/api/cluster-views.ts).
+    const views = createClusterViews(ctx.client);
+
+    /** The live view; a finished (deleted) cluster is gone. A view remembered rather than just read says
+     * how old it is (HTTP Age, whole seconds). */
+    const liveView = async (name: string, reply?: FastifyReply) => {
+      const answer = await onCluster(name, () => views.read(name));
+      if (!answer) throw notFound(name)();
+      if (answer.ageMs > 0) reply?.header('Age', String(Math.floor(answer.ageMs / 1000)));
+      return withLinks(answer.view);
+    };
 
     app.post(
       '/clusters',
@@ -88,9 +92,10 @@ export const clusterRoutes =
           }
           key = parsed.data;
         }
-        const { outcome } = await onCluster(req.body.name, () =>
+        const { outcome, view } = await onCluster(req.body.name, () =>
           createCluster({ client: ctx.client, taskQueue: ctx.taskQueue }, req.body, key),
         );
+        if (view) views.remember(view);
         req.log.info({ cluster: req.body.name, outcome }, 'create cluster');
         reply.header('Location', `/v1/clusters/${req.body.name}`);
         return reply.code(202).send(accepted(req.body.name));
@@ -117,7 +122,7 @@ export const clusterRoutes =
           response: { 200: clusterViewSchema, 404: notFoundResponse, ...problemResponses },
         },
       },
-      async (req) => liveView(req.params.name),
+      async (req, reply) => liveView(req.params.name, reply),
     );
 
     app.patch(
@@ -130,9 +135,9 @@ export const clusterRoutes =
           response: { 200: clusterViewSchema, ...withConflicts },
         },
       },
-      async (req) => {
+      async (req, reply) => {
         const { name } = req.params;
-        if (Object.keys(req.body).length === 0) return liveView(name);
+        if (Object.keys(req.body).length === 0) return liveView(name, reply);
         return withLinks(
           await onCluster(name, () => handle(name).executeUpdate(changeOverlayUpdate, { args: [req.body] })),
         );
@@ -154,7 +159,7 @@ export const clusterRoutes =
           const h = handle(name);
           if ((await h.describe()).status.name !== 'RUNNING') throw notFound(name)();
           try {
-            await h.executeUpdate(deleteClusterUpdate);
+            views.remember(await h.executeUpdate(deleteClusterUpdate));
           } catch (err) {
             // Deleting twice is the same request: the first one is still tearing down.
             const problem = temporalProblem(err, notFound(name));
@@ -180,7 +185,9 @@ export const clusterRoutes =
         await onCluster(name, async () => {
           await handle(name).describe();
           await checkHostsAvailable(ctx.client, name, req.body.hosts);
-          await handle(name).executeUpdate(addHostsUpdate, { args: [{ hosts: req.body.hosts }] });
+          views.remember(
+            await handle(name).executeUpdate(addHostsUpdate, { args: [{ hosts: req.body.hosts }] }),
+          );
         });
         return reply.code(202).send(accepted(name));
       },
@@ -197,7 +204,9 @@ export const clusterRoutes =
       },
       async (req, reply) => {
         const { name, hostId } = req.params;
-        await onCluster(name, () => handle(name).executeUpdate(removeHostUpdate, { args: [{ hostId }] }));
+        views.remember(
+          await onCluster(name, () => handle(name).executeUpdate(removeHostUpdate, { args: [{ hostId }] })),
+        );
         return reply.code(202).send(accepted(name));
       },
     );

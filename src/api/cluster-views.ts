@@ -1,0 +1,114 @@
+// What GET /v1/clusters/:name reads: the cluster workflow's status query, with three things around it so the
+// answer comes within 1 s at any moment (issue 11), also while a thousand hosts join:
+// - one query only (no describe first): a query rejected because the run is closed means "not running" (404);
+// - concurrent GETs of one cluster share the query in flight (a dashboard of N clients costs one query);
+// - a query waits behind the workflow task in flight (Temporal answers it with the next one), and while a
+//   large join keeps the cluster's workflow tasks back to back on a loaded server that can take seconds. After
+//   freshWaitMs the GET answers with the last view this API got (from a query or from the cluster's answer
+//   to a change made through this API), if it is at most maxAgeMs old; the query goes on and refreshes it.
+//   Such an answer carries its age (HTTP `Age`). Without a recent enough view the GET waits for the query.
+import { type Client, QueryRejectedError, WorkflowClient, WorkflowNotFoundError } from '@temporalio/client';
+import { clusterStatusQuery } from '../contract/workflow-messages.js';
+import { clusterWorkflowId } from '../domain/ids.js';
+import type { ClusterView } from '../domain/types.js';
+
+export interface ClusterViewsOptions {
+  /** How long a GET waits for the query before it answers with a remembered view. */
+  freshWaitMs?: number;
+  /** The oldest remembered view a GET may answer with. */
+  maxAgeMs?: number;
+  /** Clusters whose last view is remembered (least recently read ones are forgotten first). */
+  maxEntries?: number;
+  now?: () => number;
+}
+
+export const CLUSTER_VIEW_DEFAULTS = { freshWaitMs: 700, maxAgeMs: 10_000, maxEntries: 256 } as const;
+
+/** A view and, when it was remembered rather than just queried, how old it is. */
+export interface ClusterViewAnswer {
+  view: ClusterView;
+  ageMs: number;
+}
+
+export interface ClusterViews {
+  /** The live view, or null when the cluster does not run (never created, or finished). */
+  read(name: string): Promise<ClusterViewAnswer | null>;
+  /** The view the cluster answered to a change made through this API (an update's result). */
+  remember(view: ClusterView): void;
+  forget(name: string): void;
+}
+
+export function createClusterViews(client: Client, opts: ClusterViewsOptions = {}): ClusterViews {
+  const { freshWaitMs, maxAgeMs, maxEntries } = { ...CLUSTER_VIEW_DEFAULTS, ...opts };
+  const now = opts.now ?? Date.now;
+  // Same connection and data converter; only closed runs refuse the query instead of answering it.
+  const openOnly = new WorkflowClient({
+    connection: client.connection,
+    namespace: client.options.namespace,
+    dataConverter: client.options.dataConverter,
+    queryRejectCondition: 'NOT_OPEN',
+  });
+  const known = new Map<string, { view: ClusterView; at: number }>();
+  const inFlight = new Map<string, Promise<ClusterView | null>>();
+
+  const remember = (view: ClusterView, at = now()) => {
+    known.delete(view.name); // re-inserted last: the map's order is the eviction order
+    known.set(view.name, { view, at });
+    if (known.size > maxEntries) known.delete(known.keys().next().value!);
+  };
+
+  const query = (name: string): Promise<ClusterView | null> => {
+    let running = inFlight.get(name);
+    if (running) return running;
+    const startedAt = now();
+    running = openOnly
+      .getHandle(clusterWorkflowId(name))
+      .query(clusterStatusQuery)
+      .then(
+        (view) => {
+          // A change answered meanwhile is newer than what this query saw when it was sent.
+          if ((known.get(name)?.at ?? 0) <= startedAt) remember(view, startedAt);
+          return view;
+        },
+        (err: unknown) => {
+          if (err instanceof QueryRejectedError) {
+            known.delete(name);
+            return null;
+          }
+          if (err instanceof WorkflowNotFoundError) known.delete(name);
+          throw err;
+        },
+      )
+      .finally(() => inFlight.delete(name));
+    inFlight.set(name, running);
+    return running;
+  };
+
+  return {
+    async read(name) {
+      const fresh = query(name);
+      const last = known.get(name);
+      if (!last || now() - last.at > maxAgeMs) {
+        const view = await fresh;
+        return view && { view, ageMs: 0 };
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((resolve) => {
+        timer = setTimeout(() => resolve('late'), freshWaitMs);
+      });
+      try {
+        const first = await Promise.race([fresh, late]);
+        if (first !== 'late') return first && { view: first, ageMs: 0 };
+      } finally {
+        clearTimeout(timer);
+      }
+      fresh.catch(() => undefined); // answered from memory: the query's own failure is not this GET's
+      const current = known.get(name) ?? last;
+      return { view: current.view, ageMs: Math.max(0, now() - current.at) };
+    },
+    remember: (view) => remember(view),
+    forget: (name) => {
+      known.delete(name);
+    },
+  };
+}
