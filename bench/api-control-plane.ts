@@ -4,6 +4,7 @@
 // (the parent is gone).
 import { connectTemporalClient } from '../src/clients/temporal/closed-channel-guard.js';
 import { Client } from '@temporalio/client';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { startApiServer } from '../src/api/server.js';
 import { installTemporalLogger } from '../src/log.js';
@@ -53,7 +54,21 @@ async function main(): Promise<void> {
       process.exit(1);
     },
   );
+  if (process.env['EO_BENCH_LOOP_LAG']) watchLoopDelay();
   process.stdout.write(`${JSON.stringify({ apiUrl: `http://${host}:${port}` })}\n`);
+}
+
+/** Diagnosis: every second, the longest event-loop stall of this process (worker + API share the loop). */
+function watchLoopDelay(): void {
+  const h = monitorEventLoopDelay({ resolution: 10 });
+  h.enable();
+  setInterval(() => {
+    const maxMs = Math.round(h.max / 1e6);
+    const p99Ms = Math.round(h.percentile(99) / 1e6);
+    if (maxMs > 100)
+      process.stderr.write(`${JSON.stringify({ at: Date.now(), loopDelayMaxMs: maxMs, p99Ms })}\n`);
+    h.reset();
+  }, 1000).unref();
 }
 
 main().catch((err: unknown) => {

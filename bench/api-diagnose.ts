@@ -8,7 +8,7 @@ export interface WorkflowDiagnosis {
   historyLength: number;
   /** Failure message of a failed run (the cause chain, outermost first). */
   failure?: string;
-  pendingActivities: Array<{ type: string; attempt: number; lastFailure?: string }>;
+  pendingActivities: Array<{ type: string; state: string; attempt: number; lastFailure?: string }>;
 }
 
 export async function diagnoseWorkflow(
@@ -24,6 +24,8 @@ export async function diagnoseWorkflow(
       historyLength: d.historyLength,
       pendingActivities: (d.raw.pendingActivities ?? []).map((a) => ({
         type: a.activityType?.name ?? '?',
+        // Scheduled (no worker took it yet) or Started: tells a worker that does not poll from a slow one.
+        state: String(a.state ?? '?'),
         attempt: a.attempt ?? 0,
         ...(a.lastFailure?.message ? { lastFailure: a.lastFailure.message } : {}),
       })),

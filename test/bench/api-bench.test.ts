@@ -93,10 +93,12 @@ describe('bench:api --quick', () => {
     expect(r.big.workflow, JSON.stringify(r.big.workflow)).toMatchObject({ status: 'RUNNING' });
   });
 
-  // The issue's goal is every GET within 1 s at any moment. Measured on this 2-core machine the p50 holds
-  // but single GETs reach 2-4 s while hundreds of claim updates run (see the issue note), so this smoke test
-  // asserts what holds — every GET answered, no 5xx, the median within budget — and the bench reports the rest.
-  it(`the ${QUICK_DEFAULTS.big}-host cluster answered every GET while admitted and joining, median within ${GET_BUDGET_MS} ms`, () => {
+  // The issue's goal is every GET within 1 s at any moment. Cluster entities run on their own Worker (no
+  // waiting behind the join children's tasks) and the API answers from the last view when the query waits
+  // behind a workflow task, so every GET while the cluster joins is within budget (measured here on a
+  // loaded 2-core machine: max 0.9 s). Before admission the API still needs the query's first answer, so
+  // there only the median is asserted and the bench reports the rest.
+  it(`the ${QUICK_DEFAULTS.big}-host cluster answered every GET while admitted, and within ${GET_BUDGET_MS} ms while joining`, () => {
     const { get, admittedAfterS } = result.big!;
     expect(admittedAfterS).not.toBeNull();
     expect(get.joining.requests).toBeGreaterThan(0);
@@ -106,6 +108,8 @@ describe('bench:api --quick', () => {
       expect(errors, `${name}: ${JSON.stringify(w)}`).toEqual([]);
       expect(w.p50Ms ?? 0, `${name}: ${JSON.stringify(w)}`).toBeLessThan(GET_BUDGET_MS);
     }
+    expect(get.joining.maxMs ?? 0, JSON.stringify(get.joining)).toBeLessThanOrEqual(GET_BUDGET_MS);
+    expect(get.joining.overBudget, JSON.stringify(get.joining)).toBe(0);
     process.stderr.write(`[bench:api --quick] GET max ${get.maxMs} ms, over budget ${get.overBudget}\n`);
   });
 
