@@ -2,6 +2,7 @@
 // (digest) differs from the desired one gets its table, each push on its own; a round of pushes is recorded
 // as OverlayReconciled once each of its hosts has answered or stalled, so a hanging host is listed as
 // pending instead of holding the record (and the loop) up. Failed pushes are retried after retryIntervalMs.
+import { patched } from '@temporalio/workflow';
 import { summarizeIds, summarizeMap } from '../domain/event-log.js';
 import { peerTableDigest } from '../domain/peer-digest.js';
 import { nextFutureRetry, retryDue } from '../domain/retry.js';
@@ -105,15 +106,20 @@ export class PeerSync {
     const { state } = this;
     const peers = state.peersFor(hostId);
     const host = hostActivities(hostId, state.options.hostActivityTimeoutMs);
+    // Since 'probe-with-push' the verify probe rides on the push (one round trip to the host, not two); an
+    // agent that predates it answers without a probe, and the separate probe follows as before.
+    const withPush = verify && patched('probe-with-push');
     try {
-      await host.setPeers({ spec: state.spec, peers });
+      const result = await host.setPeers({ spec: state.spec, peers, ...(withPush ? { probe: true } : {}) });
       if (verify) {
         const joined = new Set(state.hostsIn('Joined').map((h) => h.hostId));
         const targets = peers.filter((p) => joined.has(p.hostId)).map((p) => p.overlayIp);
-        if (targets.length > 0) {
-          const probe = await host.probePeers({ targets });
-          if (probe.unreachable.length > 0) round.unreachable[hostId] = probe.unreachable;
-        }
+        let probe = result.probe;
+        if (!probe && targets.length > 0) probe = await host.probePeers({ targets });
+        // the host probed its whole table: a peer that is still joining does not count as unreachable
+        const counted = new Set(targets);
+        const unreachable = probe?.unreachable.filter((ip) => counted.has(ip)) ?? [];
+        if (unreachable.length > 0) round.unreachable[hostId] = unreachable;
       }
       if (!state.host(hostId)) return; // removed meanwhile
       this.failedAt.delete(hostId);

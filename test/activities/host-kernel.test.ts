@@ -120,6 +120,15 @@ describe.skipIf(notRoot('host activities on the kernel'))('host activities on th
     expect(dead).toEqual({ reachable: [overlayIp(2)], unreachable: ['100.64.192.250'], sent: 4, lost: 3 });
   });
 
+  it('setPeers with probe: true probes every other host of the table once it is in place', async () => {
+    const res = await acts[0]!.setPeers({ spec, peers: peersOf(), probe: true });
+    expect(res).toEqual({
+      added: 0,
+      removed: 0,
+      probe: { reachable: [overlayIp(2), overlayIp(3)], unreachable: [], sent: 2, lost: 0 },
+    });
+  });
+
   it('the VIP moves between hosts with a gratuitous ARP and stays reachable', async () => {
     expect(await acts[1]!.assignVip({ spec })).toEqual({ changed: true });
     expect(await acts[1]!.assignVip({ spec })).toEqual({ changed: false });

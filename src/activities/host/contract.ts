@@ -36,6 +36,10 @@ export interface SetPeersInput {
   peers: Peer[];
   /** v2: per-host table version (workflow time in ms): an older table never overwrites a newer one. */
   version?: number;
+  /** Probe every peer's overlay IP once the table is in place (a verify round in one round trip, not two).
+   * A flag, not a target list: the table names the peers already, and 200 pushes of 200 targets each made
+   * one workflow activation's commands larger than gRPC's 4 MB. */
+  probe?: boolean;
 }
 
 export interface SetPeersResult {
@@ -43,6 +47,8 @@ export interface SetPeersResult {
   removed: number;
   /** v2: the host already holds a newer table (version) and left it in place. */
   stale?: boolean;
+  /** The probe of the table's peers, when asked for and the table was applied. */
+  probe?: ProbePeersResult;
 }
 
 export interface VipInput {

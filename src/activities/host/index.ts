@@ -28,9 +28,12 @@ export function createHostActivities(opts: HostActivityOptions): HostActivities 
         applyOverlay(deps, parseInput(applyOverlayInputSchema, input, 'input')),
       ),
     setPeers: (input) =>
-      activity(deps, 'setPeers', () => {
-        const { spec, peers } = parseInput(setPeersInputSchema, input, 'input');
-        return setPeers(deps, spec, peers);
+      activity(deps, 'setPeers', async () => {
+        const { spec, peers, probe } = parseInput(setPeersInputSchema, input, 'input');
+        const result = await setPeers(deps, spec, peers);
+        const targets = peers.filter((p) => p.hostId !== deps.hostId).map((p) => p.overlayIp);
+        if (!probe || targets.length === 0) return result;
+        return { ...result, probe: await probePeers(deps, { targets }) };
       }),
     assignVip: (input) =>
       activity(deps, 'assignVip', () => assignVip(deps, parseInput(vipInputSchema, input, 'input').spec)),

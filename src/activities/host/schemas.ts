@@ -11,6 +11,7 @@ export const setPeersInputSchema = z.object({
   spec: overlaySpecSchema,
   peers: z.array(peerSchema).max(10_000),
   version: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+  probe: z.boolean().optional(),
 });
 export const vipInputSchema = z.object({ spec: overlaySpecSchema });
 export const teardownInputSchema = vipInputSchema;

@@ -112,7 +112,7 @@ export class FakeHost {
           mtu: 1450,
         };
       },
-      setPeers: async ({ peers, version }) => {
+      setPeers: async ({ peers, version, probe }) => {
         this.calls.push('setPeers');
         if (version !== undefined && version < this.peersVersion)
           return { added: 0, removed: 0, stale: true };
@@ -132,20 +132,11 @@ export class FakeHost {
         return {
           added: [...after].filter((k) => !before.has(k)).length,
           removed: [...before].filter((k) => !after.has(k)).length,
+          // as the real host: the probe asked for with the push runs once the table is in place
+          ...(probe && peers.length > 0 ? { probe: await this.probe(peers.map((p) => p.overlayIp)) } : {}),
         };
       },
-      probePeers: async ({ targets }) => {
-        this.calls.push('probePeers');
-        if ((this.behaviour.failProbes ?? 0) > 0) {
-          this.behaviour.failProbes! -= 1;
-          throw ApplicationFailure.create({
-            type: ErrorType.HostCommandFailed,
-            message: `${this.hostId}: probe failed`,
-            nonRetryable: true,
-          });
-        }
-        return { reachable: targets, unreachable: [], sent: targets.length, lost: 0 };
-      },
+      probePeers: async ({ targets }) => this.probe(targets),
       assignVip: async () => {
         this.calls.push('assignVip');
         const changed = !this.hasVip;
@@ -167,5 +158,19 @@ export class FakeHost {
         return { changed };
       },
     };
+  }
+
+  /** What probePeers answers (also inside setPeers when the push asks for a probe). */
+  private async probe(targets: string[]) {
+    this.calls.push('probePeers');
+    if ((this.behaviour.failProbes ?? 0) > 0) {
+      this.behaviour.failProbes! -= 1;
+      throw ApplicationFailure.create({
+        type: ErrorType.HostCommandFailed,
+        message: `${this.hostId}: probe failed`,
+        nonRetryable: true,
+      });
+    }
+    return { reachable: targets, unreachable: [], sent: targets.length, lost: 0 };
   }
 }
