@@ -6,11 +6,14 @@
 //
 // Every voter votes for at most one ballot at a time, and PROMISES: once it advertised a vote for ballot b
 // at time s, it advertises no vote for another ballot before s + D, unless b's owner visibly gave b up and
-// its kernel no longer holds the VIP (same host, newer ballot: always, it is one kernel).
-// The owner counts a vote for W_h from the time it SENT the advert whose counter the vote echoes (which
-// is before the voter sent the vote), so with D > W_h + T + the largest action delay the owner has let
-// go of that vote (and released) before any other ballot can count the same voter. Two majorities of the
-// same voters always share one voter, so two ballots never have a majority at the same time.
+// its kernel no longer holds the VIP (same host, newer ballot: always, it is one kernel). A fresh agent
+// does not know its last promise: it votes for nobody during its hold-down (>= D).
+// The owner counts a vote until (its own send time of the counter the vote echoes + the age the voter
+// reports for it) + W_h. That start is never later than the voter's s, measured on the owner's clock with
+// durations only, whatever the network and processing delays. A holder checks every T and its release
+// lands within the action delay, so with D > W_h + T + that delay the owner has released before another
+// ballot can count the same voter; two majorities of the same voters share a voter, so two ballots never
+// have a majority at the same time. Dead agents: the kernel lifetime and DAD (election.ts).
 import type { VipAdvert } from './advert.js';
 
 export interface Ballot {

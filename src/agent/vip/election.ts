@@ -1,25 +1,25 @@
-// The site VIP election of one host, as a PURE state machine: no I/O, no clock of its own. The agent's glue
-// feeds it verified adverts (onAdvert), a tick every T with the kernel truth (onTick), DAD results (onDad)
-// and policies (setPolicy), sends advertFor(now) every A (and at once when a decision says advertNow), and
-// applies the decisions: probe = run DAD, claim = add VIP with lifetime + gratuitous ARP, renew = add or
-// refresh the lifetime (ip addr replace … valid_lft 1 preferred_lft 1), release = ip addr del.
-//
-// Rules (vip-design.md, with votes so that a NON-transitive partition — H↔z↔S with H and S cut apart —
-// cannot give H and S a majority each through the same z; see ballot.ts for the safety argument):
-//  - a candidate is eligible, past its hold-down, and seen by a majority (`quorum` in its advert);
-//  - every voter votes for the best-ranked present candidate, but stays with a present holder; it moves
-//    only as the promise allows (ballot.ts); a fresh agent votes for nobody during its hold-down;
-//  - a host claims when its own ballot has a majority of votes, it is the best candidate it sees, no seen
-//    host advertises the VIP, and DAD is clean; a holder releases at once when it is no longer eligible
-//    (NotEligible), a better-ranked host also holds (Conflict), a better-ranked candidate is present
-//    (Outranked) or its votes fall below a majority (QuorumLost);
-//  - a VIP found in the kernel that this run did not claim is released: a host never claims from its state.
+// The site VIP election of one host, as a PURE state machine: no I/O, no clock of its own.
+// Glue contract (the safety argument relies on it): feed verified adverts (onAdvert), a tick every T
+// (onTick) with the kernel truth READ AFTER every action decided earlier was applied (apply actions one
+// at a time, in order: probe = DAD, claim = add with lifetime + gratuitous ARP, renew = refresh the
+// lifetime, release = ip addr del); tick once at start before the first advert; report each DAD result
+// at once (onDad); send advertFor(now) every A and whenever a decision says advertNow; pass policies
+// (setPolicy); use one monotonic clock. A refused ('lapsed') renewal simply shows at the next tick.
+// Rules (vip-design.md), with VOTES (ballot.ts) so that a non-transitive partition — H↔z↔S with H and S
+// cut apart — cannot give H and S a majority each through the same z:
+//  - a candidate is eligible, past its hold-down and seen by a majority (`quorum` in its advert);
+//  - a voter votes for the best-ranked present candidate but stays with a present holder, and moves only
+//    as its promise allows; a fresh agent votes for nobody during its hold-down;
+//  - a host claims when its ballot has a majority of votes, no seen host advertises the VIP and DAD is
+//    clean; a holder releases at once when not eligible (NotEligible), a better-ranked host also holds
+//    (Conflict), a better-ranked candidate is present (Outranked), its votes fall below a majority
+//    (QuorumLost) or the kernel lost the address (LeaseExpired);
+//  - a VIP in the kernel that this run did not claim is released: a host never claims from its state.
 import type { VipAdvert } from './advert.js';
 import type { Election, ElectionSelf, ElectionStatus, VipDecision, VipReason } from './election-types.js';
 import { type Ballot, keepPromise, laterBallot, mayVoteFor, sameBallot, type VotePromise } from './ballot.js';
 import { PeerTable } from './peers.js';
 import {
-  compareRank,
   isEligible,
   isVoter,
   majority,
@@ -51,6 +51,8 @@ class VipElection implements Election {
   private gen = 1;
   private holding = false;
   private kernel = false;
+  /** Until the first tick reads the kernel, a VIP may be there (a previous run's): assume it is. */
+  private kernelKnown = false;
   private renewedAt = Number.NEGATIVE_INFINITY;
   private claimedAt = Number.NEGATIVE_INFINITY;
   private releasedAt = Number.NEGATIVE_INFINITY;
@@ -85,6 +87,7 @@ class VipElection implements Election {
   onTick(nowMs: number, kernelHolding: boolean): VipDecision {
     return this.step(nowMs, () => {
       this.kernel = kernelHolding;
+      this.kernelKnown = true;
       return this.decide(nowMs);
     });
   }
@@ -100,6 +103,7 @@ class VipElection implements Election {
       if (!this.canClaim(nowMs)) return this.decide(nowMs);
       const reason = this.claimReason();
       this.holding = true;
+      this.kernel = true; // the add is on its way: "present" until a tick reads the kernel after it
       this.renewedAt = nowMs;
       this.claimedAt = nowMs;
       this.lastHolder = { hostId: this.self.hostId, released: false };
@@ -111,7 +115,8 @@ class VipElection implements Election {
     this.updateVote(nowMs);
     this.counter += 1;
     this.sent.set(this.counter, nowMs);
-    for (const [c, at] of this.sent) if (at <= nowMs - this.win.holdMs) this.sent.delete(c);
+    // A vote's lease also covers its reported age: keep send times a little longer than W_h.
+    for (const [c, at] of this.sent) if (at <= nowMs - 2 * this.win.holdMs) this.sent.delete(c);
     const v = this.vote;
     if (v) this.promise = keepPromise(this.promise, v, nowMs, this.win.promiseMs);
     const echo =
@@ -127,12 +132,9 @@ class VipElection implements Election {
       policyVersion: this.policy.policyVersion,
       ...(priority !== undefined ? { priority } : {}),
       gen: this.gen,
-      holding: this.holding || this.kernel,
+      holding: this.vipPresent(),
       quorum: this.isCandidate(nowMs),
-      sees: this.peers
-        .current(this.policy, nowMs, this.win.seenMs)
-        .map((e) => e.advert.hostId)
-        .sort(),
+      sees: this.peers.seen(this.policy, nowMs, this.win.seenMs),
       ...(v && echo ? { vote: { ...v, ...echo } } : {}),
     };
   }
@@ -152,13 +154,12 @@ class VipElection implements Election {
   }
 
   status(nowMs: number): ElectionStatus {
-    const holders = this.peers
-      .holdersSeen(nowMs, this.win.seenMs)
-      .map((e) => e.advert.hostId)
-      .sort((a, b) => compareRank(this.policy, a, b));
+    const holder = this.holding
+      ? this.self.hostId
+      : this.peers.bestHolder(this.policy, nowMs, this.win.seenMs);
     return {
       holding: this.holding,
-      ...(this.holding ? { holder: this.self.hostId } : holders[0] ? { holder: holders[0] } : {}),
+      ...(holder ? { holder } : {}),
       candidate: this.isCandidate(nowMs),
       votes: this.votes(nowMs),
       needed: majority(this.policy),
@@ -176,7 +177,7 @@ class VipElection implements Election {
 
   private fingerprint(nowMs: number): string {
     const v = this.vote;
-    return `${this.holding || this.kernel}|${this.gen}|${this.isCandidate(nowMs)}|${v ? `${v.hostId}/${v.epoch}/${v.gen}` : '-'}`;
+    return `${this.vipPresent()}|${this.gen}|${this.isCandidate(nowMs)}|${v ? `${v.hostId}/${v.epoch}/${v.gen}` : '-'}`;
   }
 
   private decide(nowMs: number): VipDecision {
@@ -193,6 +194,7 @@ class VipElection implements Election {
       }
       if (nowMs - this.renewedAt < this.win.advertMs) return NONE;
       this.renewedAt = nowMs;
+      this.kernel = true;
       return { action: 'renew', advertNow: false };
     }
     this.updateVote(nowMs);
@@ -222,8 +224,7 @@ class VipElection implements Election {
 
   private canClaim(nowMs: number): boolean {
     return (
-      !this.holding &&
-      !this.kernel &&
+      !this.vipPresent() &&
       this.isCandidate(nowMs) &&
       sameBallot(this.vote, this.ownBallot()) &&
       this.votes(nowMs) >= majority(this.policy) &&
@@ -236,6 +237,10 @@ class VipElection implements Election {
     if (!last || last.hostId === this.self.hostId) return 'Initial';
     if (!last.released) return 'HolderLost';
     return ranksBetter(this.policy, this.self.hostId, last.hostId) ? 'Outranked' : 'HolderReleased';
+  }
+
+  private vipPresent(): boolean {
+    return this.holding || this.kernel || !this.kernelKnown;
   }
 
   private ownBallot(): Ballot {
@@ -263,33 +268,30 @@ class VipElection implements Election {
   }
 
   private updateVote(nowMs: number): void {
-    if (this.holding) {
-      this.vote = this.ownBallot();
-      return;
-    }
     // A fresh run does not know whom its previous run promised: it votes for nobody until that expired.
-    if (nowMs - this.startedAt < this.win.holdDownMs) {
-      this.vote = undefined;
-      return;
-    }
+    const fresh = nowMs - this.startedAt < this.win.holdDownMs;
+    const own = this.ownBallot();
+    const cur = this.vote;
     const want = this.peers.best(
       this.policy,
       nowMs,
       this.win.freshMs,
-      this.isCandidate(nowMs) ? this.ownBallot() : undefined,
+      this.isCandidate(nowMs) ? own : undefined,
     );
-    const cur = this.vote;
-    if (cur && this.keeps(cur, want, nowMs)) return;
-    if (cur?.hostId === this.self.hostId && !laterBallot(this.ownBallot(), cur)) this.gen += 1;
-    this.vote =
-      want &&
-      mayVoteFor(want, this.promise, nowMs, {
+    if (this.holding || fresh) this.vote = this.holding ? own : undefined;
+    else if (!cur || !this.keeps(cur, want, nowMs)) {
+      if (cur?.hostId === this.self.hostId && !laterBallot(own, cur)) this.gen += 1;
+      const ctx = {
         selfHostId: this.self.hostId,
         own: this.ownBallot(),
-        ownVipPresent: this.holding || this.kernel,
-        latest: (h) => this.peers.latest(h),
-      })
-        ? want
-        : undefined;
+        ownVipPresent: this.vipPresent(),
+        latest: (h: string) => this.peers.latest(h),
+      };
+      this.vote = want && mayVoteFor(want, this.promise, nowMs, ctx) ? want : undefined;
+    }
+    // Votes for a ballot this host does not back would stay tied up for D: give it up (nobody counts a
+    // given-up ballot, so its voters may move at once).
+    if (!sameBallot(this.vote, this.ownBallot()) && this.peers.votesFor(this.gen, nowMs).length > 0)
+      this.gen += 1;
   }
 }

@@ -116,4 +116,18 @@ export class PeerTable {
     if (!entry || !sameBallot(cur, ballotOf(entry.advert)) || !isEligible(policy, cur.hostId)) return false;
     return entry.advert.holding || sameBallot(cur, want);
   }
+
+  /** The voters listed in our `sees`: same policy version, advert younger than W_s. */
+  seen(policy: VipPolicy, nowMs: number, seenMs: number): string[] {
+    return this.current(policy, nowMs, seenMs)
+      .map((e) => e.advert.hostId)
+      .sort();
+  }
+
+  /** The best-ranked peer advertising the VIP, if any (for status: whom this host believes holds it). */
+  bestHolder(policy: VipPolicy, nowMs: number, seenMs: number): string | undefined {
+    return this.holdersSeen(nowMs, seenMs)
+      .map((e) => e.advert.hostId)
+      .sort((a, b) => compareRank(policy, a, b))[0];
+  }
 }

@@ -46,7 +46,7 @@ export interface VipWindows {
   tickMs: number;
   /** A peer is PRESENT (votes go to it, it may outrank) while its last advert is younger than this [250]. */
   freshMs: number;
-  /** W_h = 3A: a vote counts this long after the advert it answers was SENT (a round-trip lease) [300]. */
+  /** W_h = 3A: a vote counts this long after the advert it answers was sent + the age the voter reports [300]. */
   holdMs: number;
   /** W_s = 6A: a peer is SEEN (listed in `sees`, its `holding` blocks claims) this long [600]. */
   seenMs: number;

@@ -27,11 +27,12 @@ describe('VIP election simulation', () => {
         );
       });
 
-  it('failover: median ≤ 1 s and max ≤ 2 s when the holder is cut off or powered off; ≤ 2 s after SIGKILL', () => {
+  it('failover: median ≤ 1 s, max ≤ 2 s when the holder is cut off or powered off; max ≤ 2 s after SIGKILL', () => {
     const of = (kinds: FaultKind[]) =>
       results.filter((r) => kinds.includes(r.kind) && r.failoverMs !== undefined).map((r) => r.failoverMs!);
     const groups: [string, FaultKind[]][] = [
       ['cut off (isolated, or in the minority of a split)', ['isolate-holder', 'split']],
+      ['one-way link loss (holder deaf or mute)', ['one-way']],
       ['powered off (reboot)', ['reboot-holder']],
       ['agent SIGKILLed (kernel copy lives out its lifetime)', ['kill-holder']],
       ['agent SIGKILLed, restarted within 0.6 s', ['kill-restart-fast']],
@@ -43,13 +44,13 @@ describe('VIP election simulation', () => {
     console.log(`VIP simulation (seed ${SEED}):\n${JSON.stringify(report, null, 2)}`);
     expect(results.length).toBe(FAULT_KINDS.length * 2 * RUNS);
     expect(violations).toBe(0);
-    for (const [, kinds] of groups.slice(0, 2)) {
+    for (const [, kinds] of groups.slice(0, 3)) {
       const d = distribution(of(kinds));
       expect(d.count).toBeGreaterThan(RUNS);
       expect(d.median).toBeLessThanOrEqual(1000);
       expect(d.max).toBeLessThanOrEqual(2000);
     }
-    for (const [, kinds] of groups.slice(2)) expect(distribution(of(kinds)).max).toBeLessThanOrEqual(2000);
+    for (const [, kinds] of groups.slice(3)) expect(distribution(of(kinds)).max).toBeLessThanOrEqual(2000);
   });
 
   it('negative control: a glue that never applies a release is caught (a cut-off holder keeps the VIP)', () => {

@@ -11,6 +11,8 @@ export const FAULT_KINDS = [
   'split',
   'flap-all',
   'cut-pair',
+  'one-way',
+  'policy-change',
   'kill-holder',
   'kill-restart-fast',
   'reboot-holder',
@@ -80,6 +82,36 @@ export function runScenario(
       heal = tf + SIM.partitionMs;
       world.at(heal, () => world.healAll());
       end = heal + SIM.settleMs;
+      break;
+    }
+    case 'one-way': {
+      // The holder can only send, or only receive. Cut from hearing, its votes run out as in isolation;
+      // unheard, its voters keep backing it until it is not present (freshMs), then the leases run out.
+      const deaf = rng.chance(0.5);
+      for (let o = 0; o < n; o++)
+        if (o !== holder) world.setLink(deaf ? o : holder, deaf ? holder : o, false);
+      heal = tf + SIM.partitionMs;
+      lostMajority = true;
+      const bound = w.freshMs + w.holdMs + 2 * w.tickMs + SIM.maxDelayMs;
+      check.expectNoHolderIn({ hosts: [holder], from: tf + (deaf ? releaseBound : bound) + 1, until: heal });
+      world.at(heal, () => world.healAll());
+      end = heal + SIM.settleMs;
+      break;
+    }
+    case 'policy-change': {
+      // New priorities (version 2) reach each host at its own time within 300 ms, as over the broker.
+      const next = {
+        ...world.policy,
+        policyVersion: 2,
+        eligible: world.policy.eligible.map((e) => ({ ...e, priority: rng.int(0, 2) })),
+      };
+      for (let i = 0; i < n; i++) world.at(tf + rng.int(0, 300), () => world.deliverPolicy(i, next));
+      world.at(tf + 300, () => {
+        world.policy = next;
+      });
+      // No 1 s bound here: votes count only between hosts of the same version, and a changed policy
+      // starts a new hold-down, so the holder may lose its majority and the VIP move (checked at the end).
+      end = tf + SIM.partitionMs;
       break;
     }
     case 'flap-all': {

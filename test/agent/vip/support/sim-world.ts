@@ -1,7 +1,9 @@
 // A deterministic discrete-event world of N control-plane hosts running the REAL election.ts, with the
 // agent's glue emulated: a tick every T, an advert every A (and at once when a decision says so), every
 // action (advert send, advert processing, DAD, ip addr add/replace/del) delayed 0–maxDelay ms, adverts lost
-// at random, directed links that faults switch, and the kernel model (sim-core.ts).
+// at random, directed links that faults switch, and the kernel model (sim-core.ts). As the election's
+// contract asks, a host applies its kernel actions one at a time in order and reads the kernel for a tick
+// only after the actions it started (ticks that fall meanwhile read when they are done).
 import { advertSchema, type VipAdvert } from '../../../../src/agent/vip/advert.js';
 import { createElection, type Election, type VipDecision } from '../../../../src/agent/vip/election.js';
 import type { VipPolicy } from '../../../../src/agent/vip/policy.js';
@@ -29,6 +31,10 @@ export interface SimHost {
   /** Machine boot: in-flight kernel actions of an earlier boot are dropped by a reboot. */
   boot: number;
   starts: number;
+  /** The agent applies kernel actions one after the other (one ip -batch child): when the last ends. */
+  busyUntil: number;
+  /** Kernel actions scheduled and not yet applied. */
+  pending: number;
 }
 
 export interface KernelEvent {
@@ -41,7 +47,7 @@ export class World {
   now = 0;
   readonly rng: Rng;
   readonly hosts: SimHost[];
-  readonly policy: VipPolicy;
+  policy: VipPolicy;
   readonly kernelEvents: KernelEvent[] = [];
   readonly decisions: { at: number; host: number; decision: VipDecision }[] = [];
   /** Called after every kernel add (the only moment a second holder could appear). */
@@ -69,6 +75,8 @@ export class World {
       run: 0,
       boot: 0,
       starts: 0,
+      busyUntil: 0,
+      pending: 0,
     }));
     this.up = ids.map(() => ids.map(() => true));
   }
@@ -129,9 +137,16 @@ export class World {
     const a = this.policy.advertIntervalMs;
     const tickEvery = a / 2;
     const alive = () => h.run === run && h.election !== undefined;
+    // The glue reads the kernel after the actions it already started (the election's contract), so a
+    // tick that falls while actions run reads when they are done.
+    const read = () => {
+      if (!alive()) return;
+      if (h.pending > 0) this.at(h.busyUntil, read);
+      else this.apply(h, h.election!.onTick(this.now, h.kernel.has(this.now)));
+    };
     const tick = (t: number) => {
       if (!alive()) return;
-      this.apply(h, h.election!.onTick(t, h.kernel.has(t)));
+      read();
       this.at(t + tickEvery, () => tick(t + tickEvery));
     };
     const advert = (t: number) => {
@@ -146,6 +161,12 @@ export class World {
     this.at(advertAt, () => advert(advertAt));
   }
 
+  /** The control plane's new policy reaches host i now (a restarted agent starts with the latest). */
+  deliverPolicy(i: number, policy: VipPolicy): void {
+    const h = this.hosts[i]!;
+    if (h.election) this.apply(h, h.election.setPolicy(policy, this.now));
+  }
+
   /** SIGKILL: the agent stops acting at once; commands it already started still complete. */
   killAgent(i: number): void {
     const h = this.hosts[i]!;
@@ -158,6 +179,8 @@ export class World {
     const h = this.hosts[i]!;
     this.killAgent(i);
     h.boot += 1;
+    h.busyUntil = this.now;
+    h.pending = 0;
     h.kernel.del();
     this.kernelEvents.push({ at: this.now, host: i, kind: 'del' });
   }
@@ -176,9 +199,13 @@ export class World {
     const run = h.run;
     const boot = h.boot;
     const later = (fn: () => void) => {
-      const t = this.now + this.delay();
+      const t = Math.max(this.now, h.busyUntil) + this.delay();
+      h.busyUntil = t;
+      h.pending += 1;
       this.at(t, () => {
-        if (h.boot === boot) fn();
+        if (h.boot !== boot) return;
+        h.pending -= 1;
+        fn();
       });
     };
     switch (d.action) {
