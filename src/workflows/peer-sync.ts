@@ -10,6 +10,7 @@ import { hostActivities } from './activity-options.js';
 import type { ClusterState } from './cluster-state.js';
 import { describeFailure } from './failures.js';
 import type { HostOps } from './host-ops.js';
+import { pushRoom, pushWaveSize } from './push-waves.js';
 
 export type RoundTrigger = 'UnderlayChanged' | 'Membership' | 'HostRemoved' | 'Retry' | 'HostRecovered';
 
@@ -21,6 +22,8 @@ interface Round {
   pushed: string[];
   failed: Record<string, string>;
   unreachable: Record<string, string[]>;
+  /** Targets whose push waits for room in the wave (since 'bounded-push-waves'). */
+  queued: Array<{ hostId: string; check: boolean }>;
 }
 
 export class PeerSync {
@@ -31,10 +34,40 @@ export class PeerSync {
   /** Hosts whose underlay change waits for its round. */
   private readonly changed: string[] = [];
 
+  /** Since 'bounded-push-waves': pushes start in waves (push-waves.ts); before, all at once. */
+  private readonly waves: boolean;
+
   constructor(
     private readonly state: ClusterState,
     private readonly ops: HostOps,
-  ) {}
+  ) {
+    this.waves = patched('bounded-push-waves');
+  }
+
+  private isQueued(hostId: string): boolean {
+    return this.rounds.some((r) => r.queued.some((q) => q.hostId === hostId));
+  }
+
+  /** How many more pushes may start now (unbounded before 'bounded-push-waves'). */
+  private room(): number {
+    if (!this.waves) return Number.POSITIVE_INFINITY;
+    const running = this.ops.hostsRunning('push').filter((id) => !this.ops.isStalled('push', id));
+    return pushRoom(pushWaveSize(this.state.hostsIn('Joined').length), running.length);
+  }
+
+  /** Starts queued pushes of open rounds, oldest first, while the wave has room; a host that left the
+   * Joined set meanwhile is dropped from the queue (its round no longer waits for it). */
+  private startQueued(): void {
+    let room = this.room();
+    const joined = new Set(this.state.hostsIn('Joined').map((h) => h.hostId));
+    for (const round of this.rounds) {
+      while (room > 0 && round.queued.length > 0) {
+        const { hostId, check } = round.queued.shift()!;
+        if (!joined.has(hostId)) continue;
+        if (this.ops.start('push', hostId, () => this.push(hostId, round, check))) room -= 1;
+      }
+    }
+  }
 
   /** Hosts that need their table and are not being pushed to (nor waiting for a retry). */
   private targets(now: number): { hostId: string; digest: string }[] {
@@ -44,7 +77,7 @@ export class PeerSync {
     return state
       .hostsIn('Joined')
       .filter((h) => desired[h.hostId] !== undefined && state.appliedDigest(h.hostId) !== desired[h.hostId])
-      .filter((h) => !this.ops.busy('push', h.hostId))
+      .filter((h) => !this.ops.busy('push', h.hostId) && !this.isQueued(h.hostId))
       .filter((h) => retryDue(this.failedAt.get(h.hostId), now, retryMs, state.quiescing))
       .map((h) => ({ hostId: h.hostId, digest: desired[h.hostId]! }));
   }
@@ -53,6 +86,7 @@ export class PeerSync {
    * hosts whose pushes cannot start yet (a push in flight) are carried to the next round. */
   step(trigger: RoundTrigger, changedHosts: string[] = []): void {
     const now = Date.now();
+    if (this.waves) this.startQueued();
     this.changed.push(...changedHosts.filter((id) => !this.changed.includes(id)));
     const due = this.targets(now);
     if (due.length === 0) {
@@ -68,9 +102,15 @@ export class PeerSync {
       targets: due.map((d) => d.hostId),
     };
     this.rounds.push(round);
+    let room = this.room();
     for (const { hostId } of due) {
       const check = verify || this.recheck.has(hostId);
+      if (room <= 0) {
+        round.queued.push({ hostId, check });
+        continue;
+      }
       this.ops.start('push', hostId, () => this.push(hostId, round, check));
+      room -= 1;
     }
   }
 
@@ -82,7 +122,7 @@ export class PeerSync {
   closeRounds(): void {
     for (let i = 0; i < this.rounds.length; ) {
       const round = this.rounds[i]!;
-      if (this.ops.settledOrStalled('push', round.targets)) {
+      if (round.queued.length === 0 && this.ops.settledOrStalled('push', round.targets)) {
         this.rounds.splice(i, 1);
         this.record(round);
       } else i++;
@@ -161,4 +201,5 @@ const emptyRound = (trigger: RoundTrigger, started: number): Round => ({
   pushed: [],
   failed: {},
   unreachable: {},
+  queued: [],
 });

@@ -6,7 +6,8 @@
 // host that misses it is Failed: the test is about the cluster's state, not the channel.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterHarness, roles } from './support/cluster-harness.js';
-import type { FakeHost } from './support/fake-host.js';
+import { type FakeHost, setPeersInFlight } from './support/fake-host.js';
+import { pushWaveSize } from '../../src/workflows/push-waves.js';
 
 const HOSTS = 200;
 
@@ -56,7 +57,10 @@ describe(`a ${HOSTS}-host cluster`, () => {
     const inputBytes = (started?.input?.payloads ?? []).reduce((n, p) => n + (p.data?.length ?? 0), 0);
     expect(inputBytes).toBeLessThan(256 * 1024);
 
-    // After continue-as-new a renumbering is still applied and pushed to the joined hosts.
+    // After continue-as-new a renumbering is still applied and pushed to the joined hosts, in waves
+    // (push-waves.ts): every table changes, and all 199 pushes at once would be ~4 MB of commands.
+    for (const x of hosts) x.behaviour.setPeersDelayMs = 100;
+    setPeersInFlight.max = 0;
     const moved = h.host(joined[joined.length - 1]!);
     const mark = Math.max(...(await h.events(name)).map((e) => e.seq));
     await h.renumber([moved], 99);
@@ -70,6 +74,8 @@ describe(`a ${HOSTS}-host cluster`, () => {
       60_000,
     );
     expect((round!.data.pushedTo as string[]).length).toBeGreaterThan(0);
+    expect(setPeersInFlight.max).toBeGreaterThan(1);
+    expect(setPeersInFlight.max).toBeLessThanOrEqual(pushWaveSize(joined.length));
     expect((await h.view(name)).hosts.find((x) => x.hostId === moved.hostId)?.underlayIp).toBe(
       moved.underlayIp,
     );

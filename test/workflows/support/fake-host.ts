@@ -19,6 +19,9 @@ export interface FakeHostBehaviour {
   failProbes?: number;
 }
 
+/** setPeers calls in flight across every fake host of the process, and the most seen at once. */
+export const setPeersInFlight = { now: 0, max: 0 };
+
 export class FakeHost {
   overlay: { spec: OverlaySpec; overlayIp: string } | null = null;
   peers: Peer[] = [];
@@ -123,8 +126,14 @@ export class FakeHost {
             nonRetryable: true,
           });
         }
-        if (this.behaviour.setPeersDelayMs)
-          await new Promise((r) => setTimeout(r, this.behaviour.setPeersDelayMs));
+        setPeersInFlight.now += 1;
+        setPeersInFlight.max = Math.max(setPeersInFlight.max, setPeersInFlight.now);
+        try {
+          if (this.behaviour.setPeersDelayMs)
+            await new Promise((r) => setTimeout(r, this.behaviour.setPeersDelayMs));
+        } finally {
+          setPeersInFlight.now -= 1;
+        }
         const before = new Set(this.peers.map((p) => `${p.hostId}|${p.underlayIp}`));
         const after = new Set(peers.map((p) => `${p.hostId}|${p.underlayIp}`));
         this.peers = peers;
