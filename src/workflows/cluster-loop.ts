@@ -59,6 +59,7 @@ export async function runClusterLoop(ctx: LoopContext): Promise<ClusterView> {
         pushes.nextRetry(),
         vip.nextRetry(),
         debounce.deadline(),
+        joins.nextWave(),
       ].filter((t): t is number => t !== null);
       const ready = () => flags.wake || continueAsNewDue();
       if (deadlines.length === 0) await condition(ready);

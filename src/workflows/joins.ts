@@ -19,6 +19,13 @@ import { syncPeerTables } from './reconcile.js';
 export const PEERS_BEFORE_JOIN_PATCH = 'peers-before-join';
 /** v3 change: joins run in the background, tracked by JoinTracker (implies peers-before-join). */
 export const BACKGROUND_JOINS_PATCH = 'background-joins';
+/**
+ * Since 'join-waves' at most JOIN_WAVE join children start per workflow task, the rest stay Pending for the
+ * next one: starting 1000 children in one task ran past the 10 s workflow task timeout (the SDK captures a
+ * stack per promise) and took the control worker down with it.
+ */
+export const JOIN_WAVES_PATCH = 'join-waves';
+export const JOIN_WAVE = 100;
 
 type JoinOutcome = { result: HostJoinResult; peers: Peer[] } | { error: unknown };
 
@@ -32,6 +39,8 @@ export async function joinStep(state: ClusterState, joins: JoinTracker): Promise
 /** Join children in flight, by hostId. Each outcome is recorded when its child settles, then the loop wakes. */
 export class JoinTracker {
   private readonly inFlight = new Map<string, Promise<void>>();
+  /** Workflow time of the task that started the last wave of joins (since 'join-waves'). */
+  private waveAt: number | null = null;
 
   constructor(
     private readonly state: ClusterState,
@@ -43,6 +52,13 @@ export class JoinTracker {
   }
   get size(): number {
     return this.inFlight.size;
+  }
+
+  /** When the loop must wake for the next wave of joins: at once, in a new workflow task (a 1 ms timer),
+   * while hosts still wait as Pending after a wave; null otherwise. */
+  nextWave(): number | null {
+    if (this.waveAt === null || this.state.hostsIn('Pending').length === 0) return null;
+    return Date.now() + 1;
   }
 
   /** Resolves once no join is in flight (the tracked promises never reject). */
@@ -72,7 +88,13 @@ export class JoinTracker {
    */
   startPendingInBackground(pushes: PeerSync, ops: HostOps): void {
     const { state } = this;
-    state.markJoining(state.hostsIn('Pending').map((h) => h.hostId));
+    let pending = state.hostsIn('Pending').map((h) => h.hostId);
+    if (patched(JOIN_WAVES_PATCH)) {
+      if (this.waveAt === Date.now()) return; // one wave per workflow task (workflow time is the task's)
+      this.waveAt = Date.now();
+      pending = pending.slice(0, JOIN_WAVE);
+    }
+    state.markJoining(pending);
     state.refreshStatus();
     pushes.step('Membership');
     const joined = state.hostsIn('Joined');

@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterHarness, roles } from './support/cluster-harness.js';
 import { type FakeHost, setPeersInFlight } from './support/fake-host.js';
+import { JOIN_WAVE } from '../../src/workflows/joins.js';
 import { pushWaveSize } from '../../src/workflows/push-waves.js';
 
 const HOSTS = 200;
@@ -37,6 +38,17 @@ describe(`a ${HOSTS}-host cluster`, () => {
       150_000,
     );
     const readyMs = Date.now() - t0;
+    // Joins start in waves (joins.ts, 'join-waves'): no workflow task starts more than JOIN_WAVE children.
+    const firstHistory = await h.client.workflow.getHandle(handle.workflowId, firstRun).fetchHistory();
+    let children = 0;
+    let mostPerTask = 0;
+    for (const e of firstHistory.events ?? []) {
+      if (e.startChildWorkflowExecutionInitiatedEventAttributes) children += 1;
+      if (e.workflowTaskCompletedEventAttributes) children = 0;
+      mostPerTask = Math.max(mostPerTask, children);
+    }
+    expect(mostPerTask).toBeGreaterThan(0);
+    expect(mostPerTask).toBeLessThanOrEqual(JOIN_WAVE);
     const joined = ready.hosts.filter((x) => x.state === 'Joined').map((x) => x.hostId);
     expect(joined.length).toBeGreaterThan(HOSTS / 2);
     const ips = new Map(ready.hosts.map((x) => [x.hostId, x.overlayIp]));
