@@ -5,15 +5,17 @@
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ApiClient } from '../cli/api-client.js';
+import { agentNodeFlags } from '../agent/node-flags.js';
 import { repoRoot } from '../dev/paths.js';
 import { spawnInNetns, stopPid } from './netns.js';
 import { type LabHost, type LabState, saveLabState } from './state.js';
 
-/** V8 flags of the edge-host agent: a small young generation and no optimizing compiler keep its RSS low
- * (bench:agent measures both); EDGE_OVERLAY_AGENT_NODE_FLAGS overrides them for experiments. */
-const AGENT_NODE_FLAGS = (process.env.EDGE_OVERLAY_AGENT_NODE_FLAGS ?? '--max-semi-space-size=1')
-  .split(' ')
-  .filter(Boolean);
+/** The edge-host agent's own node flags (the #! line of its entry, src/agent/node-flags.ts), so the lab and
+ * the e2e tests run what a host runs; EDGE_OVERLAY_AGENT_NODE_FLAGS overrides them for experiments. */
+const AGENT_NODE_FLAGS =
+  process.env.EDGE_OVERLAY_AGENT_NODE_FLAGS !== undefined
+    ? process.env.EDGE_OVERLAY_AGENT_NODE_FLAGS.split(' ').filter(Boolean)
+    : agentNodeFlags();
 
 export interface LabAgentOptions {
   /** The API on the root loopback with the admin token: issues the join tokens. */

@@ -1,6 +1,8 @@
 // Recorded histories (scripts/record-histories.ts) replayed against the current workflow bundle: a change
 // that alters the commands a workflow issues fails here until it goes behind patched().
-// Versions: cluster v5 is current ('host-channel-v2' right after 'control-plane-truth', src/workflows/cluster.ts:
+// Versions: cluster v6 is current (v5's markers, then 'cluster-task-queue' (activity-options.ts), 'bounded-push-waves'
+// (push-waves.ts), 'underlay-batch-per-activation' (cluster-loop.ts), 'join-waves' (joins.ts) and, where a verify
+// round ran, 'probe-with-push' (peer-sync.ts)). Cluster v5 ('host-channel-v2' right after 'control-plane-truth', src/workflows/cluster.ts:
 // host commands through the control worker's relay, presence liveness, no beacon key; host-join v3 has the same
 // marker). v4 ('control-plane-truth': admission, background host commands, digests) replays the v4 loop. v3 ('background-joins', src/workflows/joins.ts) and v2
 // ('peers-before-join') histories replay the old loop (cluster-loop-v3.ts); cluster-failing-host-v1 and
@@ -29,7 +31,7 @@ describe('replay of recorded histories', () => {
     expect(files.some((f) => f.startsWith('host-register'))).toBe(true);
   });
 
-  it('covers every branch: v1 without markers, v2 awaited joins, v3 background joins, v4 control-plane truth, v5 host channel', () => {
+  it('covers every branch: v1 without markers, v2 awaited joins, v3 background joins, v4 control-plane truth, v5 host channel, v6 waves and cluster queue', () => {
     const patchesOf = (version: string) =>
       files
         .filter((f) => f.startsWith('cluster-') && f.endsWith(`-${version}.json`))
@@ -52,6 +54,21 @@ describe('replay of recorded histories', () => {
     expect(v5.length).toBeGreaterThanOrEqual(13);
     for (const [, ids] of v5) expect(ids).toEqual(['control-plane-truth', 'host-channel-v2']);
     expect(v5.map(([f]) => f)).toContain('cluster-reordered-reports-v5.json');
+    // v6: cluster queue, per-activation underlay batches, push and join waves; a verify round rides on the push
+    const v6 = patchesOf('v6');
+    expect(v6.length).toBeGreaterThanOrEqual(14);
+    const v6Base = [
+      'control-plane-truth',
+      'host-channel-v2',
+      'cluster-task-queue',
+      'bounded-push-waves',
+      'underlay-batch-per-activation',
+      'join-waves',
+    ];
+    for (const [, ids] of v6)
+      expect((ids as string[]).filter((id) => id !== 'probe-with-push')).toEqual(v6Base);
+    expect(v6.filter(([, ids]) => (ids as string[]).includes('probe-with-push')).length).toBeGreaterThan(0);
+    expect(v6.map(([f]) => f)).toContain('cluster-cluster-queue-v6.json');
     const joins = files.filter((f) => f.startsWith('host-join-') && f.endsWith('-v3.json'));
     expect(joins.length).toBeGreaterThanOrEqual(2);
     for (const f of joins) expect(patchIds(load(f).history)).toEqual(['host-channel-v2']);
