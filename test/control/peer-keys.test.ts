@@ -23,7 +23,7 @@ describe('peer keys', () => {
     expect(reads.sort()).toEqual(['a', 'c']);
   });
 
-  it('caches a key for a minute, re-reads a missing one every time, survives a failing read', async () => {
+  it('caches a key, re-reads it in the background after a minute, a missing one every time; survives a failing read', async () => {
     let t = 0;
     const reads: string[] = [];
     const lookup = createPeerKeyCache(
@@ -39,11 +39,25 @@ describe('peer keys', () => {
     expect(reads.filter((r) => r === 'a')).toHaveLength(1);
     expect(reads.filter((r) => r === 'c')).toHaveLength(2);
     t += 61_000;
-    expect((await lookup(['a'])).get('a')).toBe('KEY-A');
-    expect(reads.filter((r) => r === 'a')).toHaveLength(2);
+    expect((await lookup(['a'])).get('a')).toBe('KEY-A'); // the cached key at once …
+    await new Promise((r) => setTimeout(r, 0));
+    expect(reads.filter((r) => r === 'a')).toHaveLength(2); // … and re-read behind it
   });
 
-  it('reads at most 32 hosts at a time', async () => {
+  it('a push round asking for the same keys at once reads each host once', async () => {
+    const reads: string[] = [];
+    const lookup = createPeerKeyCache(async (id) => {
+      reads.push(id);
+      await new Promise((r) => setTimeout(r, 5));
+      return `K-${id}`;
+    });
+    const ids = Array.from({ length: 19 }, (_, i) => `h${i}`);
+    const tables = await Promise.all(Array.from({ length: 20 }, () => lookup(ids)));
+    for (const t of tables) expect(t.size).toBe(19);
+    expect(reads.sort()).toEqual([...ids].sort());
+  });
+
+  it('reads at most 32 hosts at a time, across concurrent tables too', async () => {
     let inFlight = 0;
     let most = 0;
     const lookup = createPeerKeyCache(async (id) => {
@@ -54,7 +68,9 @@ describe('peer keys', () => {
       return `K-${id}`;
     });
     const ids = Array.from({ length: 100 }, (_, i) => `h${i}`);
-    expect((await lookup(ids)).size).toBe(100);
+    const more = Array.from({ length: 100 }, (_, i) => `m${i}`);
+    const [a, b] = await Promise.all([lookup(ids), lookup(more)]);
+    expect(a.size + b.size).toBe(200);
     expect(most).toBeLessThanOrEqual(32);
   });
 });
