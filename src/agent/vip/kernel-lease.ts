@@ -105,9 +105,11 @@ export class VipLease {
 
   /**
    * Puts the VIP on the device with a fresh lifetime (ip addr replace: idempotent) and announces it with a
-   * gratuitous ARP so peers' neighbour entries move here at once. Resolves after both.
+   * gratuitous ARP so peers' neighbour entries move here at once. Resolves after both, or, with
+   * announce: false, once the address is in place (the elector sends the ARP itself, outside its serial
+   * action queue: arping takes ~100 ms, and a release decided meanwhile must not wait for it).
    */
-  async claim(): Promise<void> {
+  async claim(opts: { announce?: boolean } = {}): Promise<void> {
     const t = this.now();
     const generation = this.generation;
     const reply = await this.request('claim', [this.lifetime('replace'), this.show()]);
@@ -118,7 +120,7 @@ export class VipLease {
         `vip claim on ${this.opts.dev}: not present after add`,
       );
     if (generation === this.generation) this.sentAt = t;
-    await this.announce();
+    if (opts.announce !== false) await this.announce();
   }
 
   /** Gratuitous ARP for the VIP (claim sends one; a repeat heals peers that missed it). */

@@ -1,0 +1,190 @@
+// The VIP elector's glue loop: how election inputs, kernel reads and kernel actions interleave. This is
+// the part the election's safety argument depends on (election.ts, "glue contract"), modelled on the
+// seeded simulation that checks it (test/agent/vip/support/sim-world.ts):
+//  - election inputs (a verified advert, a policy) are evaluated AT ONCE, also while an action runs, so
+//    the votes they carry are counted on time; the actions they decide join one serial queue and are
+//    applied one at a time, in the order decided (one ip -batch child, one arping at a time);
+//  - a tick runs only when that queue is empty: it reads the kernel (after every earlier action was
+//    applied) and calls onTick with it; inputs arriving during that read wait for it (a few ms), so no
+//    decision slips in between the read and the onTick it feeds;
+//  - a probe's result is handed to onDad in the probe's own job, as soon as arping returns;
+//  - the gratuitous ARP of a claim is sent outside the queue (it changes no kernel state, takes ~100 ms,
+//    and a release decided meanwhile must not wait behind it);
+//  - a renewal refused as 'lapsed' deleted the address: a tick follows, which reads it gone.
+import type { Logger } from 'pino';
+import type { Election, VipDecision } from './election.js';
+import type { ElectorStats } from './elector-stats.js';
+import type { VipLease } from './kernel-lease.js';
+import { SerialQueue } from './serial-queue.js';
+import type { TransitionReporter } from './transitions.js';
+
+/** A repeat of the claim's gratuitous ARP, for neighbours that missed the first one. */
+const REANNOUNCE_AFTER_MS = 500;
+
+export interface ElectorLoopDeps {
+  election: Election;
+  lease: VipLease;
+  stats: ElectorStats;
+  reporter: TransitionReporter;
+  log: Logger;
+  /** Monotonic clock (ms). */
+  now: () => number;
+  /** Sends advertFor(now) (a decision said advertNow). */
+  advertise: () => void;
+}
+
+export class ElectorLoop {
+  private readonly actions: SerialQueue;
+  private tickWanted = false;
+  private reading = false;
+  private held: Array<() => void> = [];
+  private stopped = false;
+  private announcing = false;
+  private reannounce: NodeJS.Timeout | undefined;
+  /** The last kernel read (undefined before the first). */
+  kernel: boolean | undefined;
+
+  constructor(private readonly d: ElectorLoopDeps) {
+    this.actions = new SerialQueue(
+      (err) => d.log.error({ err }, 'vip elector action failed'),
+      () => this.maybeTick(),
+    );
+  }
+
+  get queued(): number {
+    return this.actions.pending;
+  }
+
+  /** An election input: evaluated now, or right after the kernel read in flight. */
+  input(evaluate: () => VipDecision): void {
+    if (this.stopped) return;
+    if (this.reading) this.held.push(() => this.decided(evaluate()));
+    else this.decided(evaluate());
+  }
+
+  /** A tick is due: it runs as soon as no action is queued or running. */
+  requestTick(): void {
+    this.tickWanted = true;
+    this.maybeTick();
+  }
+
+  /** Resolves when no action and no tick is left (start waits for its first tick). */
+  idle(): Promise<void> {
+    return this.actions.idle();
+  }
+
+  /** Drops queued actions and waits for the one in progress; the kernel is left as it is. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.held = [];
+    clearTimeout(this.reannounce);
+    await this.actions.stop();
+  }
+
+  private maybeTick(): void {
+    if (!this.tickWanted || this.reading || this.stopped || this.actions.busy) return;
+    this.tickWanted = false;
+    this.reading = true;
+    this.actions.push(async () => {
+      let decision: VipDecision | undefined;
+      try {
+        const kernel = await this.d.lease.read();
+        if (this.kernel === undefined) this.d.reporter.initial(kernel);
+        this.kernel = kernel;
+        decision = this.d.election.onTick(this.d.now(), kernel);
+        // a claim whose address went in although its job failed (the ARP, say) is held all the same
+        if (kernel && this.d.election.status(this.d.now()).holding) this.d.reporter.confirm();
+      } finally {
+        this.reading = false;
+        if (decision) this.decided(decision);
+        const held = this.held;
+        this.held = [];
+        for (const run of held) run();
+      }
+    });
+  }
+
+  private decided(d: VipDecision): void {
+    if (d.advertNow) this.d.advertise();
+    if (d.action === 'none' || this.stopped) return;
+    if (d.action !== 'renew' && this.d.log.isLevelEnabled('debug')) {
+      const { votes, needed, holder } = this.d.election.status(this.d.now());
+      this.d.log.debug(
+        { action: d.action, reason: d.reason, votes, needed, holder, queued: this.actions.pending },
+        'vip decision',
+      );
+    }
+    this.actions.push(() => this.apply(d));
+  }
+
+  private async apply(d: VipDecision): Promise<void> {
+    const { lease, stats, reporter, log } = this.d;
+    switch (d.action) {
+      case 'none':
+        return;
+      case 'probe': {
+        stats.count('probe');
+        let clean = false;
+        try {
+          clean = (await lease.probe()) === 'clean';
+        } catch (err) {
+          log.warn({ err }, 'vip DAD failed; counted as taken');
+        }
+        if (!clean) stats.count('dadTaken');
+        if (!this.stopped) this.decided(this.d.election.onDad(clean, this.d.now()));
+        return;
+      }
+      case 'claim':
+        stats.count('claim');
+        reporter.claiming(d.reason ?? 'Initial');
+        try {
+          await lease.claim({ announce: false });
+          reporter.confirm();
+          this.announce();
+          clearTimeout(this.reannounce);
+          this.reannounce = setTimeout(() => this.announce(), REANNOUNCE_AFTER_MS);
+        } catch (err) {
+          stats.count('failed');
+          log.error({ err }, 'vip claim failed');
+        }
+        this.requestTick();
+        return;
+      case 'renew':
+        stats.count('renew');
+        try {
+          if ((await lease.renew()) === 'lapsed') {
+            stats.count('lapsed');
+            this.requestTick();
+          }
+        } catch (err) {
+          stats.count('failed');
+          log.error({ err }, 'vip renew failed');
+        }
+        return;
+      case 'release':
+        stats.count('release');
+        clearTimeout(this.reannounce);
+        try {
+          await lease.release();
+          reporter.report(false, d.reason ?? 'QuorumLost');
+        } catch (err) {
+          stats.count('failed');
+          log.error({ err }, 'vip release failed; a later tick retries');
+        }
+        this.requestTick();
+        return;
+    }
+  }
+
+  /** Gratuitous ARP while this host holds the VIP; one at a time, never in the action queue. */
+  private announce(): void {
+    if (this.announcing || this.stopped || !this.d.reporter.holding) return;
+    this.announcing = true;
+    this.d.lease
+      .announce()
+      .catch((err) => this.d.log.warn({ err }, 'vip gratuitous ARP failed'))
+      .finally(() => {
+        this.announcing = false;
+      });
+  }
+}

@@ -1,0 +1,211 @@
+// The VIP elector of one host: the pure election (election.ts) wired to the kernel lease
+// (kernel-lease.ts), the advert socket (advert-socket.ts) and two timers (a tick every T = A/2, an advert
+// every A). How inputs, kernel reads and actions interleave — the glue contract the election's safety
+// rests on — is elector-loop.ts. Here: adverts are verified on arrival (signature with the sender's own
+// key, replay, budget) and only accepted ones reach the election; the first tick reads the kernel before
+// the socket opens, so before the first advert goes out; own adverts are signed with the host's key.
+import type { KeyObject } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import { VIP_ADVERT_PORT } from '../../domain/constants.js';
+import type { Runner } from '../../net/index.js';
+import { type BeaconPrivateKey, signingKey } from '../beacon/keys.js';
+import { encodeAdvert } from './advert.js';
+import { type AdvertSocket, openAdvertSocket } from './advert-socket.js';
+import { AdvertVerifier, advertVerifyLimits } from './advert-verifier.js';
+import { createElection, type Election, type ElectionStatus } from './election.js';
+import { ElectorLoop } from './elector-loop.js';
+import { ElectorStats, type VipElectorCounters } from './elector-stats.js';
+import { VipLease, type VipLeaseOptions } from './kernel-lease.js';
+import { type VipPolicy, type VipPolicyInput, vipPolicySchema, windowsOf } from './policy.js';
+import { TransitionReporter, type VipTransition } from './transitions.js';
+
+export type { VipTransition } from './transitions.js';
+
+export interface VipElectorOptions {
+  hostId: string;
+  /** Per agent start, larger than every earlier one (beacon/epoch.ts nextBootEpoch). */
+  epoch: number;
+  /** The host's own identity key (Ed25519 or P-256); adverts are signed with it. */
+  privateKey: BeaconPrivateKey;
+  policy: VipPolicyInput;
+  /** The voters' hostId → Peer.publicKey (SPKI DER base64). */
+  peerKeys: Iterable<readonly [string, string]>;
+  underlayIface: string;
+  /** The overlay bridge that carries the VIP (scbr-<vni>), not the vxlan device. */
+  overlayDev: string;
+  vip: string;
+  /** Kernel actions only (ip, arping): the advert socket is always this process's own namespace. */
+  netns?: string;
+  runner?: Runner;
+  log: Logger;
+  /** This host gained or lost the VIP (kernel truth, after the action was applied). */
+  onTransition?: (t: VipTransition) => void;
+  /** Tests: another UDP port than VIP_ADVERT_PORT. */
+  advertPort?: number;
+  /** Tests: lease tuning (lifetime, DAD deadline). */
+  lease?: Pick<VipLeaseOptions, 'lifetimeS' | 'dadDeadlineMs'>;
+}
+
+export interface VipElectorStatus extends ElectionStatus {
+  /** The last kernel read (undefined before the first). */
+  kernelHolding: boolean | undefined;
+  /** What onTransition last said. */
+  reportedHolding: boolean;
+  counters: VipElectorCounters;
+  /** Actions waiting behind the one in progress. */
+  queued: number;
+}
+
+export interface VipElector {
+  /** Validated at once (throws); an older policyVersion is ignored. */
+  setPolicy(policy: VipPolicyInput): void;
+  setPeerKeys(keys: Iterable<readonly [string, string]>): void;
+  status(): VipElectorStatus;
+  /** release: false leaves the kernel address to its lifetime (as SIGKILL would); true deletes it. */
+  stop(opts: { release: boolean }): Promise<void>;
+}
+
+export async function startVipElector(opts: VipElectorOptions): Promise<VipElector> {
+  const e = new Elector(opts);
+  await e.start();
+  return e;
+}
+
+class Elector implements VipElector {
+  private readonly now = () => performance.now();
+  private readonly key: KeyObject;
+  private readonly election: Election;
+  private readonly lease: VipLease;
+  private readonly verifier: AdvertVerifier;
+  private readonly stats = new ElectorStats();
+  private readonly reporter: TransitionReporter;
+  private readonly loop: ElectorLoop;
+  private policy: VipPolicy;
+  private socket: AdvertSocket | undefined;
+  private stopped = false;
+  private timers: NodeJS.Timeout[] = [];
+
+  constructor(private readonly opts: VipElectorOptions) {
+    this.policy = vipPolicySchema.parse(opts.policy);
+    if (this.policy.vip !== opts.vip) throw new Error(`the policy's VIP is not ${opts.vip}`);
+    this.key = signingKey(opts.privateKey);
+    this.election = createElection({ hostId: opts.hostId, epoch: opts.epoch }, this.policy, this.now());
+    this.lease = new VipLease({
+      vip: opts.vip,
+      dev: opts.overlayDev,
+      ...(opts.netns ? { netns: opts.netns } : {}),
+      ...(opts.runner ? { runner: opts.runner } : {}),
+      ...opts.lease,
+      log: opts.log,
+    });
+    this.verifier = new AdvertVerifier({
+      clusterName: this.policy.clusterName,
+      selfHostId: opts.hostId,
+      peerKeys: opts.peerKeys,
+      limits: advertVerifyLimits(this.policy.advertIntervalMs),
+    });
+    this.reporter = new TransitionReporter(opts.log, opts.onTransition);
+    this.loop = new ElectorLoop({
+      election: this.election,
+      lease: this.lease,
+      stats: this.stats,
+      reporter: this.reporter,
+      log: opts.log,
+      now: this.now,
+      advertise: () => this.sendAdvert(),
+    });
+  }
+
+  async start(): Promise<void> {
+    this.loop.requestTick();
+    await this.loop.idle();
+    try {
+      this.socket = await openAdvertSocket({
+        iface: this.opts.underlayIface,
+        port: this.opts.advertPort ?? VIP_ADVERT_PORT,
+        onDatagram: (packet, source) => this.onDatagram(packet, source.address),
+        log: this.opts.log,
+      });
+    } catch (err) {
+      await this.loop.stop();
+      await this.lease.close();
+      throw err;
+    }
+    this.startTimers();
+    this.sendAdvert();
+  }
+
+  setPolicy(input: VipPolicyInput): void {
+    const next = vipPolicySchema.parse(input);
+    if (next.vip !== this.opts.vip) throw new Error('a new VIP needs a new elector');
+    if (next.clusterName !== this.policy.clusterName) throw new Error('a new cluster needs a new elector');
+    this.loop.input(() => {
+      const d = this.election.setPolicy(next, this.now());
+      if (this.election.status(this.now()).policyVersion === next.policyVersion) {
+        const interval = this.policy.advertIntervalMs;
+        this.policy = next;
+        if (next.advertIntervalMs !== interval && !this.stopped) this.startTimers();
+      }
+      return d;
+    });
+  }
+
+  setPeerKeys(keys: Iterable<readonly [string, string]>): void {
+    const { unusable } = this.verifier.setPeerKeys(keys);
+    if (unusable.length > 0) this.opts.log.warn({ unusable }, 'vip peer keys not usable');
+  }
+
+  status(): VipElectorStatus {
+    return {
+      ...this.election.status(this.now()),
+      kernelHolding: this.loop.kernel,
+      reportedHolding: this.reporter.holding,
+      counters: this.stats.snapshot(this.lease.lastProbeMs),
+      queued: this.loop.queued,
+    };
+  }
+
+  async stop({ release }: { release: boolean }): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    await this.socket?.stop();
+    await this.loop.stop();
+    if (release) {
+      try {
+        await this.lease.release();
+        this.reporter.report(false, 'Stopped');
+      } catch (err) {
+        this.opts.log.error({ err }, 'vip release on stop failed');
+      }
+    }
+    await this.lease.close();
+  }
+
+  private startTimers(): void {
+    for (const t of this.timers) clearInterval(t);
+    const w = windowsOf(this.policy);
+    this.timers = [
+      setInterval(() => this.loop.requestTick(), w.tickMs),
+      setInterval(() => this.sendAdvert(), w.advertMs),
+    ];
+  }
+
+  private onDatagram(packet: Buffer, sourceIp: string): void {
+    const res = this.verifier.verify(packet, this.now(), sourceIp);
+    if (!res.accepted) {
+      this.stats.rejected(res.reason);
+      return;
+    }
+    this.stats.count('accepted');
+    this.loop.input(() => this.election.onAdvert(res.advert, this.now()));
+  }
+
+  private sendAdvert(): void {
+    const socket = this.socket;
+    if (!socket || this.stopped) return;
+    const packet = encodeAdvert(this.election.advertFor(this.now()), this.key);
+    void socket.send(packet).then((ok) => this.stats.count(ok ? 'sent' : 'sendFailed'));
+  }
+}
