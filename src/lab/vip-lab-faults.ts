@@ -74,6 +74,7 @@ async function until<T>(get: () => T | undefined, timeoutMs: number, what: strin
 
 export async function runFault(lab: VipLab, fault: VipFaultKind): Promise<VipFaultRun> {
   const victim = await waitSettled(lab);
+  await sleep(Math.random() * 100); // a different phase against the advert and tick timers each run
   const v = lab.indexOf(victim);
   const firstSample = lab.checker.samples.length;
   const t0 = Date.now();
