@@ -82,33 +82,55 @@ export async function runFault(lab: VipLab, fault: VipFaultKind): Promise<VipFau
   else if (fault === 'isolate') await lab.isolate(v);
   else lab.kill(v);
   const survivors = lab.hosts.map((_, i) => i).filter((i) => fault === 'sigkill' || i !== v);
-  const gain = await until(() => lab.gainsAfter(t0, victim)[0], 5000, 'a successor');
-  const replies = await Promise.all(survivors.map((i) => lab.pingers[i]!.waitReplyAfter(gain.at, 3000)));
-  const failoverMs = Math.max(...replies) - t0;
-  await sleep(Math.max(0, t0 + FAULT_HOLD_MS - Date.now()));
-  const minorityHeld =
-    fault === 'sigkill'
-      ? 0
-      : lab.checker.samplesBetween(t0 + FENCED_AFTER_MS, Date.now()).filter((s) => s.holders.includes(victim))
-          .length;
+  const failover = await measureFailover(lab, t0, victim, survivors);
+  const minorityHeld = fault === 'sigkill' ? 0 : await heldWhileCut(lab, t0, [victim]);
   if (fault === 'power-off') await lab.powerOn(v);
   else if (fault === 'isolate') await lab.heal(v);
   else await lab.startHost(v);
-  const restored = Date.now();
-  await sleep(SETTLE_WINDOW_MS);
-  const settled = settledFrom(lab.checker.samplesBetween(restored, Date.now()));
+  const settleMs = await settleAfterRestore(lab);
   const window = lab.checker.samples.slice(firstSample);
   return {
     fault,
     victim,
-    successor: gain.hostId,
-    claimMs: Math.round(gain.at - t0),
-    failoverMs: Math.round(failoverMs),
-    settleMs: settled === null ? null : Math.max(0, Math.round(settled - restored)),
+    ...failover,
+    settleMs,
     minorityHeld,
     samples: window.length,
     violations: window.filter((s) => s.holders.length > 1).length,
   };
+}
+
+/** Fault at t0 → a host other than the victim claims → every survivor's first ping reply after it. */
+export async function measureFailover(
+  lab: VipLab,
+  t0: number,
+  victim: string,
+  survivors: number[],
+): Promise<{ successor: string; claimMs: number; failoverMs: number }> {
+  const gain = await until(() => lab.gainsAfter(t0, victim)[0], 5000, 'a successor');
+  const replies = await Promise.all(survivors.map((i) => lab.pingers[i]!.waitReplyAfter(gain.at, 3000)));
+  return {
+    successor: gain.hostId,
+    claimMs: Math.round(gain.at - t0),
+    failoverMs: Math.round(Math.max(...replies) - t0),
+  };
+}
+
+/** Keeps the fault on for FAULT_HOLD_MS, then counts the samples (from FENCED_AFTER_MS) where a
+ * cut-off host still held the VIP. */
+export async function heldWhileCut(lab: VipLab, t0: number, cut: string[]): Promise<number> {
+  await sleep(Math.max(0, t0 + FAULT_HOLD_MS - Date.now()));
+  return lab.checker
+    .samplesBetween(t0 + FENCED_AFTER_MS, Date.now())
+    .filter((s) => s.holders.some((h) => cut.includes(h))).length;
+}
+
+/** Watches for SETTLE_WINDOW_MS from now (the restore): ms until exactly one holder for good, or null. */
+export async function settleAfterRestore(lab: VipLab): Promise<number | null> {
+  const restored = Date.now();
+  await sleep(SETTLE_WINDOW_MS);
+  const settled = settledFrom(lab.checker.samplesBetween(restored, Date.now()));
+  return settled === null ? null : Math.max(0, Math.round(settled - restored));
 }
 
 export function summarize(values: number[]): { n: number; median: number; max: number } {

@@ -14,8 +14,8 @@ import { DEFAULT_OVERLAY_CIDR, DEFAULT_VNI, OVERLAY_BRIDGE, VXLAN_UDP_PORT } fro
 import { parseCidr } from '../domain/cidr.js';
 import { createIpam } from '../domain/ipam.js';
 import type { OverlaySpec } from '../domain/types.js';
-import { execaRunner } from '../net/index.js';
-import { cleanupLab, createL2Switch, createNetns, plugVeth, setStaticAddress } from './netns.js';
+import { execaRunner, linkSetMaster } from '../net/index.js';
+import { addBridge, cleanupLab, createL2Switch, createNetns, plugVeth, setStaticAddress } from './netns.js';
 import { VipHostProcess } from './vip-lab-proc.js';
 import { HolderChecker, VipPinger } from './vip-lab-watch.js';
 
@@ -49,6 +49,7 @@ export class VipLab {
   readonly checker: HolderChecker;
   readonly pingers: VipPinger[] = [];
   private epochs = Date.now();
+  private readonly sides = new Set<string>();
 
   private constructor(
     readonly id: string,
@@ -173,6 +174,29 @@ export class VipLab {
   isolate = (i: number) => linkSet(this.switchNs, this.hosts[i]!.switchPort, 'down');
   heal = (i: number) => linkSet(this.switchNs, this.hosts[i]!.switchPort, 'up');
   kill = (i: number) => this.hosts[i]!.proc?.kill();
+
+  /**
+   * Cuts the L2 into sides: each group of host indexes moves to a switch bridge of its own (this kernel's
+   * bridge has no VLAN filtering), so hosts talk only within their side; the others stay on br0.
+   */
+  async split(groups: number[][]): Promise<void> {
+    for (const [k, group] of groups.entries()) {
+      const side = `br${k + 1}`;
+      if (!this.sides.has(side)) {
+        await addBridge(this.switchNs, side);
+        this.sides.add(side);
+      }
+      for (const i of group) await this.portMaster(i, side);
+    }
+  }
+
+  /** Every port back on br0. */
+  async unsplit(): Promise<void> {
+    for (const [i] of this.hosts.entries()) await this.portMaster(i, 'br0');
+  }
+
+  private portMaster = (i: number, bridge: string) =>
+    linkSetMaster(execaRunner, this.hosts[i]!.switchPort, bridge, this.switchNs);
 
   /** Gains after `at` by hosts other than `except`. */
   gainsAfter(at: number, except?: string): LabTransition[] {
