@@ -45,7 +45,7 @@ describe('log noise', () => {
     log.warn({ error: runInNewContext('new TypeError("from the sandbox")') }, 'Workflow failed');
     log.error({ err: new Error('plain') }, 'request failed');
     expect(lines[0]?.error).toMatchObject({ type: 'Error', message: 'peer table push failed' });
-    expect(String((lines[0]?.error as { stack: string }).stack)).toContain('log-noise.test.ts');
+    expect(String((lines[0]?.error as { stack?: string } | undefined)?.stack)).toContain('log-noise.test.ts');
     expect(lines[1]?.error).toMatchObject({ message: 'from the sandbox' });
     expect(lines[2]?.err).toMatchObject({ message: 'plain' });
   });

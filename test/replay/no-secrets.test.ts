@@ -33,7 +33,9 @@ const SECRET_MARKERS = [
 ];
 
 describe('recorded histories carry no key material', () => {
-  const current = files.filter((f) => /^cluster-.*-v[56]\.json$/.test(f) || /^host-join-.*-v3\.json$/.test(f));
+  const current = files.filter(
+    (f) => /^cluster-.*-v[56]\.json$/.test(f) || /^host-join-.*-v3\.json$/.test(f),
+  );
 
   it('scans every current history', () => {
     expect(current.length).toBeGreaterThanOrEqual(15);
