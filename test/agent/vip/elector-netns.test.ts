@@ -4,8 +4,11 @@
 // (each twice; whoever holds is the victim): power-off (the holder's link down; its elector runs on and
 // must fence itself), SIGKILL of the holder's elector (the address outlives it by its lifetime only),
 // isolation at the switch then heal. Failover = fault → the VIP answers ping from every surviving host,
-// each reply after the successor's claim. Prints each run as JSON.
+// each reply after the successor's claim. Prints each run as JSON. Also: stop with and without release,
+// and a VIP a dead run left in the kernel for good (DAD blocks every claim; the restarted agent deletes it).
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OVERLAY_BRIDGE } from '../../../src/domain/constants.js';
 import {
   runFault,
   settledFrom,
@@ -19,6 +22,15 @@ import { notRoot } from '../../helpers/netns-lab.js';
 
 const RUNS_PER_FAULT = 2;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(get: () => T | undefined, timeoutMs: number): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (let v = get(); ; v = get()) {
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`nothing within ${timeoutMs} ms`);
+    await sleep(10);
+  }
+}
 
 describe.skipIf(notRoot('VIP elector (netns)'))('VIP elector on the real kernel (3 netns hosts)', () => {
   let lab: VipLab;
@@ -84,6 +96,36 @@ describe.skipIf(notRoot('VIP elector (netns)'))('VIP elector on the real kernel 
     const loss = lab.transitions.find((t) => t.hostId === next && !t.holding && t.at >= t0);
     expect(loss?.reason).toBe('Stopped');
     await lab.startHost(j);
+    await waitSettled(lab);
+  });
+
+  it('a VIP left in the kernel by a dead agent blocks every claim (DAD); the restarted agent deletes it, never claims from it', async () => {
+    const holder = await waitSettled(lab);
+    const i = lab.indexOf(holder);
+    const h = lab.hosts[i]!;
+    lab.kill(i);
+    await h.proc!.exited;
+    // as if the dead run had left it for good (a lifetime that does not run out)
+    await execa('ip', [
+      '-n',
+      h.ns,
+      'addr',
+      'change',
+      `${lab.vip}/32`,
+      'dev',
+      OVERLAY_BRIDGE,
+      'valid_lft',
+      'forever',
+      'preferred_lft',
+      'forever',
+    ]);
+    const t0 = Date.now();
+    await sleep(2000);
+    expect(lab.gainsAfter(t0)).toEqual([]); // the others' DAD found it taken
+    expect(lab.checker.samplesBetween(t0, Date.now()).every((s) => s.holders.join() === holder)).toBe(true);
+    await lab.startHost(i);
+    const loss = await until(() => lab.transitions.find((t) => t.hostId === holder && t.at > t0), 3000);
+    expect(loss).toMatchObject({ holding: false, reason: 'QuorumLost' });
     await waitSettled(lab);
   });
 
