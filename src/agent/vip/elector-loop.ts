@@ -40,6 +40,7 @@ export class ElectorLoop {
   private held: Array<() => void> = [];
   private stopped = false;
   private announcing = false;
+  private dadError: string | undefined;
   private reannounce: NodeJS.Timeout | undefined;
   /** The last kernel read (undefined before the first). */
   kernel: boolean | undefined;
@@ -127,8 +128,12 @@ export class ElectorLoop {
         let clean = false;
         try {
           clean = (await lease.probe()) === 'clean';
+          this.dadError = undefined;
         } catch (err) {
-          log.warn({ err }, 'vip DAD failed; counted as taken');
+          // retried every A while it fails (no overlay bridge yet, say): warn once per distinct error
+          const message = err instanceof Error ? err.message : String(err);
+          if (message !== this.dadError) log.warn({ err }, 'vip DAD failed; counted as taken');
+          this.dadError = message;
         }
         if (!clean) stats.count('dadTaken');
         if (!this.stopped) this.decided(this.d.election.onDad(clean, this.d.now()));
