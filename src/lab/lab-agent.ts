@@ -11,8 +11,9 @@ import { spawnInNetns, stopPid } from './netns.js';
 import { type LabHost, type LabState, saveLabState } from './state.js';
 
 /** The edge-host agent's own node flags (the #! line of its entry, src/agent/node-flags.ts), so the lab and
- * the e2e tests run what a host runs; EDGE_OVERLAY_AGENT_NODE_FLAGS overrides them for experiments. */
-const AGENT_NODE_FLAGS =
+ * the e2e tests run what a host runs; EDGE_OVERLAY_AGENT_NODE_FLAGS overrides them for experiments. Read when
+ * an agent starts, not at import: the compiled CLI imports this module too, far from bin/. */
+const agentFlags = (): string[] =>
   process.env.EDGE_OVERLAY_AGENT_NODE_FLAGS !== undefined
     ? process.env.EDGE_OVERLAY_AGENT_NODE_FLAGS.split(' ').filter(Boolean)
     : agentNodeFlags();
@@ -55,7 +56,7 @@ export async function startAgent(state: LabState, host: LabHost, o: LabAgentOpti
     process.execPath,
     [
       // the edge-host entry: only the agent's modules are loaded (20 agents share 2 cores with DHCP)
-      ...AGENT_NODE_FLAGS,
+      ...agentFlags(),
       join(repoRoot, 'bin', 'edge-overlay-agent.js'),
       '--host-id',
       host.hostId,

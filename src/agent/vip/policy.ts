@@ -9,6 +9,10 @@ import { clusterNameSchema, hostIdSchema, ipv4Schema } from '../../domain/valida
 /** etcd advises 3, 5 or 7 members; 9 keeps the largest advert one small unfragmented datagram. */
 export const MAX_VIP_VOTERS = 9;
 export const DEFAULT_ADVERT_INTERVAL_MS = 100;
+/** Adverts at least once a second: slower ones would stretch failover past the issue's 2 s. */
+export const MAX_ADVERT_INTERVAL_MS = 1_000;
+/** Faster than this, adverts cost more than they buy. */
+export const MIN_ADVERT_INTERVAL_MS = 20;
 export const MAX_PRIORITY = 65_535;
 
 const unique = (ids: readonly string[]): boolean => new Set(ids).size === ids.length;
@@ -19,7 +23,12 @@ export const vipPolicySchema = z
     vip: ipv4Schema,
     /** Newer wins: an agent never replaces a policy by an older one (setPolicy ignores it). */
     policyVersion: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
-    advertIntervalMs: z.number().int().min(20).max(1000).default(DEFAULT_ADVERT_INTERVAL_MS),
+    advertIntervalMs: z
+      .number()
+      .int()
+      .min(MIN_ADVERT_INTERVAL_MS)
+      .max(MAX_ADVERT_INTERVAL_MS)
+      .default(DEFAULT_ADVERT_INTERVAL_MS),
     /** The Joined control-plane hosts: the majority is counted over these. */
     voters: z.array(hostIdSchema).min(1).max(MAX_VIP_VOTERS).refine(unique, 'voters must be unique'),
     eligible: z
