@@ -15,9 +15,10 @@ import { type E2eEnv, startE2e } from './helpers.js';
 
 const root = !notRoot('test/e2e/convergence.test.ts');
 const OUTAGES = 3;
-// The goal is 2 s after the overlay is back; measured on this 2-core machine it is not met yet
-// (5 hosts ~3 s, 20 hosts ~17 s: report → host workflow → cluster debounce → push round, and CPU shared
-// with 20 agents and their DHCP clients). The test asserts what holds and prints the goal's verdict.
+// The goal is 2 s after the overlay is back. Measured on this 2-core machine: 5 hosts 1.35-1.93 s
+// (met; up to ~4 s while other tests share the CPU), 20 hosts 11-14 s (not met: the 20 leases alone spread over
+// 6-11 s, and 20 agents, their DHCP clients and mesh probers share 2 cores with the control plane). The test
+// asserts what holds and prints the goal's verdict.
 const API_GOAL_MS = 2_000;
 const apiLimitMs = (hosts: number) => (hosts <= 5 ? 10_000 : 45_000);
 const DELETE_WITHIN_MS = 10_000;
