@@ -145,5 +145,5 @@ describe('dev output', () => {
     } finally {
       dev.child.kill('SIGKILL');
     }
-  });
+  }, 180_000); // the banner alone may take 90 s on a loaded machine (Temporal, bundling, broker, CA)
 });
