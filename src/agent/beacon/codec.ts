@@ -6,7 +6,7 @@
 import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { clusterNameSchema, hostIdSchema, ipv4Schema } from '../../domain/validation.js';
-import { SIGNATURE_BYTES, signBytes, verifyBytes } from './keys.js';
+import { signedPacketCodec, type Unverified } from '../vip/signed-packet.js';
 
 /** v1 ("EOB1", HMAC under a per-cluster key) is not understood any more: such packets are malformed. */
 export const BEACON_MAGIC = Buffer.from('EOB2', 'ascii');
@@ -38,21 +38,13 @@ const messageSchema = z.strictObject({
   seq: counterSchema.optional(),
 });
 
-const signedBytes = (payload: Buffer): Buffer => Buffer.concat([BEACON_MAGIC, payload]);
+/** The signed-packet form (vip/signed-packet.ts) the VIP advert uses too, with the beacon's magic and schema. */
+const codec = signedPacketCodec(BEACON_MAGIC, BEACON_MAX_BYTES, messageSchema);
 
-export function encodeBeacon(msg: BeaconMessage, key: KeyObject): Buffer {
-  const payload = Buffer.from(JSON.stringify(messageSchema.parse(msg)), 'utf8');
-  const packet = Buffer.concat([BEACON_MAGIC, signBytes(signedBytes(payload), key), payload]);
-  if (packet.length > BEACON_MAX_BYTES) throw new Error(`beacon too large (${packet.length} bytes)`);
-  return packet;
-}
+export const encodeBeacon = (msg: BeaconMessage, key: KeyObject): Buffer => codec.encode(msg, key);
 
 /** A packet whose fields are well-formed but whose signature is NOT checked yet. */
-export interface UnverifiedBeacon {
-  msg: BeaconMessage;
-  payload: Buffer;
-  signature: Buffer;
-}
+export type UnverifiedBeacon = Unverified<BeaconMessage>;
 
 export type ParseResult =
   | { ok: true; beacon: UnverifiedBeacon }
@@ -60,25 +52,9 @@ export type ParseResult =
 
 /** Shape checks only (bounded size, magic, strict JSON schema); trust nothing in it before verifySigned. */
 export function parseBeacon(packet: Buffer): ParseResult {
-  const head = BEACON_MAGIC.length + SIGNATURE_BYTES;
-  if (packet.length <= head || packet.length > BEACON_MAX_BYTES) return { ok: false, reason: 'malformed' };
-  if (!packet.subarray(0, BEACON_MAGIC.length).equals(BEACON_MAGIC))
-    return { ok: false, reason: 'malformed' };
-  const payload = packet.subarray(head);
-  let json: unknown;
-  try {
-    json = JSON.parse(payload.toString('utf8'));
-  } catch {
-    return { ok: false, reason: 'invalid-fields' };
-  }
-  const parsed = messageSchema.safeParse(json);
-  if (!parsed.success) return { ok: false, reason: 'invalid-fields' };
-  return {
-    ok: true,
-    beacon: { msg: parsed.data, payload, signature: packet.subarray(BEACON_MAGIC.length, head) },
-  };
+  const parsed = codec.parse(packet);
+  return parsed.ok ? { ok: true, beacon: parsed.unverified } : parsed;
 }
 
 /** True when `key` (the claimed sender's public key from the peer table) signed exactly these bytes. */
-export const verifySigned = (b: UnverifiedBeacon, key: KeyObject): boolean =>
-  verifyBytes(signedBytes(b.payload), b.signature, key);
+export const verifySigned = (b: UnverifiedBeacon, key: KeyObject): boolean => codec.verify(b, key);

@@ -1,7 +1,6 @@
 // A signed UDP packet: MAGIC | signature (64 bytes) | payload (UTF-8 JSON validated by a zod schema), the
-// signature being the sender's own host key (beacon/keys.ts) over MAGIC | payload. The beacon's codec
-// (beacon/codec.ts, "EOB2") has this shape; the VIP advert ("EOV1") is built on this generic form, which
-// the beacon could adopt too. Shape checks and the signature check are separate steps so that a receiver
+// signature being the sender's own host key (beacon/keys.ts) over MAGIC | payload. The beacon
+// (beacon/codec.ts, "EOB2") and the VIP advert ("EOV1") are both built on it. Shape checks and the signature check are separate steps so that a receiver
 // reads the claimed sender first and runs its cheap checks before paying for the signature.
 import type { KeyObject } from 'node:crypto';
 import type { z } from 'zod';
