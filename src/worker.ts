@@ -112,9 +112,13 @@ export async function startControlWorker(opts: ControlWorkerOptions): Promise<Co
   const done = Promise.all(runs)
     .then(() => undefined)
     .finally(async () => {
+      const started = Date.now();
       await relay?.stop();
       await clientConnection.close();
       await nativeConnection.close();
+      // A hang here once held a dev stop for ~60 s (CI, not reproduced since): leave a trace when slow.
+      const ms = Date.now() - started;
+      if (ms > 2000) opts.log.warn({ ms }, 'control worker: closing its connections was slow');
     });
   opts.log.info({ taskQueue, clusterTaskQueue: clusterTaskQueue(taskQueue) }, 'control worker running');
   return {

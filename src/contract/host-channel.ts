@@ -24,6 +24,9 @@ export const HOST_TOPIC_LEAVES = {
   renew: 'renew',
   /** control → host: the renewed certificate (answer to `renew`). */
   certificate: 'certificate',
+  /** host → control, QoS 1, not retained: this host gained or lost the site VIP (domain/site-vip.ts
+   * vipReportSchema); queued by the agent while offline and delivered when it is back. */
+  vip: 'vip',
 } as const;
 export type HostTopicLeaf = keyof typeof HOST_TOPIC_LEAVES;
 

@@ -69,19 +69,42 @@ export const BROKER_DIR = 'broker';
 /** Temporal and its Web UI never leave this machine's loopback (DESIGN.md, issue 12 point 6). */
 const TEMPORAL_IP = '127.0.0.1';
 
-/** Runs stop functions in reverse order of registration, each once, errors logged. */
+/** A stop step that takes longer than this is logged and left behind: the next part still stops
+ * (each part bounds its own stop; this guards against one that hangs, e.g. a connection close). */
+const STOP_STEP_LIMIT_MS = 15_000;
+
+/** Runs stop functions in reverse order of registration, each once, errors and slow steps logged. */
 function stopStack(log: Logger) {
-  const fns: Array<() => Promise<void>> = [];
+  const steps: Array<{ what: string; fn: () => Promise<void> }> = [];
   let stopping: Promise<void> | null = null;
   return {
-    push: (fn: () => Promise<void>) => void fns.push(fn),
+    push: (what: string, fn: () => Promise<void>) => void steps.push({ what, fn }),
     stop: () => {
       stopping ??= (async () => {
-        for (const fn of fns.reverse()) await fn().catch((err) => log.error({ err }, 'stop failed'));
+        for (const { what, fn } of steps.reverse()) await boundedStep(what, fn, log);
       })();
       return stopping;
     },
   };
+}
+
+async function boundedStep(what: string, fn: () => Promise<void>, log: Logger): Promise<void> {
+  const started = Date.now();
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), STOP_STEP_LIMIT_MS);
+  });
+  try {
+    const outcome = await Promise.race([fn().then(() => 'done' as const), limit]);
+    if (outcome === 'late')
+      log.warn({ step: what, ms: STOP_STEP_LIMIT_MS }, 'stop step did not finish; going on');
+    else if (Date.now() - started > 2000)
+      log.warn({ step: what, ms: Date.now() - started }, 'slow stop step');
+  } catch (err) {
+    log.error({ err, step: what }, 'stop failed');
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
@@ -127,7 +150,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       dbFile: join(opts.dataDir, 'temporal.db'),
       log,
     });
-    stack.push(() => temporal.stop());
+    stack.push('temporal', () => temporal.stop());
 
     // 6. broker
     const broker = await startBroker({
@@ -140,7 +163,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       revoked: brokerRevocations(revocations.list()),
       log,
     });
-    stack.push(() => broker.stop());
+    stack.push('broker', () => broker.stop());
     const agentBrokerUrl = advertisedBrokerUrl(opts.host, broker.port, opts.brokerAdvertise);
 
     // 7. control worker, the only Temporal worker, talking to the hosts over the broker
@@ -163,7 +186,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       ca,
       onCertificateRenewed,
     });
-    stack.push(() => worker.stop());
+    stack.push('control worker', () => worker.stop());
     // The end-to-end check of the broker wiring (certificates, CA, port): the worker's MQTT session.
     if (!worker.relay?.stats().connected) {
       throw new Error(`the control worker could not connect to the broker at ${broker.url}; see the log`);
@@ -171,7 +194,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
 
     // 8. API
     const connection = await connectTemporalClient({ address: temporal.address });
-    stack.push(() => connection.close());
+    stack.push('API Temporal connection', () => connection.close());
     const client = new Client({ connection, namespace: opts.namespace });
     const pki: EnrollmentPki = {
       ca,
@@ -193,7 +216,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       opts.host,
       opts.apiPort,
     );
-    stack.push(() => api.close());
+    stack.push('API', () => api.close());
     return {
       temporal,
       apiUrl: api.url,

@@ -53,17 +53,31 @@ export async function assertPortFree(what: string, host: string, port: number): 
   });
 }
 
-/** SIGTERM the child, then SIGKILL after `graceMs`; resolves once it has exited. */
+/** SIGTERM the child, then SIGKILL after `graceMs`; resolves once it has exited. Waits for the process
+ * itself, not for its pipes: a pipe whose write end leaked into another process stays open after the
+ * child is gone (execa's promise waits for it), so the pipes get a second to drain and are then closed. */
 export async function stopChild(child: ResultPromise, graceMs = 5000): Promise<void> {
-  if (child.exitCode !== null || child.pid === undefined) {
-    await child.catch(() => undefined);
+  const settled = child.catch(() => undefined);
+  if (child.pid === undefined) {
+    await settled;
     return;
   }
-  child.kill('SIGTERM');
+  const gone = child.exitCode !== null || child.signalCode !== null;
+  const exited = gone
+    ? Promise.resolve()
+    : new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  if (!gone) child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  await child.catch(() => undefined);
+  await exited;
   clearTimeout(timer);
+  let drain: NodeJS.Timeout | undefined;
+  await Promise.race([settled, new Promise((resolve) => (drain = setTimeout(resolve, PIPE_DRAIN_MS)))]);
+  clearTimeout(drain);
+  child.stdout?.destroy();
+  child.stderr?.destroy();
 }
+
+const PIPE_DRAIN_MS = 1000;
 
 export async function waitFor(
   what: string,

@@ -1,5 +1,6 @@
 // The host activities' signatures: the one contract between workflows (which import it as a type)
 // and the agent (which implements it on task queue `host/<hostId>`). Every activity is idempotent.
+import type { SiteVipPolicyInput } from '../../domain/site-vip.js';
 import type { OverlaySpec, Peer } from '../../domain/types.js';
 
 export interface PreflightResult {
@@ -40,6 +41,9 @@ export interface SetPeersInput {
    * A flag, not a target list: the table names the peers already, and 200 pushes of 200 targets each made
    * one workflow activation's commands larger than gRPC's 4 MB. */
   probe?: boolean;
+  /** Control-plane hosts since 'site-vip-election': the policy of the site's own VIP election (the agent
+   * starts, updates or keeps its elector; assignVip/releaseVip are no longer sent). Absent: no election. */
+  vip?: SiteVipPolicyInput;
 }
 
 export interface SetPeersResult {

@@ -1,6 +1,7 @@
 // zod schemas of the host activities' inputs (the contract types in contract.ts, checked at runtime).
 import { z } from 'zod';
 import { DEFAULT_MULTICAST_GROUP, MAX_CLUSTER_HOSTS } from '../../domain/constants.js';
+import { siteVipPolicySchema } from '../../domain/site-vip.js';
 import { ipv4Schema, overlaySpecSchema, peerSchema } from '../../domain/validation.js';
 
 // The spec and peer shapes are domain schemas: workflows check continue-as-new input with them too.
@@ -12,6 +13,8 @@ export const setPeersInputSchema = z.object({
   peers: z.array(peerSchema).max(10_000),
   version: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
   probe: z.boolean().optional(),
+  /** Control-plane hosts under 'site-vip-election': the site VIP election's policy (domain/site-vip.ts). */
+  vip: siteVipPolicySchema.optional(),
 });
 export const vipInputSchema = z.object({ spec: overlaySpecSchema });
 export const teardownInputSchema = vipInputSchema;

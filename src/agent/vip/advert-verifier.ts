@@ -8,7 +8,7 @@
 import { VerifyBudget, type VerifyBudgetLimits } from '../beacon/rate-limit.js';
 import { isAfter } from '../beacon/replay.js';
 import { parseAdvert, type VipAdvert, verifyAdvert } from './advert.js';
-import { DEFAULT_ADVERT_INTERVAL_MS, MAX_VIP_VOTERS } from './policy.js';
+import { DEFAULT_ADVERT_INTERVAL_MS, MAX_VIP_VOTERS } from '../../domain/site-vip.js';
 import { SenderKeys } from './sender-keys.js';
 
 export type AdvertRejectReason =

@@ -7,7 +7,7 @@
 import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { clusterNameSchema, hostIdSchema } from '../../domain/validation.js';
-import { MAX_PRIORITY, MAX_VIP_VOTERS } from './policy.js';
+import { MAX_PRIORITY, MAX_VIP_VOTERS } from '../../domain/site-vip.js';
 import { type SignedParse, signedPacketCodec, type Unverified } from './signed-packet.js';
 
 export const ADVERT_MAGIC = Buffer.from('EOV1', 'ascii');

@@ -3,43 +3,13 @@
 //
 // The control plane decides only WHO may hold the VIP (eligible, priority) and who counts for the majority
 // (voters); the hosts elect the holder among themselves (election.ts).
-import { z } from 'zod';
-import { clusterNameSchema, hostIdSchema, ipv4Schema } from '../../domain/validation.js';
+import type { z } from 'zod';
+import { eligibleAreVoters, siteVipPolicyFields } from '../../domain/site-vip.js';
+import { clusterNameSchema, ipv4Schema } from '../../domain/validation.js';
 
-/** etcd advises 3, 5 or 7 members; 9 keeps the largest advert one small unfragmented datagram. */
-export const MAX_VIP_VOTERS = 9;
-export const DEFAULT_ADVERT_INTERVAL_MS = 100;
-/** Adverts at least once a second: slower ones would stretch failover past the 2 s. */
-export const MAX_ADVERT_INTERVAL_MS = 1_000;
-/** Faster than this, adverts cost more than they buy. */
-export const MIN_ADVERT_INTERVAL_MS = 20;
-export const MAX_PRIORITY = 65_535;
-
-const unique = (ids: readonly string[]): boolean => new Set(ids).size === ids.length;
-
-export const vipPolicySchema = z
-  .strictObject({
-    clusterName: clusterNameSchema,
-    vip: ipv4Schema,
-    /** Newer wins: an agent never replaces a policy by an older one (setPolicy ignores it). */
-    policyVersion: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
-    advertIntervalMs: z
-      .number()
-      .int()
-      .min(MIN_ADVERT_INTERVAL_MS)
-      .max(MAX_ADVERT_INTERVAL_MS)
-      .default(DEFAULT_ADVERT_INTERVAL_MS),
-    /** The Joined control-plane hosts: the majority is counted over these. */
-    voters: z.array(hostIdSchema).min(1).max(MAX_VIP_VOTERS).refine(unique, 'voters must be unique'),
-    eligible: z
-      .array(z.strictObject({ hostId: hostIdSchema, priority: z.number().int().min(0).max(MAX_PRIORITY) }))
-      .max(MAX_VIP_VOTERS)
-      .refine((e) => unique(e.map((x) => x.hostId)), 'eligible hosts must be unique'),
-  })
-  .refine((p) => p.eligible.every((e) => p.voters.includes(e.hostId)), {
-    message: 'every eligible host must be a voter',
-    path: ['eligible'],
-  });
+export const vipPolicySchema = eligibleAreVoters(
+  siteVipPolicyFields.extend({ clusterName: clusterNameSchema, vip: ipv4Schema }),
+);
 
 export type VipPolicy = z.infer<typeof vipPolicySchema>;
 export type VipPolicyInput = z.input<typeof vipPolicySchema>;

@@ -14,7 +14,7 @@ import {
   verifyAdvert,
 } from '../../../src/agent/vip/advert.js';
 import { AdvertVerifier } from '../../../src/agent/vip/advert-verifier.js';
-import { MAX_VIP_VOTERS } from '../../../src/agent/vip/policy.js';
+import { MAX_VIP_VOTERS } from '../../../src/domain/site-vip.js';
 
 const ed = generateKeyPairSync('ed25519');
 const p256 = generateKeyPairSync('ec', { namedCurve: 'P-256' });
