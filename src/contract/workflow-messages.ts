@@ -3,6 +3,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ClusterOptions } from '../domain/cluster-options.js';
 import type { HostIdentityState } from '../domain/join-token.js';
+import type { VipReportSignal } from '../domain/site-vip.js';
 import type { ClusterView, DomainEvent, HostRecord, HostSpec, OverlayMode } from '../domain/types.js';
 
 export const clusterWorkflowType = 'clusterWorkflow';
@@ -47,6 +48,9 @@ export const changeOverlayUpdate = defineUpdate<ClusterView, [ChangeOverlayInput
 export const deleteClusterUpdate = defineUpdate<ClusterView, []>('deleteCluster');
 export const underlayChangedSignal = defineSignal<[UnderlayChangedInput]>('underlayChanged');
 export const hostHeartbeatSignal = defineSignal<[HostHeartbeatInput]>('hostHeartbeat');
+/** The relay forwards a host's site-VIP report (domain/site-vip.ts) to the host's cluster: the host gained or
+ * lost the VIP. Handled since 'site-vip-election'; parsed with vipReportSignalSchema, older seqs ignored. */
+export const vipReportSignal = defineSignal<[VipReportSignal]>('vipReport');
 /** Admission: claims every requested host before it answers (update-with-start from POST /v1/clusters):
  * fails with HostAlreadyInCluster / HostNotRegistered naming the host, ClusterExists for another spec. */
 export const admitClusterUpdate = defineUpdate<ClusterView, [ClusterInput]>('admitCluster');
