@@ -89,9 +89,9 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
     log,
     namespace: deps.namespace,
     ...(deps.taskQueue ? { taskQueue: deps.taskQueue } : {}),
-    withDeadline: (fn) =>
+    withDeadline: (fn, extraMs = 0) =>
       deps.client.connection.withDeadline(
-        Date.now() + (deps.temporalTimeoutMs ?? DEFAULT_TEMPORAL_TIMEOUT_MS),
+        Date.now() + (deps.temporalTimeoutMs ?? DEFAULT_TEMPORAL_TIMEOUT_MS) + extraMs,
         fn,
       ),
     uiUrl: (workflowId) => workflowUiUrl(uiBaseUrl, deps.namespace, workflowId),

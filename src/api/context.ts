@@ -20,8 +20,9 @@ export interface ApiContext {
   namespace: string;
   /** Control task queue for workflows the API starts (default CONTROL_TASK_QUEUE). */
   taskQueue?: string;
-  /** Runs Temporal calls under one deadline, so a missing worker is a 503, not a hung request. */
-  withDeadline<T>(fn: () => Promise<T>): Promise<T>;
+  /** Runs Temporal calls under one deadline, so a missing worker is a 503, not a hung request. `extraMs`
+   * lengthens it for a call whose work grows with its input (a create claims every host before it answers). */
+  withDeadline<T>(fn: () => Promise<T>, extraMs?: number): Promise<T>;
   /** Link into the Temporal Web UI for a workflow id. */
   uiUrl(workflowId: string): string;
   /** The product CA and broker, for join tokens, enrollment and host deletion. */

@@ -12,7 +12,7 @@ import {
   removeHostUpdate,
 } from '../../contract/workflow-messages.js';
 import { checkHostsAvailable } from '../cluster-checks.js';
-import { createCluster } from '../cluster-create.js';
+import { admissionExtraMs, createCluster } from '../cluster-create.js';
 import { createClusterViews } from '../cluster-views.js';
 import { listClusters } from '../cluster-list.js';
 import type { ApiContext } from '../context.js';
@@ -51,9 +51,9 @@ export const clusterRoutes =
     const withLinks = (view: ClusterView) => ({ ...view, ...accepted(view.name) });
 
     /** Runs a Temporal call for cluster `name`, turning its failures into problems. */
-    async function onCluster<T>(name: string, call: () => Promise<T>): Promise<T> {
+    async function onCluster<T>(name: string, call: () => Promise<T>, extraMs = 0): Promise<T> {
       try {
-        return await ctx.withDeadline(call);
+        return await ctx.withDeadline(call, extraMs);
       } catch (err) {
         throw temporalProblem(err, notFound(name));
       }
@@ -92,8 +92,10 @@ export const clusterRoutes =
           }
           key = parsed.data;
         }
-        const { outcome, view } = await onCluster(req.body.name, () =>
-          createCluster({ client: ctx.client, taskQueue: ctx.taskQueue }, req.body, key),
+        const { outcome, view } = await onCluster(
+          req.body.name,
+          () => createCluster({ client: ctx.client, taskQueue: ctx.taskQueue }, req.body, key),
+          admissionExtraMs(req.body.hosts.length),
         );
         if (view) views.remember(view);
         req.log.info({ cluster: req.body.name, outcome }, 'create cluster');
