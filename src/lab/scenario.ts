@@ -41,8 +41,12 @@ export async function waitForAgentsOnline(
   });
 }
 
-/** The first `controlPlanes` hosts are control-plane (VIP candidates), the rest workers. */
-export function hostSpecs(lab: LabState, controlPlanes = 2): HostSpec[] {
+/** The site elects its VIP among the control-plane hosts by majority (issue 13): 3 of them survive the loss
+ * of any one; 2 would need both (2 of 2), so a lab of 3 or more hosts gets 3, a smaller one 1. */
+export const defaultControlPlanes = (hosts: number): number => (hosts >= 3 ? 3 : 1);
+
+/** The first `controlPlanes` hosts are control-plane (VIP voters and candidates), the rest workers. */
+export function hostSpecs(lab: LabState, controlPlanes = defaultControlPlanes(lab.hosts.length)): HostSpec[] {
   return lab.hosts.map((h, i) => ({
     hostId: h.hostId,
     role: i < controlPlanes ? 'control-plane' : 'worker',

@@ -1,8 +1,9 @@
 // VIP failover end to end: an HTTP service on every control-plane host, a client on a worker host
-// talking to the VIP; the VIP holder's namespace is cut off the L2 (its switch port goes down). The
-// broker drops the silent agent's session (1.5 × its 10 s keepalive) and publishes its Last Will after the
-// 10 s will delay; the cluster declares the host Lost and moves the VIP (gratuitous ARP); the client keeps
-// working. Prints the measured gap. No heartbeat exists any more (v2): liveness comes from the broker.
+// talking to the VIP; the VIP holder's namespace is cut off the L2 (its switch port goes down). The other
+// two control-plane hosts still see each other (2 of 3, a majority) and elect a new holder among themselves
+// within a second (issue 13; gratuitous ARP on claim); the client keeps working. Separately the broker drops
+// the silent agent's session (1.5 × its 10 s keepalive) and publishes its Last Will after the 10 s will
+// delay: the cluster declares that host, and only it, Lost. Prints the measured gap.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,7 +37,7 @@ describe.skipIf(!root)('e2e: VIP failover when the holder is cut off (netns, roo
   let env: E2eEnv;
 
   beforeAll(async () => {
-    env = await startE2e({ hosts: 3, controlPlanes: 2 });
+    env = await startE2e({ hosts: 4, controlPlanes: 3 });
   }, 240_000);
 
   afterAll(async () => {
@@ -91,7 +92,7 @@ describe.skipIf(!root)('e2e: VIP failover when the holder is cut off (netns, roo
     await waitFor(
       'the client to be answered by the new VIP holder',
       async () => readProbes(clientLog).some((p) => p.ok && p.t > cutAt && p.who !== holderId),
-      { timeoutMs: OFFLINE_AFTER_MS + 40_000, intervalMs: 200 },
+      { timeoutMs: 10_000, intervalMs: 200 },
     );
     const probes = readProbes(clientLog);
     const lastBefore = probes.filter((p) => p.ok && p.t <= cutAt).at(-1)!;
@@ -100,6 +101,8 @@ describe.skipIf(!root)('e2e: VIP failover when the holder is cut off (netns, roo
       `[e2e] VIP gap ${firstAfter.t - lastBefore.t} ms (broker keepalive ${AGENT_KEEPALIVE_S} s, will delay ${AGENT_WILL_DELAY_S} s); ${holderId} -> ${firstAfter.who}\n`,
     );
     expect(firstAfter.who).not.toBe(holderId);
+    // the site's election: ≤ 2 s (issue 13 point 3), not the broker's ~25 s liveness verdict
+    expect(firstAfter.t - cutAt).toBeLessThanOrEqual(2000);
     expect(cps).toContain(firstAfter.who);
     // Once moved, it stays working.
     await new Promise((r) => setTimeout(r, 1000));
@@ -107,12 +110,27 @@ describe.skipIf(!root)('e2e: VIP failover when the holder is cut off (netns, roo
     expect(tail.length).toBeGreaterThan(3);
     expect(tail.every((p) => p.ok)).toBe(true);
 
-    const view = await env.api.getCluster(env.name);
+    // the holder's report reaches the API within 2 s of the claim (issue 13 point 5)
+    let view = await env.api.getCluster(env.name);
+    await waitFor(
+      'the API to name the new holder',
+      async () => {
+        view = await env.api.getCluster(env.name);
+        return view.vipHolder === firstAfter.who;
+      },
+      { timeoutMs: 3000, intervalMs: 100 },
+    );
     expect(view.vip).toBe(env.cluster.vip);
-    expect(view.vipHolder).toBe(firstAfter.who);
-    const events = await env.api.events(env.name);
-    expect(events.some((e) => e.type === 'VipMoved' && e.hostId === firstAfter.who)).toBe(true);
     // the hosts that stayed connected kept their broker sessions: only the cut one is Lost
+    let events = await env.api.events(env.name);
+    await waitFor(
+      'the cut host to be declared Lost',
+      async () => {
+        events = await env.api.events(env.name);
+        return events.some((e) => e.type === 'HostLost');
+      },
+      { timeoutMs: OFFLINE_AFTER_MS + 20_000, intervalMs: 500 },
+    );
     const lost = events.filter((e) => e.type === 'HostLost');
     expect(lost.map((e) => e.hostId)).toEqual([holderId]);
     expect(lost[0]?.data).toMatchObject({ reason: 'Offline' });
