@@ -6,14 +6,37 @@
 // failoverMs: fault → the VIP answers ping from every surviving host, each reply after the successor's
 // claim (so a dead holder's lingering copy never counts). settleMs: restore (power on, heal, restart) →
 // exactly one holder at every later sample of the observation window.
-import type { VipLab } from './vip-lab.js';
-import type { HolderSample } from './vip-lab-watch.js';
+import type { HolderChecker, HolderSample, VipPinger } from './vip-lab-watch.js';
+
+/** What a fault run needs of a lab: the electors alone (vip-lab.ts) or real agents under the whole control
+ * plane (agent-vip-lab.ts). Host indexes are positions in `hosts`. */
+export interface VipFaultLab {
+  readonly hosts: readonly { hostId: string }[];
+  readonly checker: HolderChecker;
+  readonly pingers: VipPinger[];
+  indexOf(hostId: string): number;
+  powerOff(i: number): Promise<void>;
+  powerOn(i: number): Promise<void>;
+  isolate(i: number): Promise<void>;
+  heal(i: number): Promise<void>;
+  /** SIGKILL the host's elector (its agent). */
+  kill(i: number): void;
+  startHost(i: number): Promise<void>;
+  /** Hosts other than `except` gaining the VIP after `at` (wall clock), in order. */
+  gainsAfter(at: number, except?: string): Array<{ hostId: string; at: number }>;
+  /** Runs before the fault, after the victim is known (e.g. cut the control plane off the site). */
+  beforeFault?(): Promise<void>;
+  /** Runs after the restore has settled; what it returns is added to the run (e.g. the API's catch-up). */
+  afterRestore?(): Promise<Record<string, number | null>>;
+}
 
 export type VipFaultKind = 'power-off' | 'sigkill' | 'isolate';
 export const VIP_FAULTS: VipFaultKind[] = ['power-off', 'sigkill', 'isolate'];
 
 export interface VipFaultRun {
   fault: VipFaultKind;
+  /** From afterRestore (agent labs: how long the API took to name the kernel's holder). */
+  extra?: Record<string, number | null>;
   victim: string;
   successor: string;
   /** Fault → the successor's address in place (its elector's report). */
@@ -48,7 +71,7 @@ export function settledFrom(samples: HolderSample[]): number | null {
 }
 
 /** Waits until one host has held the VIP alone at every sample for stableMs; returns it. */
-export async function waitSettled(lab: VipLab, stableMs = 1000, timeoutMs = 10_000): Promise<string> {
+export async function waitSettled(lab: VipFaultLab, stableMs = 1000, timeoutMs = 10_000): Promise<string> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const now = Date.now();
@@ -72,11 +95,12 @@ async function until<T>(get: () => T | undefined, timeoutMs: number, what: strin
   }
 }
 
-export async function runFault(lab: VipLab, fault: VipFaultKind): Promise<VipFaultRun> {
+export async function runFault(lab: VipFaultLab, fault: VipFaultKind): Promise<VipFaultRun> {
   const victim = await waitSettled(lab);
   await sleep(Math.random() * 100); // a different phase against the advert and tick timers each run
   const v = lab.indexOf(victim);
   const firstSample = lab.checker.samples.length;
+  await lab.beforeFault?.();
   const t0 = Date.now();
   if (fault === 'power-off') await lab.powerOff(v);
   else if (fault === 'isolate') await lab.isolate(v);
@@ -88,9 +112,11 @@ export async function runFault(lab: VipLab, fault: VipFaultKind): Promise<VipFau
   else if (fault === 'isolate') await lab.heal(v);
   else await lab.startHost(v);
   const settleMs = await settleAfterRestore(lab);
+  const extra = await lab.afterRestore?.();
   const window = lab.checker.samples.slice(firstSample);
   return {
     fault,
+    ...(extra ? { extra } : {}),
     victim,
     ...failover,
     settleMs,
@@ -102,7 +128,7 @@ export async function runFault(lab: VipLab, fault: VipFaultKind): Promise<VipFau
 
 /** Fault at t0 → a host other than the victim claims → every survivor's first ping reply after it. */
 export async function measureFailover(
-  lab: VipLab,
+  lab: VipFaultLab,
   t0: number,
   victim: string,
   survivors: number[],
@@ -118,7 +144,7 @@ export async function measureFailover(
 
 /** Keeps the fault on for FAULT_HOLD_MS, then counts the samples (from FENCED_AFTER_MS) where a
  * cut-off host still held the VIP. */
-export async function heldWhileCut(lab: VipLab, t0: number, cut: string[]): Promise<number> {
+export async function heldWhileCut(lab: VipFaultLab, t0: number, cut: string[]): Promise<number> {
   await sleep(Math.max(0, t0 + FAULT_HOLD_MS - Date.now()));
   return lab.checker
     .samplesBetween(t0 + FENCED_AFTER_MS, Date.now())
@@ -126,7 +152,7 @@ export async function heldWhileCut(lab: VipLab, t0: number, cut: string[]): Prom
 }
 
 /** Watches for SETTLE_WINDOW_MS from now (the restore): ms until exactly one holder for good, or null. */
-export async function settleAfterRestore(lab: VipLab): Promise<number | null> {
+export async function settleAfterRestore(lab: VipFaultLab): Promise<number | null> {
   const restored = Date.now();
   await sleep(SETTLE_WINDOW_MS);
   const settled = settledFrom(lab.checker.samplesBetween(restored, Date.now()));

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterStatus } from '../../src/cli/api-client.js';
 import { waitFor } from '../../src/dev/process.js';
+import { OVERLAY_BRIDGE } from '../../src/domain/constants.js';
 import { startControlAccess, stopControlAccess } from '../../src/lab/control-access.js';
 import { startAgent } from '../../src/lab/lab-agent.js';
 import { type HolderSample, HolderChecker, VipPinger } from '../../src/lab/vip-lab-watch.js';
@@ -60,10 +61,9 @@ describe.skipIf(!root)('e2e: the site elects its VIP holder (netns, root)', () =
   beforeAll(async () => {
     env = await startE2e({ hosts: 4, controlPlanes: 3 });
     cps = env.cluster.hosts.filter((h) => h.role === 'control-plane').map((h) => h.hostId);
-    const bridge = `scbr-${env.cluster.vni}`;
     checker = new HolderChecker(
       env.lab.hosts.map((h) => ({ hostId: h.hostId, ns: h.ns })),
-      bridge,
+      OVERLAY_BRIDGE,
       env.cluster.vip,
     );
     checker.start();
