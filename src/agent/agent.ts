@@ -125,9 +125,15 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     underlayReport: () => latest,
     addressPollMs: BEACON_ADDRESS_POLL_MS,
   });
+  // Preflight refuses an overlay over the broker's address: known once the channel below has connected.
+  let brokerAddress = (): string | undefined => undefined;
   const membership = createMembershipGuard({ state: () => store.current(), log });
   const activities = guardPeerVersions(
-    membership.bind(beacon.bind(createHostActivities({ ...base, memory: beacon.memory }))),
+    membership.bind(
+      beacon.bind(
+        createHostActivities({ ...base, memory: beacon.memory, brokerAddress: () => brokerAddress() }),
+      ),
+    ),
   );
   // The re-applied overlay gets its beacon now (the re-apply above ran before the key was loaded): a
   // restarted agent beacons even if the control plane never sends applyOverlay again. Then the beacon
@@ -159,6 +165,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     },
     ...(o.channel ?? {}),
   });
+  brokerAddress = () => channel.brokerAddress();
   const report = async (ip: string | null) => {
     try {
       latest = await channel.reportUnderlay(ip, o.underlayIface, await prefixOf(deps, ip));

@@ -10,6 +10,7 @@ import { CLUSTER_TASK_QUEUE } from '../domain/task-queues.js';
 import { admitClusterUpdate, type ClusterInput, clusterWorkflowType } from '../contract/workflow-messages.js';
 import { ClusterNameAttr, ClusterPhaseAttr, HostCountAttr } from '../temporal/search-attributes.js';
 import { checkHostsAvailable, checkOverlay } from './cluster-checks.js';
+import { checkOverlayConflicts } from './overlay-conflicts.js';
 import { ProblemError, ProblemType } from './problem.js';
 import type { CreateClusterBody } from './schemas.js';
 
@@ -122,6 +123,7 @@ export async function createCluster(
 
   const records = await checkHostsAvailable(deps.client, input.name, input.hosts);
   checkOverlay(input, records);
+  if (body.force !== true) await checkOverlayConflicts(deps.client, input, records);
 
   // Update-with-start: the workflow claims every host before this answers, so of concurrent creates that
   // share a host exactly one gets 202 (the others a 409 naming the host). A concurrent create of the same

@@ -1,15 +1,9 @@
 // Semantic checks of an overlay CIDR beyond its syntax (schemas.ts checks that), returning every
 // problem with its field name (STYLE 2.7). The CIDR math is the workflow's own (src/domain/cidr.ts),
 // so the API never accepts what the workflow would refuse.
-import {
-  cidrContains,
-  cidrsOverlap,
-  type Ipv4Cidr,
-  overlayCidrProblems,
-  parseCidr,
-  parseIpv4,
-} from '../domain/cidr.js';
+import { cidrsOverlap, type Ipv4Cidr, overlayCidrProblems, parseCidr } from '../domain/cidr.js';
 import type { HostRecord } from '../domain/types.js';
+import { memberUnderlayOf, underlayOverlapProblems } from '../domain/underlay-overlap.js';
 import type { FieldError } from './problem.js';
 
 /** Ranges an overlay must not use: every Linux host routes them specially. */
@@ -37,10 +31,10 @@ export function cidrOverlapProblems(cidr: string, hostCount: number, records: Ho
     if (cidrsOverlap(net, parseCidr(range)))
       errors.push({ field, message: `overlaps the ${what} range ${range}` });
   }
-  for (const r of records) {
-    if (cidrContains(net, parseIpv4(r.underlayIp))) {
-      errors.push({ field, message: `contains the underlay address ${r.underlayIp} of host ${r.hostId}` });
-    }
+  // Each member's underlay subnet (address and prefix as its agent reports it) and the control plane's
+  // address as it reaches it: the workflow's admission and the host's preflight refuse the same.
+  for (const message of underlayOverlapProblems(cidr, records.map(memberUnderlayOf))) {
+    errors.push({ field, message });
   }
   return errors;
 }

@@ -42,6 +42,8 @@ export const ProblemType = {
   OverlayImmutable: 'urn:edge-overlay:problem:overlay-immutable',
   ClusterDeleting: 'urn:edge-overlay:problem:cluster-deleting',
   InvalidOverlayConfig: 'urn:edge-overlay:problem:invalid-overlay-config',
+  /** Another cluster already uses an overlapping CIDR with the same VNI on the same underlay (force: true overrides). */
+  OverlayConflict: 'urn:edge-overlay:problem:overlay-conflict',
   Unavailable: 'urn:edge-overlay:problem:temporal-unavailable',
   Internal: 'urn:edge-overlay:problem:internal-error',
 } as const;

@@ -37,6 +37,12 @@ export const createClusterBody = z
     vni: vniSchema.optional(),
     mode: overlayModeSchema.optional(),
     hosts: hostListBody,
+    force: z
+      .boolean()
+      .optional()
+      .describe(
+        'create even when another cluster already uses an overlapping overlay CIDR with the same VNI on the same underlay subnet (otherwise 409 overlay-conflict naming that cluster); never overrides a 400',
+      ),
   })
   .meta({ id: 'CreateClusterRequest' });
 export type CreateClusterBody = z.infer<typeof createClusterBody>;
@@ -180,6 +186,8 @@ export const hostRecordSchema = z
     online: z.boolean().optional(),
     /** v2: prefix length of the underlay subnet as the agent reports it. */
     prefixLength: z.number().optional(),
+    /** v2: the control plane's address as the host reaches it (its broker connection's remote address). */
+    brokerAddress: z.string().optional(),
     workflowId: z.string(),
     uiUrl: z.string(),
   })
@@ -203,5 +211,5 @@ export const problemResponses = {
 };
 export const notFoundResponse = problemResponse('no such cluster, host or route');
 export const conflictResponse = problemResponse(
-  'conflict: name exists with another spec, host in another cluster, immutable overlay field',
+  'conflict: name exists with another spec, host in another cluster, immutable overlay field, overlay CIDR + VNI already used by another cluster on the same underlay (create: `force: true` overrides)',
 );

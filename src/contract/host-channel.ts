@@ -112,6 +112,9 @@ export const underlayReportSchema = z.object({
   underlayIface: ifaceNameSchema,
   /** Prefix length of the underlay subnet as the agent sees it. */
   prefixLength: z.number().int().min(0).max(32).optional(),
+  /** The control plane's (broker's) address as this host reaches it: its MQTT connection's remote address.
+   * An overlay CIDR must never contain it (the host would route its control channel into the overlay). */
+  brokerAddress: ipv4Schema.optional(),
   labels: z
     .record(z.string().max(63), z.string().max(253))
     .refine((l) => Object.keys(l).length <= 32, 'at most 32 labels')

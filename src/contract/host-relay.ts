@@ -6,6 +6,7 @@
 import type {
   ApplyOverlayInput,
   ApplyOverlayResult,
+  PreflightInput,
   PreflightResult,
   ProbePeersInput,
   ProbePeersResult,
@@ -22,7 +23,7 @@ export interface Addressed {
 }
 
 export interface HostRelayActivities {
-  preflight(input: Addressed): Promise<PreflightResult>;
+  preflight(input: Addressed & PreflightInput): Promise<PreflightResult>;
   applyOverlay(input: Addressed & ApplyOverlayInput): Promise<ApplyOverlayResult>;
   setPeers(input: Addressed & SetPeersInput): Promise<SetPeersResult>;
   assignVip(input: Addressed & VipInput): Promise<VipResult>;

@@ -101,6 +101,8 @@ export interface UnderlayReportInput {
   underlayIp: string | null;
   underlayIface: string;
   prefixLength?: number;
+  /** The control plane's address as the host reaches it (its broker connection's remote address). */
+  brokerAddress?: string;
   labels?: Record<string, string>;
 }
 export const reportUnderlayUpdate = defineUpdate<HostRecord, [UnderlayReportInput]>('reportUnderlay');

@@ -95,3 +95,12 @@ export function overlayCidrProblems(check: OverlayCheck): string[] {
   }
   return problems;
 }
+
+/** The subnet an interface address lies in ("10.213.0.7", 26 → 10.213.0.0/26). */
+export function subnetOf(ip: string, prefix: number): Ipv4Cidr {
+  const size = 2 ** (32 - prefix);
+  const address = parseIpv4(ip);
+  return { network: address - (address % size), prefix };
+}
+
+export const formatCidr = (c: Ipv4Cidr): string => `${formatIpv4(c.network)}/${c.prefix}`;

@@ -67,6 +67,12 @@ export function hostsHealthyCondition(s: StatusSnapshot): ConditionInput {
   if (lost.length > 0) {
     return { type, status: 'False', reason: Reason.HostLost, message: `missed heartbeats: ${names(lost)}` };
   }
+  // A host whose join failed carries no (working) overlay: it is not healthy, whatever its agent reports.
+  const failed = s.hosts.filter((h) => h.state === 'Failed');
+  if (failed.length > 0) {
+    const message = `not carrying the overlay (join failed): ${names(failed)}`;
+    return { type, status: 'False', reason: Reason.HostJoinFailed, message };
+  }
   return { type, status: 'True', reason: Reason.AllHostsReporting, message: 'every host reports' };
 }
 

@@ -55,6 +55,7 @@ export interface UnderlayReport {
   underlayIp: string | null;
   underlayIface: string;
   prefixLength?: number;
+  brokerAddress?: string;
   labels?: Record<string, string>;
 }
 
@@ -93,6 +94,7 @@ export function applyUnderlayReport(
     lastSeen: now,
   };
   if (report.prefixLength !== undefined) record.prefixLength = report.prefixLength;
+  if (report.brokerAddress !== undefined) record.brokerAddress = report.brokerAddress;
   if (report.labels !== undefined) record.labels = { ...report.labels };
   const moved = current !== null && current.underlayIp !== underlayIp;
   return { record, previousUnderlayIp: moved ? current.underlayIp : null, applied: true };

@@ -114,6 +114,8 @@ export interface HostRecord {
   underlaySeq?: number;
   /** v2: prefix length of the underlay subnet as the agent reports it. */
   prefixLength?: number;
+  /** v2: the control plane's (broker's) address as the host reaches it, from its agent's report. */
+  brokerAddress?: string;
   /** v2: the host's public key (SPKI DER, base64) from its enrollment CSR: peers verify its beacons with it. */
   publicKey?: string;
   /** v2: serial (hex) of the host's current certificate; revoked when the host is deleted. */

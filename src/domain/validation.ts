@@ -114,6 +114,7 @@ export const underlayReportInputSchema = z.object({
   underlayIp: ipv4Schema.nullable(),
   underlayIface: ifaceNameSchema,
   prefixLength: z.number().int().min(0).max(32).optional(),
+  brokerAddress: ipv4Schema.optional(),
   labels: labelsSchema.optional(),
 });
 /** v2: a liveness transition seen by the broker, relayed by the control worker. */
@@ -140,6 +141,7 @@ export const hostRecordSchema = z.object({
   online: z.boolean().optional(),
   underlaySeq: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
   prefixLength: z.number().int().min(0).max(32).optional(),
+  brokerAddress: ipv4Schema.optional(),
   publicKey: publicKeySchema.optional(),
   certificateSerial: certificateSerialSchema.optional(),
 });

@@ -125,7 +125,7 @@ function relayActivities(hostId: string, budgetMs: number): HostProxies {
   const releaseVip = relay('releaseVip', opts('10s', 2, Math.min(budgetMs, 20_000)));
   const teardown = relay('teardown', opts('60s', 5));
   return {
-    preflight: () => preflight(at),
+    preflight: (input) => preflight({ ...at, ...input }),
     applyOverlay: (input) => applyOverlay({ ...at, ...input }),
     // Workflow time only moves forward (also across continue-as-new): a later table has a later version,
     // and the agent never lets an older table overwrite a newer one. A retry carries the same version.

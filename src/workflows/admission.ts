@@ -2,7 +2,9 @@
 // answers. The API sends admitClusterUpdate with update-with-start; the main body admits too (a workflow
 // started some other way), and both share one claim run. All or nothing: one refused claim gives back the
 // others and the cluster is not created, so of concurrent creates that share a host exactly one is admitted.
+import { patched } from '@temporalio/workflow';
 import { summarizeMap } from '../domain/event-log.js';
+import { memberUnderlayOf, underlayOverlapProblems } from '../domain/underlay-overlap.js';
 import { ErrorType } from '../domain/errors.js';
 import type { ClusterState } from './cluster-state.js';
 import type { ClusterInput } from '../contract/workflow-messages.js';
@@ -11,9 +13,22 @@ import { describeFailure } from './failures.js';
 import { claimHosts, releaseClaim } from './membership.js';
 import { fail } from './validate.js';
 
+/** Since 'admission-underlay-check': the members' underlay as their agents reported it is checked against the
+ * overlay CIDR once every host is claimed (the API checked the registry's memo before; this is the
+ * registry's own word, after the claim), and a collision refuses the create like a refused claim. */
+export const ADMISSION_UNDERLAY_PATCH = 'admission-underlay-check';
+
 export type AdmissionOutcome =
   | { ok: true }
-  | { ok: false; errorType: string; message: string; hostId: string; cluster?: string };
+  | {
+      ok: false;
+      errorType: string;
+      message: string;
+      hostId: string;
+      cluster?: string;
+      /** Field-level reasons (the API's 400 `errors`). */
+      fieldErrors?: Array<{ path: string; message: string }>;
+    };
 
 export class Admission {
   private run: Promise<AdmissionOutcome> | null = null;
@@ -41,7 +56,7 @@ export class Admission {
   static failWith(outcome: AdmissionOutcome): void {
     if (outcome.ok) return;
     const details = { hostId: outcome.hostId, ...(outcome.cluster ? { cluster: outcome.cluster } : {}) };
-    fail(outcome.errorType, outcome.message, details);
+    fail(outcome.errorType, outcome.message, outcome.fieldErrors ?? details);
   }
 
   private async claim(): Promise<AdmissionOutcome> {
@@ -71,10 +86,36 @@ export class Admission {
       const { errorType, message, hostId, cluster } = first;
       return { ok: false, errorType, message, hostId, ...(cluster ? { cluster } : {}) };
     }
+    if (patched(ADMISSION_UNDERLAY_PATCH)) {
+      const refusal = await refuseUnderlayOverlap(state, this.input, claims);
+      if (refusal) return refusal;
+    }
     for (const c of claims) if (c.ok) state.markClaimed(c.hostId, c.record);
     state.markInitialized();
     return { ok: true };
   }
+}
+
+/** Refuses (giving every claim back) when the overlay CIDR collides with a member's underlay subnet or the
+ * control plane's address as a member reaches it; null when it does not. */
+async function refuseUnderlayOverlap(
+  state: ClusterState,
+  input: ClusterInput,
+  claims: ClaimResult[],
+): Promise<AdmissionOutcome | null> {
+  const members = claims.flatMap((c) => (c.ok ? [memberUnderlayOf(c.record)] : []));
+  const problems = underlayOverlapProblems(input.overlayCidr, members);
+  if (problems.length === 0) return null;
+  await Promise.all(claims.filter((c) => c.ok).map((c) => releaseClaim(state, c.hostId)));
+  const message = `invalid overlay configuration: ${problems.join('; ')}`;
+  state.record('ClusterRejected', { error: message.slice(0, 500) });
+  return {
+    ok: false,
+    errorType: ErrorType.InvalidOverlayConfig,
+    message,
+    hostId: members[0]?.hostId ?? '',
+    fieldErrors: problems.map((m) => ({ path: 'overlayCidr', message: m })),
+  };
 }
 
 /** Claims per activity: each claim is a workflow update on `host/<id>`; 1000 in one activity outlived its

@@ -1,11 +1,21 @@
 // `host-join/<name>/<hostId>`: preflight → program the overlay → peer table → probe joined peers.
 // Runs on the host's own task queue, or since 'host-channel-v2' through the control worker's relay; a
 // failure fails only this child.
-import { ApplicationFailure, patched } from '@temporalio/workflow';
+import { ApplicationFailure, isCancellation, log, patched } from '@temporalio/workflow';
 import type { ProbePeersResult } from '../activities/host/contract.js';
 import { ErrorType } from '../domain/errors.js';
 import type { OverlaySpec, Peer } from '../domain/types.js';
-import { HOST_CHANNEL_PATCH, hostActivities, useHostRelay } from './activity-options.js';
+import { HOST_CHANNEL_PATCH, type HostProxies, hostActivities, useHostRelay } from './activity-options.js';
+
+/**
+ * Since 'preflight-overlay-check': preflight is given the spec, so the host refuses an overlay CIDR that
+ * collides with its own underlay subnet or with the address it reaches the control plane at (InvalidOverlayConfig,
+ * nothing applied); and a join that fails after it started programming the host tears down what it applied,
+ * so a failed host carries no half overlay (a stale vxlan device on scbr-100) into its next cluster.
+ */
+export const PREFLIGHT_OVERLAY_PATCH = 'preflight-overlay-check';
+/** The teardown after a failed join is best effort and must not hold the failure back for a whole budget. */
+const CLEANUP_BUDGET_MS = 30_000;
 
 export interface HostJoinInput {
   spec: OverlaySpec;
@@ -30,7 +40,8 @@ export interface HostJoinResult {
 export async function hostJoinWorkflow(input: HostJoinInput): Promise<HostJoinResult> {
   if (patched(HOST_CHANNEL_PATCH)) useHostRelay();
   const host = hostActivities(input.hostId, input.activityBudgetMs);
-  const pre = await host.preflight();
+  const checked = patched(PREFLIGHT_OVERLAY_PATCH);
+  const pre = checked ? await host.preflight({ spec: input.spec }) : await host.preflight();
   if (!pre.vxlanSupported) {
     throw ApplicationFailure.create({
       type: ErrorType.PreflightFailed,
@@ -39,9 +50,23 @@ export async function hostJoinWorkflow(input: HostJoinInput): Promise<HostJoinRe
       details: [pre],
     });
   }
-  const applied = await host.applyOverlay({ spec: input.spec, overlayIp: input.overlayIp });
-  await host.setPeers({ spec: input.spec, peers: input.peers });
-  const probe = input.probeTargets.length > 0 ? await host.probePeers({ targets: input.probeTargets }) : null;
+  const overlayProblems = pre.overlayProblems ?? [];
+  if (checked && overlayProblems.length > 0) {
+    throw ApplicationFailure.create({
+      type: ErrorType.InvalidOverlayConfig,
+      message: `host ${input.hostId} refused the overlay: ${overlayProblems.join('; ')}`,
+      nonRetryable: true,
+      details: [{ overlayProblems }],
+    });
+  }
+  const program = async () => {
+    const applied = await host.applyOverlay({ spec: input.spec, overlayIp: input.overlayIp });
+    await host.setPeers({ spec: input.spec, peers: input.peers });
+    const probe =
+      input.probeTargets.length > 0 ? await host.probePeers({ targets: input.probeTargets }) : null;
+    return { applied, probe };
+  };
+  const { applied, probe } = checked ? await undoOnFailure(input, program) : await program();
   return {
     hostId: input.hostId,
     overlayIp: input.overlayIp,
@@ -50,4 +75,24 @@ export async function hostJoinWorkflow(input: HostJoinInput): Promise<HostJoinRe
     probe,
     warnings: pre.problems,
   };
+}
+
+/** Runs the programming steps; when one fails (not a cancellation: a deleted cluster tears down itself),
+ * tears the overlay down on the host before the join fails, best effort within CLEANUP_BUDGET_MS. */
+async function undoOnFailure<T>(input: HostJoinInput, steps: () => Promise<T>): Promise<T> {
+  try {
+    return await steps();
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    const cleanup: HostProxies = hostActivities(
+      input.hostId,
+      Math.min(input.activityBudgetMs, CLEANUP_BUDGET_MS),
+    );
+    try {
+      await cleanup.teardown({ spec: input.spec });
+    } catch (teardownErr) {
+      log.warn('teardown after a failed join failed', { hostId: input.hostId, error: String(teardownErr) });
+    }
+    throw err;
+  }
 }

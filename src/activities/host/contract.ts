@@ -15,6 +15,14 @@ export interface PreflightResult {
   /** Offloads turned off for VMXNET3 (tx-udp_tnl-segmentation, tx-udp_tnl-csum-segmentation). */
   offloadsDisabled: string[];
   problems: string[];
+  /** Since 'preflight-overlay-check', when asked about a spec: every way its overlay CIDR collides with this
+   * host's underlay subnet or the control plane's address as this host reaches it. Non-empty: do not join. */
+  overlayProblems?: string[];
+}
+
+/** Optional: without a spec preflight checks the host alone (the agent's own start, old histories). */
+export interface PreflightInput {
+  spec?: OverlaySpec;
 }
 
 export interface ApplyOverlayInput {
@@ -82,7 +90,7 @@ export interface TeardownInput {
 }
 
 export interface HostActivities {
-  preflight(): Promise<PreflightResult>;
+  preflight(input?: PreflightInput): Promise<PreflightResult>;
   applyOverlay(input: ApplyOverlayInput): Promise<ApplyOverlayResult>;
   setPeers(input: SetPeersInput): Promise<SetPeersResult>;
   assignVip(input: VipInput): Promise<VipResult>;

@@ -26,6 +26,9 @@ export interface HostActivityOptions {
   runner: Runner;
   log: Logger;
   memory?: OverlayMemory;
+  /** The control plane's (broker's) address as this host reaches it, when connected: preflight refuses an
+   * overlay CIDR that contains it. */
+  brokerAddress?: () => string | undefined;
 }
 
 export type HostDeps = HostActivityOptions & { netns: string | undefined };

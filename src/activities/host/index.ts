@@ -8,6 +8,7 @@ import { preflight } from './preflight.js';
 import { probePeers } from './probe.js';
 import {
   applyOverlayInputSchema,
+  preflightInputSchema,
   probePeersInputSchema,
   setPeersInputSchema,
   teardownInputSchema,
@@ -22,7 +23,8 @@ export { deviceMac } from './mac.js';
 export function createHostActivities(opts: HostActivityOptions): HostActivities {
   const deps = checkHostOptions(opts);
   return {
-    preflight: () => activity(deps, 'preflight', () => preflight(deps)),
+    preflight: (input) =>
+      activity(deps, 'preflight', () => preflight(deps, parseInput(preflightInputSchema, input, 'input'))),
     applyOverlay: (input) =>
       activity(deps, 'applyOverlay', () =>
         applyOverlay(deps, parseInput(applyOverlayInputSchema, input, 'input')),

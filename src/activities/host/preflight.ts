@@ -13,7 +13,8 @@ import {
   udpPortHeldByProcess,
   vxlanData,
 } from '../../net/index.js';
-import type { PreflightResult } from './contract.js';
+import { type MemberUnderlay, underlayOverlapProblems } from '../../domain/underlay-overlap.js';
+import type { PreflightInput, PreflightResult } from './contract.js';
 import type { HostDeps } from './deps.js';
 
 const VMXNET3_OFFLOADS = ['tx-udp_tnl-segmentation', 'tx-udp_tnl-csum-segmentation'];
@@ -46,7 +47,27 @@ async function vxlanSupported(deps: HostDeps): Promise<boolean> {
   return true;
 }
 
-export async function preflight(deps: HostDeps): Promise<PreflightResult> {
+/**
+ * The spec's overlay CIDR against what this host sees itself: every subnet on its underlay interface (the
+ * kernel's prefix, not the registry's) and the address its broker connection goes to. The registry's view
+ * can be stale or partial (an admin registration has no prefix); the host's is the one that routes.
+ */
+function overlayProblemsOf(
+  deps: HostDeps,
+  addrs: Array<{ ip: string; prefixLength: number; scope?: string | undefined }>,
+  input: PreflightInput | undefined,
+): string[] | undefined {
+  if (!input?.spec) return undefined;
+  const self = (m: Omit<MemberUnderlay, 'hostId'>): MemberUnderlay => ({ hostId: deps.hostId, ...m });
+  const members = addrs
+    .filter((a) => a.scope !== 'host')
+    .map((a) => self({ underlayIp: a.ip, prefixLength: a.prefixLength }));
+  const broker = deps.brokerAddress?.();
+  if (broker !== undefined) members.push(self({ underlayIp: null, brokerAddress: broker }));
+  return underlayOverlapProblems(input.spec.overlayCidr, members);
+}
+
+export async function preflight(deps: HostDeps, input?: PreflightInput): Promise<PreflightResult> {
   const { runner: r, netns: ns, underlayIface: iface } = deps;
   const problems: string[] = [];
   const link = await linkByName(r, iface, ns);
@@ -61,6 +82,7 @@ export async function preflight(deps: HostDeps): Promise<PreflightResult> {
     );
   const supported = link ? await vxlanSupported(deps) : false;
   if (link && !supported) problems.push('the kernel cannot create vxlan devices');
+  const overlayProblems = overlayProblemsOf(deps, addrs, input);
   const udpPortFree = !(await udpPortHeldByProcess(r, VXLAN_UDP_PORT, ns));
   if (!udpPortFree) problems.push(`UDP port ${VXLAN_UDP_PORT} is held by a process`);
   const rpAll = Number((await sysctlGet(r, 'net.ipv4.conf.all.rp_filter', ns)) ?? 0);
@@ -83,5 +105,6 @@ export async function preflight(deps: HostDeps): Promise<PreflightResult> {
     driver,
     offloadsDisabled,
     problems,
+    ...(overlayProblems ? { overlayProblems } : {}),
   };
 }

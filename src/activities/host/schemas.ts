@@ -7,6 +7,8 @@ import { ipv4Schema, overlaySpecSchema, peerSchema } from '../../domain/validati
 // The spec and peer shapes are domain schemas: workflows check continue-as-new input with them too.
 export { overlaySpecSchema, peerSchema };
 
+/** preflight's input is optional (absent in old histories and at the agent's own start). */
+export const preflightInputSchema = z.object({ spec: overlaySpecSchema.optional() }).optional();
 export const applyOverlayInputSchema = z.object({ spec: overlaySpecSchema, overlayIp: ipv4Schema });
 export const setPeersInputSchema = z.object({
   spec: overlaySpecSchema,

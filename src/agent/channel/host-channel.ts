@@ -54,6 +54,8 @@ export interface HostChannel extends RenewalChannel {
     prefixLength?: number,
   ): Promise<UnderlayReport>;
   currentSeq(): number;
+  /** The control plane's (broker's) address as this host reaches it; undefined before the first connect. */
+  brokerAddress(): string | undefined;
   /** Connected and subscribed: a command sent now reaches this host (even across a reconnect). */
   connected(): boolean;
   /** After an address change the old TCP connection is dead: reconnect now, not after the keepalive. */
@@ -138,8 +140,12 @@ export async function startHostChannel(o: HostChannelOptions): Promise<HostChann
       // only now does the session hold the subscription: commands sent from here on are kept for us
       subscribed = true;
     });
-    const latest = reporter.latest();
-    if (latest) publish(topic.underlay, latest, true, 'underlay');
+    // The report names the broker's address as reached now (a new address makes a newly numbered report).
+    const remote = (client.stream as { remoteAddress?: string } | undefined)?.remoteAddress;
+    void reporter
+      .connectedTo(remote)
+      .then((latest) => latest && publish(topic.underlay, latest, true, 'underlay'))
+      .catch((err) => log.warn({ err: String(err) }, 'could not number the underlay report'));
   });
   client.on('close', () => (subscribed = false));
   client.on('offline', () => log.warn('lost the broker; reconnecting'));
@@ -192,6 +198,7 @@ export async function startHostChannel(o: HostChannelOptions): Promise<HostChann
       return report;
     },
     currentSeq: () => reporter.currentSeq(),
+    brokerAddress: () => reporter.brokerAddress(),
     connected: () => client.connected && subscribed,
     reconnectNow() {
       log.info('reconnecting now');

@@ -6,12 +6,15 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { reportSeqSchema, type UnderlayReport, underlayReportSchema } from '../../contract/host-channel.js';
+import { ipv4Schema } from '../../domain/validation.js';
 import { readStateFile, setAside, writeFileAtomic } from '../state-file.js';
 
 export const UNDERLAY_SEQ_FILE = 'underlay-seq';
 
 export class UnderlayReporter {
   private latestReport: UnderlayReport | null = null;
+  /** The broker's address on the current (or last) connection: carried by every report from then on. */
+  private broker: string | undefined;
   /** Reports are numbered and written one at a time, so file order = sequence order. */
   private chain: Promise<unknown> = Promise.resolve();
 
@@ -60,6 +63,25 @@ export class UnderlayReporter {
     return this.latestReport;
   }
 
+  /** The control plane's address as this host reaches it (the broker connection's remote address). */
+  brokerAddress(): string | undefined {
+    return this.broker;
+  }
+
+  /**
+   * Called on every (re)connect with the socket's remote address. Returns the report to (re)publish: the
+   * latest one, or when the broker is reached at a new address a newly numbered copy that carries it, so the
+   * control plane always knows which address this host must not lose to an overlay.
+   */
+  async connectedTo(remoteAddress: string | undefined): Promise<UnderlayReport | null> {
+    const address = brokerIpv4(remoteAddress);
+    const latest = this.latestReport;
+    if (address === undefined || address === this.broker) return latest;
+    this.broker = address;
+    if (!latest) return null;
+    return this.next(latest.underlayIp, latest.underlayIface, latest.prefixLength);
+  }
+
   /** Numbers a new report and persists the number; the caller publishes the returned report. */
   next(underlayIp: string | null, underlayIface: string, prefixLength?: number): Promise<UnderlayReport> {
     const made = this.chain.then(async () => {
@@ -68,6 +90,7 @@ export class UnderlayReporter {
         underlayIp,
         underlayIface,
         ...(prefixLength !== undefined ? { prefixLength } : {}),
+        ...(this.broker !== undefined ? { brokerAddress: this.broker } : {}),
         ...(this.labels ? { labels: this.labels } : {}),
       });
       await writeFileAtomic(this.path, `${report.seq}\n`);
@@ -78,4 +101,11 @@ export class UnderlayReporter {
     this.chain = made.catch(() => undefined);
     return made;
   }
+}
+
+/** A socket's remote address as dotted IPv4 ("::ffff:10.0.0.2" → "10.0.0.2"); undefined for IPv6 or none. */
+export function brokerIpv4(remoteAddress: string | undefined): string | undefined {
+  if (!remoteAddress) return undefined;
+  const bare = remoteAddress.startsWith('::ffff:') ? remoteAddress.slice(7) : remoteAddress;
+  return ipv4Schema.safeParse(bare).success ? bare : undefined;
 }

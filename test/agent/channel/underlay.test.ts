@@ -27,8 +27,11 @@ describe('host channel: underlay reports', () => {
       underlayIp: '10.0.0.1',
       underlayIface: 'eth0',
       prefixLength: 24,
+      // the broker's address as this host reaches it (the connection's remote address)
+      brokerAddress: '127.0.0.1',
       labels: { 'edge-overlay/kernel': '6.1' },
     });
+    expect(a.brokerAddress()).toBe('127.0.0.1');
     expect(Number((await readFile(join(stateDir, UNDERLAY_SEQ_FILE), 'utf8')).trim())).toBe(r1.seq);
     await until('report 1', () => reports('u1').length === 1);
     await a.stop();
