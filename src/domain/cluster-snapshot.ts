@@ -6,6 +6,7 @@ import type { ClusterOptions } from './cluster-options.js';
 import { resolveClusterOptions } from './cluster-options.js';
 import type { IpamState } from './ipam.js';
 import { peerTableDigest } from './peer-digest.js';
+import { type SiteVipSnapshot, siteVipSnapshotSchema } from './site-vip-policy.js';
 import type {
   ClusterPhase,
   ClusterView,
@@ -55,6 +56,9 @@ export interface ClusterSnapshot {
   /** False until the initial members are claimed and admitted. */
   initialized: boolean;
   phase: ClusterPhase;
+  /** Since 'site-vip-election' (decided when the cluster was created): the hosts elect the VIP holder and
+   * this is the policy and the reports. Absent: the control plane assigns the VIP (VipAssigner). */
+  siteVip?: SiteVipSnapshot;
 }
 
 /** GET /v1/clusters/:name of a snapshot (copies: the answer never aliases state). */
@@ -114,6 +118,7 @@ const common = {
   deleting: z.boolean(),
   initialized: z.boolean(),
   phase: phaseSchema,
+  siteVip: siteVipSnapshotSchema.optional(),
 };
 
 /** [hostId, role, overlayIp, underlayIp, state, lastSeen, claimed, appliedDigest, reason, underlaySeq?] */
@@ -192,6 +197,7 @@ export function encodeSnapshot(s: Readonly<ClusterSnapshot>): CarriedSnapshot {
     deleting: s.deleting,
     initialized: s.initialized,
     phase: s.phase,
+    ...(s.siteVip ? { siteVip: s.siteVip } : {}),
   };
 }
 
@@ -253,5 +259,6 @@ function base(c: z.infer<z.ZodObject<typeof common>>) {
     deleting: c.deleting,
     initialized: c.initialized,
     phase: c.phase,
+    ...(c.siteVip ? { siteVip: c.siteVip } : {}),
   };
 }

@@ -78,7 +78,12 @@ export type DomainEventType =
   /** A host command has run longer than stallAfterMs; the loop goes on without it. */
   | 'HostCommandStalled'
   /** A signal failed validation and was dropped (never stored). */
-  | 'MessageRejected';
+  | 'MessageRejected'
+  /** Site VIP election: a new policy version for the control-plane hosts (voters, eligible). */
+  | 'VipPolicyChanged'
+  /** Site VIP election: a host that is not the recorded holder reported releasing the VIP (late: its release
+   * arrived after another host's claim). */
+  | 'VipReleased';
 
 export interface DomainEvent {
   seq: number;

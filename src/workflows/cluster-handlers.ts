@@ -22,11 +22,18 @@ import {
   hostPresenceSignal,
   removeHostUpdate,
   underlayChangedSignal,
+  vipReportSignal,
 } from '../contract/workflow-messages.js';
 import { admitClaims, claimHosts, releaseClaim } from './membership.js';
+import type { SiteVipState } from './site-vip-state.js';
 import { fail, parseOrFail, safeParseSignal } from './validate.js';
 
-export function registerMessageHandlers(state: ClusterState, wake: () => void, admission: Admission): void {
+export function registerMessageHandlers(
+  state: ClusterState,
+  wake: () => void,
+  admission: Admission,
+  siteVip: SiteVipState | null,
+): void {
   const notDeleting = () => {
     if (state.deleting) fail(ErrorType.ClusterDeleting, `cluster ${state.name} is being deleted`);
   };
@@ -50,6 +57,7 @@ export function registerMessageHandlers(state: ClusterState, wake: () => void, a
         return !cur || cur.state === 'Failed';
       });
       admitClaims(state, fresh, claims);
+      siteVip?.noteRequested(fresh);
       state.refreshStatus();
       wake();
       return state.view();
@@ -156,6 +164,13 @@ export function registerMessageHandlers(state: ClusterState, wake: () => void, a
     }
     state.noteSeen(parsed.hostId);
     if (state.recover(parsed.hostId, undefined)) wake(); // it may have rebooted: its table is pushed again
+  });
+
+  // Since 'site-vip-election': the hosts report the VIP's holder. A cluster whose control plane places the
+  // VIP itself has no election to hear from (a stray report is only logged).
+  setHandler(vipReportSignal, (input) => {
+    if (siteVip) siteVip.onReport(input);
+    else log.warn('VIP report for a cluster without a site election', { cluster: state.name });
   });
 
   setHandler(hostHeartbeatSignal, (beat) => {

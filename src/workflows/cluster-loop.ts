@@ -19,8 +19,10 @@ export async function runClusterLoop(ctx: LoopContext): Promise<ClusterView> {
   const { input, state, flags, publish } = ctx;
   const ops = new HostOps(state, ctx.wake);
   const joins = new JoinTracker(state, ctx.wake);
-  const pushes = new PeerSync(state, ops);
-  const vip = new VipAssigner(state, ops);
+  const { siteVip } = ctx;
+  const pushes = new PeerSync(state, ops, siteVip);
+  // Since 'site-vip-election' the hosts elect the holder among themselves: no assignment from here.
+  const vip = siteVip ? null : new VipAssigner(state, ops);
 
   if (!ctx.resumed) {
     state.recordCreated(input);
@@ -57,7 +59,7 @@ export async function runClusterLoop(ctx: LoopContext): Promise<ClusterView> {
         nextLivenessDeadline(state),
         ops.nextStallDeadline(),
         pushes.nextRetry(),
-        vip.nextRetry(),
+        vip?.nextRetry() ?? null,
         debounce.deadline(),
         joins.nextWave(),
       ].filter((t): t is number => t !== null);
@@ -75,13 +77,14 @@ export async function runClusterLoop(ctx: LoopContext): Promise<ClusterView> {
     markLostHosts(state);
     rejectUnderlayOverlap(state);
     if (state.hostsIn('Pending').length > 0) joins.startPendingInBackground(pushes, ops);
-    startRemovals(state, ops, joins);
+    startRemovals(state, ops, joins, !siteVip);
+    siteVip?.step();
     pushes.step('Membership', debounce.takeDue());
-    vip.step();
+    vip?.step();
   }
 
   publish();
-  await deleteAll(state, ops, joins);
+  await deleteAll(state, ops, joins, !siteVip);
   publish();
   await condition(allHandlersFinished);
   return state.view();

@@ -19,6 +19,7 @@ import { clusterInputSchema, initialSnapshot } from './cluster-init.js';
 import { runClusterLoop } from './cluster-loop.js';
 import { runClusterLoopV3 } from './cluster-loop-v3.js';
 import { ClusterState } from './cluster-state.js';
+import { initialSiteVip, SITE_VIP_PATCH, SiteVipState } from './site-vip-state.js';
 import { fail, parseOrFail } from './validate.js';
 
 /** v4: atomic admission, background host commands, digests instead of peer tables, validated messages. */
@@ -34,6 +35,8 @@ export interface LoopContext {
   wake: () => void;
   /** Upserts search attributes and memo when phase, host count or VIP holder changed. */
   publish: () => void;
+  /** Since 'site-vip-election': the hosts elect the VIP holder (null: the control plane assigns it). */
+  siteVip: SiteVipState | null;
 }
 
 export async function clusterWorkflow(input: ClusterInput, carried?: unknown): Promise<ClusterView> {
@@ -46,23 +49,30 @@ export async function clusterWorkflow(input: ClusterInput, carried?: unknown): P
   // workflow thread: queries are answered while a thousand hosts join). Runs without it keep their queue.
   if (v4 && patched(CLUSTER_QUEUE_PATCH)) sendHostWorkToControlQueue();
   parseOrFail(clusterInputSchema, input);
-  const state = new ClusterState(carried ? decodeCarried(carried) : initialSnapshot(input, v4));
+  const snapshot = carried ? decodeCarried(carried) : initialSnapshot(input, v4);
+  // v7: the site elects its VIP. Decided once, when the cluster is created, and carried from run to run
+  // (snapshot.siteVip), so a cluster never changes who places its VIP halfway through its life.
+  if (!carried && v4 && patched(SITE_VIP_PATCH)) snapshot.siteVip = initialSiteVip(input.hosts);
+  const state = new ClusterState(snapshot);
   const admission = new Admission(state, input);
   const flags = { wake: true };
+  const wake = () => {
+    flags.wake = true;
+  };
+  const siteVip = snapshot.siteVip ? new SiteVipState(state, snapshot.siteVip, wake) : null;
   const ctx: LoopContext = {
     input,
     state,
     admission,
     resumed: carried !== undefined,
     flags,
-    wake: () => {
-      flags.wake = true;
-    },
+    wake,
     publish: publisher(state),
+    siteVip,
   };
   setHandler(clusterStatusQuery, () => state.view());
   setHandler(clusterEventsQuery, () => state.events.map((e) => ({ ...e })));
-  registerMessageHandlers(state, ctx.wake, admission);
+  registerMessageHandlers(state, ctx.wake, admission, siteVip);
   return v4 ? runClusterLoop(ctx) : runClusterLoopV3(ctx);
 }
 

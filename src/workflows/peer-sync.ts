@@ -11,6 +11,7 @@ import type { ClusterState } from './cluster-state.js';
 import { describeFailure } from './failures.js';
 import type { HostOps } from './host-ops.js';
 import { pushRoom, pushWaveSize } from './push-waves.js';
+import type { SiteVipState } from './site-vip-state.js';
 
 export type RoundTrigger = 'UnderlayChanged' | 'Membership' | 'HostRemoved' | 'Retry' | 'HostRecovered';
 
@@ -40,6 +41,8 @@ export class PeerSync {
   constructor(
     private readonly state: ClusterState,
     private readonly ops: HostOps,
+    /** Since 'site-vip-election': voters get the election's policy with their table. */
+    private readonly siteVip: SiteVipState | null = null,
   ) {
     this.waves = patched('bounded-push-waves');
   }
@@ -69,14 +72,16 @@ export class PeerSync {
     }
   }
 
-  /** Hosts that need their table and are not being pushed to (nor waiting for a retry). */
+  /** Hosts that need their table (or, a voter, the current VIP policy) and are not being pushed to (nor
+   * waiting for a retry). */
   private targets(now: number): { hostId: string; digest: string }[] {
-    const { state } = this;
+    const { state, siteVip } = this;
     const desired = state.desiredDigests();
     const retryMs = state.options.retryIntervalMs;
+    const due = (id: string) => state.appliedDigest(id) !== desired[id] || siteVip?.needsPush(id) === true;
     return state
       .hostsIn('Joined')
-      .filter((h) => desired[h.hostId] !== undefined && state.appliedDigest(h.hostId) !== desired[h.hostId])
+      .filter((h) => desired[h.hostId] !== undefined && due(h.hostId))
       .filter((h) => !this.ops.busy('push', h.hostId) && !this.isQueued(h.hostId))
       .filter((h) => retryDue(this.failedAt.get(h.hostId), now, retryMs, state.quiescing))
       .map((h) => ({ hostId: h.hostId, digest: desired[h.hostId]! }));
@@ -149,8 +154,15 @@ export class PeerSync {
     // Since 'probe-with-push' the verify probe rides on the push (one round trip to the host, not two); an
     // agent that predates it answers without a probe, and the separate probe follows as before.
     const withPush = verify && patched('probe-with-push');
+    const vip = this.siteVip?.policyFor(hostId);
+    if (vip) this.siteVip!.markSent(hostId, vip.policyVersion);
     try {
-      const result = await host.setPeers({ spec: state.spec, peers, ...(withPush ? { probe: true } : {}) });
+      const result = await host.setPeers({
+        spec: state.spec,
+        peers,
+        ...(withPush ? { probe: true } : {}),
+        ...(vip ? { vip } : {}),
+      });
       if (verify) {
         const joined = new Set(state.hostsIn('Joined').map((h) => h.hostId));
         const targets = peers.filter((p) => joined.has(p.hostId)).map((p) => p.overlayIp);
@@ -165,6 +177,7 @@ export class PeerSync {
       this.failedAt.delete(hostId);
       this.recheck.delete(hostId);
       state.markPushed(hostId, peerTableDigest(peers));
+      if (vip) this.siteVip!.markAcked(hostId, vip.policyVersion);
       round.pushed.push(hostId);
     } catch (err) {
       if (!state.host(hostId)) return;

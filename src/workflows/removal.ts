@@ -11,12 +11,13 @@ import type { HostOps } from './host-ops.js';
 import type { JoinTracker } from './joins.js';
 import { releaseClaim } from './membership.js';
 
-/** 'ok' or why the teardown failed; never throws. */
-async function teardownOne(state: ClusterState, hostId: string): Promise<string> {
+/** 'ok' or why the teardown failed; never throws. `releaseVip`: a holder is told to release the VIP first
+ * (not under the site election: the teardown stops the host's elector, which releases it). */
+async function teardownOne(state: ClusterState, hostId: string, releaseVip: boolean): Promise<string> {
   const host = hostActivities(hostId, state.options.hostActivityTimeoutMs);
   const spec = state.spec;
   try {
-    if (state.vipHolder === hostId) await host.releaseVip({ spec }).catch(() => undefined);
+    if (releaseVip && state.vipHolder === hostId) await host.releaseVip({ spec }).catch(() => undefined);
     await host.teardown({ spec });
     return 'ok';
   } catch (err) {
@@ -26,12 +27,17 @@ async function teardownOne(state: ClusterState, hostId: string): Promise<string>
 
 /** Starts the teardown of every Removing host whose join has settled (its activities could otherwise
  * program the overlay again after the teardown). */
-export function startRemovals(state: ClusterState, ops: HostOps, joins: JoinTracker): void {
+export function startRemovals(
+  state: ClusterState,
+  ops: HostOps,
+  joins: JoinTracker,
+  releaseVip = true,
+): void {
   for (const h of state.hostsIn('Removing')) {
     if (joins.has(h.hostId) || ops.busy('teardown', h.hostId)) continue;
     const { hostId, overlayIp, claimed } = h;
     ops.start('teardown', hostId, async () => {
-      const outcome = claimed ? await teardownOne(state, hostId) : 'not claimed';
+      const outcome = claimed ? await teardownOne(state, hostId, releaseVip) : 'not claimed';
       if (claimed) await releaseClaim(state, hostId);
       state.dropHost(hostId);
       state.record('HostRemoved', { overlayIp, teardown: outcome }, hostId);
@@ -40,7 +46,12 @@ export function startRemovals(state: ClusterState, ops: HostOps, joins: JoinTrac
 }
 
 /** Tears every claimed host down; returns once each teardown answered or stalled (joins likewise). */
-export async function deleteAll(state: ClusterState, ops: HostOps, joins: JoinTracker): Promise<void> {
+export async function deleteAll(
+  state: ClusterState,
+  ops: HostOps,
+  joins: JoinTracker,
+  releaseVip = true,
+): Promise<void> {
   const waitMs = state.options.stallAfterMs;
   // A join finishing after the teardown would leave an overlay behind: give joins the stall window first.
   if (joins.size > 0) await condition(() => joins.size === 0, waitMs);
@@ -49,7 +60,7 @@ export async function deleteAll(state: ClusterState, ops: HostOps, joins: JoinTr
   const outcomes: Record<string, string> = {};
   for (const hostId of claimed) {
     ops.start('teardown', hostId, async () => {
-      outcomes[hostId] = await teardownOne(state, hostId);
+      outcomes[hostId] = await teardownOne(state, hostId, releaseVip);
     });
   }
   // Hosts already known to hang are not waited for at all; the others get the stall window.

@@ -21,12 +21,15 @@ import {
 import { temporalAddress, uniqueTaskQueue, workflowBundle } from '../../helpers/temporal.js';
 import { FakeHost, type FakeHostBehaviour } from './fake-host.js';
 import { createFakeRelayActivities } from './fake-relay.js';
+import { FakeSite } from './fake-site.js';
 
 export const suffix = (): string => randomUUID().slice(0, 6);
 
 export class ClusterHarness {
   readonly taskQueue = uniqueTaskQueue('cluster');
   readonly hosts: FakeHost[] = [];
+  /** The fake hosts' site VIP election (clusters created under 'site-vip-election'). */
+  readonly site: FakeSite;
   /** The cluster queue beside taskQueue (served only after startClusterWorker, as src/worker.ts does). */
   readonly clusterTaskQueue = clusterTaskQueue(this.taskQueue);
   private worker: Worker | null = null;
@@ -38,7 +41,9 @@ export class ClusterHarness {
     readonly client: Client,
     private readonly connection: Connection,
     readonly native: NativeConnection,
-  ) {}
+  ) {
+    this.site = new FakeSite(client, () => this.hosts);
+  }
 
   static async create(): Promise<ClusterHarness> {
     const connection = await connectTemporalClient({ address: temporalAddress() });
@@ -97,6 +102,7 @@ export class ClusterHarness {
         `10.213.${this.subnet}.${10 + this.hosts.length + i}`,
         behaviour(i),
       );
+      host.site = this.site;
       made.push(host);
     }
     this.hosts.push(...made);

@@ -4,7 +4,9 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { HostActivities } from '../../../src/activities/host/contract.js';
 import { ErrorType } from '../../../src/domain/errors.js';
+import type { SiteVipPolicyInput } from '../../../src/domain/site-vip.js';
 import type { OverlaySpec, Peer } from '../../../src/domain/types.js';
+import type { FakeSite, SiteReport } from './fake-site.js';
 
 export interface FakeHostBehaviour {
   /** preflight fails with PreflightFailed (non-retryable). */
@@ -31,6 +33,14 @@ export class FakeHost {
   peersVersion = 0;
   /** Report sequence of the host's underlay address (what the agent would publish). */
   underlaySeq = 0;
+  /** Site VIP election (fake-site.ts): the policy this host elects under, its cluster, its report seq, and
+   * whether the site sees it (false: powered off or cut off; its reports wait in queuedReports). */
+  site: FakeSite | null = null;
+  vipPolicy: SiteVipPolicyInput | null = null;
+  vipCluster: string | null = null;
+  vipSeq = 0;
+  siteDown = false;
+  queuedReports: SiteReport[] = [];
   /** While set, every activity waits here first: a host whose device or agent is stuck. */
   private hangGate: { promise: Promise<void>; release: () => void } | null = null;
 
@@ -115,7 +125,7 @@ export class FakeHost {
           mtu: 1450,
         };
       },
-      setPeers: async ({ peers, version, probe }) => {
+      setPeers: async ({ spec, peers, version, probe, vip }) => {
         this.calls.push('setPeers');
         if (version !== undefined && version < this.peersVersion)
           return { added: 0, removed: 0, stale: true };
@@ -138,6 +148,7 @@ export class FakeHost {
         const after = new Set(peers.map((p) => `${p.hostId}|${p.underlayIp}`));
         this.peers = peers;
         if (version !== undefined) this.peersVersion = version;
+        if (vip) this.site?.onPolicy(this, spec.clusterName, vip);
         return {
           added: [...after].filter((k) => !before.has(k)).length,
           removed: [...before].filter((k) => !after.has(k)).length,
@@ -163,6 +174,7 @@ export class FakeHost {
         const changed = this.overlay !== null;
         this.overlay = null;
         this.peers = [];
+        this.site?.onStopped(this);
         this.hasVip = false;
         return { changed };
       },
