@@ -22,6 +22,8 @@ export interface AgentFlags {
   joinToken?: string;
   joinTokenFile?: string;
   stateDir?: string;
+  /** JSON lines only: logs as JSON whatever EDGE_OVERLAY_LOG_FORMAT says, plus `ready`/`stopped` events. */
+  json?: boolean;
 }
 
 const apiUrlSchema = z.url({
@@ -115,14 +117,22 @@ export function registerAgentCommand(program: Command): void {
     )
     .option('--join-token-file <file>', 'read the join token from this file')
     .option('--state-dir <dir>', `key, certificate and overlay state (default ${DEFAULT_STATE_DIR})`)
+    .option(
+      '--json',
+      'JSON lines only: logs as JSON, then {"event":"ready",…} once it serves commands and {"event":"stopped",…}',
+    )
     .action(async (flags: AgentFlags) => {
       const env = loadAgentEnv();
       const config = resolveAgentConfig(flags, env);
       const log = createLogger({
         level: env.EDGE_OVERLAY_LOG_LEVEL,
-        format: env.EDGE_OVERLAY_LOG_FORMAT,
+        format: flags.json ? 'json' : env.EDGE_OVERLAY_LOG_FORMAT,
         name: 'edge-overlay-agent',
       });
+      // For supervisors and scripts: one line each, on stdout beside the JSON logs, told apart by "event".
+      const emit = (event: Record<string, unknown>) => {
+        if (flags.json) process.stdout.write(`${JSON.stringify(event)}\n`);
+      };
       // Listening from the start: a SIGTERM while the agent is still starting must stop it cleanly too.
       const signal = stopSignal();
       // An agent that cannot enroll yet retries until the API answers: a SIGTERM must end that wait too.
@@ -139,12 +149,20 @@ export function registerAgentCommand(program: Command): void {
         }
         throw err;
       }
-      log.info({ signal: await signal.received }, 'stopping agent (the overlay stays up)');
+      emit({
+        event: 'ready',
+        hostId: config.hostId,
+        stateDir: config.stateDir,
+        reapplied: agent.reapplied,
+      });
+      const received = await signal.received;
+      log.info({ signal: received }, 'stopping agent (the overlay stays up)');
       try {
         await agent.stop();
       } catch (err) {
         log.error({ err }, 'agent stop failed');
       }
+      emit({ event: 'stopped', signal: received });
       setTimeout(() => {
         log.warn('still running 3 s after stop; exiting');
         process.exit();

@@ -92,6 +92,13 @@ describe.skipIf(notRoot('agent in network namespaces'))('agent in network namesp
     const token = readFileSync(tokens.get(0)!, 'utf8').trim();
     expect(log(0)).toMatch(/"msg":"enrolled"/);
     expect(log(0)).not.toContain(token);
+    // --json: every line is JSON, and one says the agent is ready (it serves commands now)
+    await waitFor('the ready line', async () => log(0).includes('"event":"ready"'), { timeoutMs: 10_000 });
+    for (const line of log(0).trimEnd().split('\n')) expect(() => JSON.parse(line), line).not.toThrow();
+    const ready = log(0)
+      .split('\n')
+      .find((l) => l.includes('"event":"ready"'));
+    expect(JSON.parse(ready!)).toMatchObject({ event: 'ready', hostId: ids[0], reapplied: false });
   });
 
   it('a cluster created through the API brings the overlay up over relayed commands; it carries pings', async () => {
@@ -136,6 +143,7 @@ describe.skipIf(notRoot('agent in network namespaces'))('agent in network namesp
     const a = agents.get(0)!;
     process.kill(a.pid, 'SIGTERM');
     expect(await a.exited).toBe(0);
+    expect(log(0)).toContain('{"event":"stopped","signal":"SIGTERM"}');
     const addrs = (await execa('ip', ['-n', ns(0), '-4', '-o', 'addr', 'show', 'dev', 'scbr-100'])).stdout;
     expect(addrs).toContain(ovIps[ids[0]!]);
   });

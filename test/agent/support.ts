@@ -141,6 +141,7 @@ export async function spawnAgent(lab: Lab, ns: string, o: AgentProcessOptions): 
       '--state-dir',
       o.stateDir,
       ...(o.tokenFile ? ['--join-token-file', o.tokenFile] : []),
+      '--json',
     ],
     {
       env: {
