@@ -2,10 +2,11 @@
 // with its join token) or loads its own key and certificate, then serves the control plane's commands over
 // its MQTT session, reports its underlay address with a per-host sequence, signs its beacons with its own
 // key and renews its certificate. It holds no Temporal and no admin credentials. A membership message
-// that no longer counts the host in the cluster of its stored overlay tears that overlay down.
+// that no longer counts the host in the cluster of its stored overlay tears that overlay down. On
+// control-plane hosts of clusters with a site VIP election it runs this host's elector (site-vip/hook.ts)
+// and reports each gain or loss of the VIP.
 import type { Logger } from 'pino';
 import { release } from 'node:os';
-import type { HostActivities } from '../activities/host/contract.js';
 import { checkHostOptions, type HostDeps } from '../activities/host/deps.js';
 import { createHostActivities, flushLearned } from '../activities/host/index.js';
 import type { UnderlayReport } from '../contract/host-channel.js';
@@ -14,9 +15,12 @@ import { addrList, arpingUnsolicited, execaRunner, type Runner } from '../net/in
 import { createBeaconAgentHook, nextBootEpoch } from './beacon/index.js';
 import { type HostChannel, startHostChannel } from './channel/index.js';
 import { loadOrEnroll, startRenewal } from './identity/index.js';
+import { VipReports } from './channel/vip-reports.js';
 import { createMembershipGuard } from './membership.js';
 import { guardPeerVersions } from './peer-version.js';
-import { type AgentState, StateStore } from './state.js';
+import { reapplyStoredOverlay } from './reapply.js';
+import { createSiteVipHook, type SiteVipHook } from './site-vip/hook.js';
+import { StateStore } from './state.js';
 import { watchUnderlay } from './underlay-watch.js';
 
 export const AGENT_VERSION = '2.0.0';
@@ -53,26 +57,9 @@ export interface Agent {
   channel: HostChannel;
   /** True when a stored overlay was re-applied at startup. */
   reapplied: boolean;
+  /** The site VIP election (status(): the running elector's view, null when none runs). */
+  siteVip: SiteVipHook;
   stop(): Promise<void>;
-}
-
-/** applyOverlay + setPeers (+ assignVip) from the state file; failures are logged, never fatal. */
-async function reapply(acts: HostActivities, state: AgentState, log: Logger): Promise<boolean> {
-  if (!state.overlay) return false;
-  const { spec, overlayIp } = state.overlay;
-  try {
-    await acts.applyOverlay({ spec, overlayIp });
-    await acts.setPeers({ spec, peers: state.peers });
-    if (state.vipHeld) await acts.assignVip({ spec });
-    log.info(
-      { cluster: spec.clusterName, overlayIp, peers: state.peers.length },
-      'overlay re-applied from state file',
-    );
-    return true;
-  } catch (err) {
-    log.error({ err: String(err) }, 'could not re-apply the stored overlay');
-    return false;
-  }
 }
 
 /** Multicast: learned VTEP entries go stale when underlays move; flush them and announce ourselves. */
@@ -103,7 +90,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
 
   // The overlay comes back before anything else: the control plane may be unreachable for hours.
   const stored = await store.load();
-  const reapplied = await reapply(createHostActivities({ ...base, memory: store }), stored, log);
+  const reapplied = await reapplyStoredOverlay(createHostActivities({ ...base, memory: store }), stored, log);
 
   const identity = await loadOrEnroll({
     stateDir: o.stateDir,
@@ -115,23 +102,37 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     ...(o.signal ? { signal: o.signal } : {}),
   });
   let latest: UnderlayReport | null = null;
+  const epoch = await nextBootEpoch(o.stateDir, log);
   const beacon = createBeaconAgentHook({
     hostId: o.hostId,
     underlayIface: o.underlayIface,
     log,
     inner: store,
     privateKeyPem: identity.privateKeyPem,
-    epoch: await nextBootEpoch(o.stateDir, log),
+    epoch,
     underlayReport: () => latest,
     addressPollMs: BEACON_ADDRESS_POLL_MS,
+  });
+  // Site VIP reports are numbered from the elector's first transition on, before the channel exists.
+  const vipReports = await VipReports.open({ stateDir: o.stateDir, log });
+  const siteVip = createSiteVipHook({
+    ...base,
+    epoch,
+    privateKey: identity.privateKeyPem,
+    store,
+    onReport: (r) => void vipReports.add(r),
   });
   // Preflight refuses an overlay over the broker's address: known once the channel below has connected.
   let brokerAddress = (): string | undefined => undefined;
   const membership = createMembershipGuard({ state: () => store.current(), log });
-  const activities = guardPeerVersions(
-    membership.bind(
-      beacon.bind(
-        createHostActivities({ ...base, memory: beacon.memory, brokerAddress: () => brokerAddress() }),
+  // Inside the membership guard (its stale teardown stops the election before the overlay goes), outside
+  // the version guard (only a table that was applied, not a stale one, moves the election).
+  const activities = membership.bind(
+    siteVip.bind(
+      guardPeerVersions(
+        beacon.bind(
+          createHostActivities({ ...base, memory: beacon.memory, brokerAddress: () => brokerAddress() }),
+        ),
       ),
     ),
   );
@@ -141,7 +142,10 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   if (stored.overlay) {
     const { spec, overlayIp } = stored.overlay;
     if (reapplied) await beacon.memory.overlayApplied({ spec, overlayIp }).catch(() => undefined);
-    await activities.setPeers({ spec, peers: stored.peers }).catch(() => undefined);
+    const vip = stored.vipPolicy ? { vip: stored.vipPolicy } : {};
+    await activities.setPeers({ spec, peers: stored.peers, ...vip }).catch(() => undefined);
+    // The site keeps electing with the control plane away (also when that setPeers failed).
+    await siteVip.restore(store.current());
   }
   const pre = await activities.preflight().catch((err) => {
     log.warn({ err: String(err) }, 'preflight failed');
@@ -166,6 +170,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     ...(o.channel ?? {}),
   });
   brokerAddress = () => channel.brokerAddress();
+  vipReports.attach((r) => channel.reportVip(r));
   const report = async (ip: string | null) => {
     try {
       latest = await channel.reportUnderlay(ip, o.underlayIface, await prefixOf(deps, ip));
@@ -198,7 +203,16 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     store,
     channel,
     reapplied,
+    siteVip,
     async stop() {
+      // A clean stop (SIGTERM: an agent upgrade, a host shutdown) releases the VIP at once: peers claim
+      // once this host is unseen and DAD is clean (~W_s + DAD, 0.7 s), sooner than the kernel lifetime
+      // plus DAD retries (up to ~1.4 s) a kept address would make them wait, on a host that may be going
+      // down with its apiserver; no address of a stopped agent has to be caught by a peer's DAD, and the
+      // control plane gets a Stopped report (queued before the channel closes). SIGKILL cannot release:
+      // the lifetime removes the address then.
+      await siteVip.stop({ release: true });
+      await vipReports.idle();
       await renewal.stop();
       await watcher.stop();
       await channel.stop();

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { OverlayMemory } from '../activities/host/deps.js';
 import { overlaySpecSchema, peerSchema } from '../activities/host/schemas.js';
 import { HostError } from '../domain/host-error.js';
+import { type SiteVipPolicy, siteVipPolicySchema } from '../domain/site-vip.js';
 import type { OverlaySpec, Peer } from '../domain/types.js';
 import { ipv4Schema } from '../domain/validation.js';
 import {
@@ -25,6 +26,8 @@ const stateSchema = z.object({
   overlay: z.object({ spec: overlaySpecSchema, overlayIp: ipv4Schema }).nullable(),
   peers: z.array(peerSchema),
   vipHeld: z.boolean(),
+  /** Optional: state files written before the site VIP election have none. */
+  vipPolicy: siteVipPolicySchema.nullable().optional(),
   updatedAt: z.string(),
 });
 export interface AgentState {
@@ -32,7 +35,11 @@ export interface AgentState {
   hostId: string;
   overlay: { spec: OverlaySpec; overlayIp: string } | null;
   peers: Peer[];
+  /** Legacy VIP (clusters without a site election): re-assigned at startup. Never used with a vipPolicy. */
   vipHeld: boolean;
+  /** The site VIP election's last policy (setPeers `vip`): with it the site keeps electing after an agent
+   * restart while the control plane is away. It never says who holds the VIP: the kernel does. */
+  vipPolicy?: SiteVipPolicy | null;
   updatedAt: string;
 }
 
@@ -91,7 +98,7 @@ export class StateStore implements OverlayMemory {
     const sameCluster = this.state.overlay?.spec.clusterName === input.spec.clusterName;
     await this.update({
       overlay: { spec: input.spec, overlayIp: input.overlayIp },
-      ...(sameCluster ? {} : { peers: [], vipHeld: false }),
+      ...(sameCluster ? {} : { peers: [], vipHeld: false, vipPolicy: null }),
     });
   }
   async peersSet(_spec: OverlaySpec, peers: Peer[]): Promise<void> {
@@ -101,7 +108,11 @@ export class StateStore implements OverlayMemory {
     await this.update({ vipHeld: held });
   }
   async tornDown(): Promise<void> {
-    await this.update({ overlay: null, peers: [], vipHeld: false });
+    await this.update({ overlay: null, peers: [], vipHeld: false, vipPolicy: null });
+  }
+  /** The election owns the VIP from its first policy on: the legacy flag is cleared with it. */
+  async vipPolicySet(policy: SiteVipPolicy | null): Promise<void> {
+    await this.update(policy ? { vipPolicy: policy, vipHeld: false } : { vipPolicy: null });
   }
 
   /** Takes the file's state when it is valid and ours; otherwise says what is wrong with it. */

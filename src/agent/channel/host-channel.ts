@@ -17,6 +17,7 @@ import {
   parseHostTopic,
   type UnderlayReport,
 } from '../../contract/host-channel.js';
+import type { VipReport } from '../../domain/site-vip.js';
 import type { RenewalChannel } from '../identity/renewal.js';
 import { CommandDispatcher, type DispatcherStats } from './dispatcher.js';
 import {
@@ -54,6 +55,9 @@ export interface HostChannel extends RenewalChannel {
     prefixLength?: number,
   ): Promise<UnderlayReport>;
   currentSeq(): number;
+  /** Publishes a numbered site VIP report (vip-reports.ts), QoS 1, not retained: one made while the broker
+   * is unreachable stays in MQTT.js's queue and goes out on reconnect. */
+  reportVip(report: VipReport): void;
   /** The control plane's (broker's) address as this host reaches it; undefined before the first connect. */
   brokerAddress(): string | undefined;
   /** Connected and subscribed: a command sent now reaches this host (even across a reconnect). */
@@ -85,6 +89,7 @@ export async function startHostChannel(o: HostChannelOptions): Promise<HostChann
     membership: hostTopic(identity.hostId, 'membership'),
     renew: hostTopic(identity.hostId, 'renew'),
     certificate: hostTopic(identity.hostId, 'certificate'),
+    vip: hostTopic(identity.hostId, 'vip'),
   };
   const online: HostStatus = hostStatusSchema.parse({
     online: true,
@@ -198,6 +203,10 @@ export async function startHostChannel(o: HostChannelOptions): Promise<HostChann
       return report;
     },
     currentSeq: () => reporter.currentSeq(),
+    reportVip(report) {
+      publish(topic.vip, report, false, 'vip');
+      log.info({ seq: report.seq, holding: report.holding, reason: report.reason }, 'vip reported');
+    },
     brokerAddress: () => reporter.brokerAddress(),
     connected: () => client.connected && subscribed,
     reconnectNow() {
