@@ -21,6 +21,7 @@ import { createRelayActivities } from './relay-activities.js';
 import { createRenewal, type HostCsrSigner, type RenewalStats, type RenewedCertificate } from './renewal.js';
 import { createReportRelay, type ReportRelayStats } from './report-relay.js';
 import { createResultRouter, type ResultRouterStats } from './result-router.js';
+import { createVipRelay, type VipRelayStats } from './vip-relay.js';
 
 /** Where the broker is and the control identity's credentials (certificate CN = CONTROL_IDENTITY). */
 export interface BrokerCredentials extends TlsCredentials {
@@ -49,7 +50,7 @@ export interface HostRelayOptions {
   firstConnectWaitMs?: number;
 }
 
-export interface HostRelayStats extends ResultRouterStats, ReportRelayStats, RenewalStats {
+export interface HostRelayStats extends ResultRouterStats, ReportRelayStats, RenewalStats, VipRelayStats {
   connected: boolean;
   published: number;
   pending: number;
@@ -104,6 +105,18 @@ export async function startHostRelay(opts: HostRelayOptions): Promise<HostRelay>
     ...(opts.onRoundTrip ? { onRoundTrip: opts.onRoundTrip } : {}),
   });
   const reports = createReportRelay({ client: opts.client, publisher, queue: reportQueue, log });
+  // A VIP report goes to the cluster the host's underlay reports are routed by (the membership published
+  // to it); before this process has published one, the host's registry record says.
+  const vip = createVipRelay({
+    client: opts.client,
+    queue: reportQueue,
+    log,
+    clusterOf: async (hostId) => {
+      const published = reports.clusterOf(hostId);
+      if (published !== undefined) return published;
+      return (await getHostFromMemo(opts.client, hostId))?.cluster ?? null;
+    },
+  });
   const renewal = opts.ca
     ? createRenewal({
         ca: opts.ca,
@@ -119,6 +132,7 @@ export async function startHostRelay(opts: HostRelayOptions): Promise<HostRelay>
     results: results.route,
     underlay: reports.onUnderlay,
     status: reports.onStatus,
+    vip: vip.onVip,
     ...(renewal ? { renew: renewal.onRenew } : {}),
   };
   let stopping = false;
@@ -168,6 +182,7 @@ export async function startHostRelay(opts: HostRelayOptions): Promise<HostRelay>
       queued: reportQueue.size + completionQueue.size,
       ...results.stats(),
       ...reports.stats(),
+      ...vip.stats(),
       ...(renewal ? renewal.stats() : { renewed: 0, refused: 0 }),
     }),
     async stop() {

@@ -203,6 +203,10 @@ export function createReportRelay(deps: ReportRelayDeps) {
       deps.queue.push(hostId, 'membership', () => publishMembership(hostId, cluster));
     },
 
+    /** The cluster last published to the host as its membership; undefined when none was published by
+     * this process yet. */
+    clusterOf: (hostId: string): string | null | undefined => publishedMembership.get(hostId),
+
     stats: (): ReportRelayStats => ({ ...stats }),
   };
 }
