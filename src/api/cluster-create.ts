@@ -10,7 +10,7 @@ import { CLUSTER_TASK_QUEUE } from '../domain/task-queues.js';
 import { admitClusterUpdate, type ClusterInput, clusterWorkflowType } from '../contract/workflow-messages.js';
 import { ClusterNameAttr, ClusterPhaseAttr, HostCountAttr } from '../temporal/search-attributes.js';
 import { checkHostsAvailable, checkOverlay } from './cluster-checks.js';
-import { checkOverlayConflicts } from './overlay-conflicts.js';
+import { checkOverlayConflicts, OVERLAY_MEMO, overlayMemo } from './overlay-conflicts.js';
 import { ProblemError, ProblemType } from './problem.js';
 import type { CreateClusterBody } from './schemas.js';
 
@@ -135,6 +135,7 @@ export async function createCluster(
     args: [input],
     memo: {
       [CREATE_FINGERPRINT_MEMO]: fingerprint,
+      [OVERLAY_MEMO]: overlayMemo(input, records),
       ...(idempotencyKey ? { [IDEMPOTENCY_KEY_MEMO]: idempotencyKey } : {}),
     },
     typedSearchAttributes: new TypedSearchAttributes([
