@@ -72,6 +72,8 @@ export interface CreateClusterRequest {
   vni?: number;
   mode?: OverlayMode;
   hosts: HostSpec[];
+  /** Create despite another cluster's overlapping CIDR + VNI on the same underlay (409 otherwise). */
+  force?: boolean;
 }
 
 export interface ApiClientOptions {

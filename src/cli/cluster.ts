@@ -56,6 +56,7 @@ interface CreateFlags extends WaitFlags {
   vni?: number;
   mode?: 'unicast' | 'multicast';
   idempotencyKey?: string;
+  force?: boolean;
 }
 
 /** --wait, --timeout, --interval, the same on every command that changes a cluster. */
@@ -89,7 +90,11 @@ export function registerClusterCommands(program: Command): void {
         .option('--overlay-cidr <cidr>', 'overlay CIDR (default 100.64.192.0/24)', zodParser(cidrSchema))
         .option('--vni <n>', 'VxLAN id (default 100)', parseVni)
         .option('--mode <mode>', 'unicast or multicast (default unicast)', zodParser(overlayModeSchema))
-        .option('--idempotency-key <key>', 'makes a retried create safe even after the cluster was deleted'),
+        .option('--idempotency-key <key>', 'makes a retried create safe even after the cluster was deleted')
+        .option(
+          '--force',
+          'create even when another cluster uses an overlapping overlay CIDR with the same VNI on the same underlay',
+        ),
       'the cluster is Ready',
     ),
   ).action(async (name: string, hosts: HostSpec[], flags: CreateFlags) => {
@@ -100,6 +105,7 @@ export function registerClusterCommands(program: Command): void {
       ...(flags.overlayCidr ? { overlayCidr: flags.overlayCidr } : {}),
       ...(flags.vni !== undefined ? { vni: flags.vni } : {}),
       ...(flags.mode ? { mode: flags.mode } : {}),
+      ...(flags.force ? { force: true } : {}),
     };
     const accepted = await api.createCluster(req, flags.idempotencyKey);
     if (!flags.wait) {
