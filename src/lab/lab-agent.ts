@@ -2,7 +2,7 @@
 // asks the API (admin token, root loopback) for a single-use join token, hands it over in a 0600 file in
 // the run dir, and the agent enrolls through the control namespace and then runs on its own key and
 // certificate. The agent process gets no admin token and no Temporal address, ever.
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ApiClient } from '../cli/api-client.js';
 import { agentNodeFlags } from '../agent/node-flags.js';
@@ -25,6 +25,17 @@ export interface LabAgentOptions {
   logLevel?: string;
   /** Extra CLI arguments for `edge-overlay agent`. */
   args?: string[];
+  /** An installed agent instead of the repo's entry (test/e2e/agent-bundle.test.ts). */
+  launcher?: AgentLauncher;
+}
+
+export interface AgentLauncher {
+  /** Runs instead of `node <flags> bin/edge-overlay-agent.js`, the agent's flags after it: the bundle's
+   * bin/edge-overlay-agent, maybe behind `setpriv` dropping root as the systemd unit does. */
+  command: string[];
+  cwd?: string;
+  /** A non-root agent: its state dir and join-token file become this user's (as the install docs say). */
+  owner?: { uid: number; gid: number };
 }
 
 export const agentStateDir = (state: LabState, host: LabHost): string =>
@@ -51,13 +62,23 @@ export async function startAgent(state: LabState, host: LabHost, o: LabAgentOpti
   const stateDir = agentStateDir(state, host);
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   const token = await joinTokenArgs(state, host, o.api);
+  const owner = o.launcher?.owner;
+  if (owner) {
+    chmodSync(join(state.runDir, 'agents'), 0o711); // traversable, not listable
+    const tokenFile = token[1]; // ['--join-token-file', file] or none (enrolled before)
+    for (const p of tokenFile ? [stateDir, tokenFile] : [stateDir]) chownSync(p, owner.uid, owner.gid);
+  }
+  // the edge-host entry: only the agent's modules are loaded (20 agents share 2 cores with DHCP)
+  const [cmd, ...entry] = o.launcher?.command ?? [
+    process.execPath,
+    ...agentFlags(),
+    join(repoRoot, 'bin', 'edge-overlay-agent.js'),
+  ];
   const proc = await spawnInNetns(
     host.ns,
-    process.execPath,
+    cmd!,
     [
-      // the edge-host entry: only the agent's modules are loaded (20 agents share 2 cores with DHCP)
-      ...agentFlags(),
-      join(repoRoot, 'bin', 'edge-overlay-agent.js'),
+      ...entry,
       '--host-id',
       host.hostId,
       '--underlay-iface',
@@ -83,6 +104,7 @@ export async function startAgent(state: LabState, host: LabHost, o: LabAgentOpti
           : {}),
       },
       logFile: agentLogFile(state, host),
+      ...(o.launcher?.cwd ? { cwd: o.launcher.cwd } : {}),
     },
   );
   host.agent = { pid: proc.pid, comm: 'node' };

@@ -21,7 +21,9 @@ export type PkiHelperAnswer =
 /** Node startup + x509 load + (enroll) one HTTP request with its own 15 s timeout. */
 const HELPER_TIMEOUT_MS = 60_000;
 
-/** The helper next to this module: compiled `.js` in a build, `.ts` through tsx from the source tree. */
+/** The helper next to this module: compiled `.js` in a build, `.ts` through tsx from the source tree. In the
+ * agent bundle (scripts/build-agent.ts) "this module" is lib/agent.js, so the bundle ships the helper as
+ * lib/pki-helper-main.js, its own entry. */
 function helperArgv(): string[] {
   const fromSource = import.meta.url.endsWith('.ts');
   const script = fileURLToPath(new URL(`./pki-helper-main.${fromSource ? 'ts' : 'js'}`, import.meta.url));
