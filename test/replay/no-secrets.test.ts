@@ -1,4 +1,4 @@
-// No secret in history (issue 12, point 6): every payload of the recorded v5 and v6 cluster and v3 host-join
+// No secret in history (issue 12, point 6): every payload of the recorded v5, v6 and v7 cluster and v3 host-join
 // histories is decoded and searched for key material. Older histories carried the shared beacon key (v2-v4):
 // the scan must find it there, which shows it reads the payloads at all.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -34,7 +34,7 @@ const SECRET_MARKERS = [
 
 describe('recorded histories carry no key material', () => {
   const current = files.filter(
-    (f) => /^cluster-.*-v[56]\.json$/.test(f) || /^host-join-.*-v3\.json$/.test(f),
+    (f) => /^cluster-.*-v[567]\.json$/.test(f) || /^host-join-.*-v3\.json$/.test(f),
   );
 
   it('scans every current history', () => {

@@ -1,6 +1,7 @@
 // Recorded histories (scripts/record-histories.ts) replayed against the current workflow bundle: a change
 // that alters the commands a workflow issues fails here until it goes behind patched().
-// Versions: cluster v6 is current (v5's markers, then 'cluster-task-queue' (activity-options.ts), 'bounded-push-waves'
+// Versions: cluster v7 is current: v6's markers plus 'site-vip-election' (site-vip-state.ts, decided when the
+// cluster is created) and 'admission-underlay-check' (admission.ts). Cluster v6 (v5's markers, then 'cluster-task-queue' (activity-options.ts), 'bounded-push-waves'
 // (push-waves.ts), 'underlay-batch-per-activation' (cluster-loop.ts), 'join-waves' (joins.ts) and, where a verify
 // round ran, 'probe-with-push' (peer-sync.ts)). Cluster v5 ('host-channel-v2' right after 'control-plane-truth', src/workflows/cluster.ts:
 // host commands through the control worker's relay, presence liveness, no beacon key; host-join v3 has the same
@@ -31,7 +32,7 @@ describe('replay of recorded histories', () => {
     expect(files.some((f) => f.startsWith('host-register'))).toBe(true);
   });
 
-  it('covers every branch: v1 without markers, v2 awaited joins, v3 background joins, v4 control-plane truth, v5 host channel, v6 waves and cluster queue', () => {
+  it('covers every branch: v1 without markers, v2 awaited joins, v3 background joins, v4 control-plane truth, v5 host channel, v6 waves and cluster queue, v7 site VIP election', () => {
     const patchesOf = (version: string) =>
       files
         .filter((f) => f.startsWith('cluster-') && f.endsWith(`-${version}.json`))
@@ -69,6 +70,24 @@ describe('replay of recorded histories', () => {
       expect((ids as string[]).filter((id) => id !== 'probe-with-push')).toEqual(v6Base);
     expect(v6.filter(([, ids]) => (ids as string[]).includes('probe-with-push')).length).toBeGreaterThan(0);
     expect(v6.map(([f]) => f)).toContain('cluster-cluster-queue-v6.json');
+    // v7: the site elects its VIP (no assignVip; policy with setPeers; holder from vipReport signals)
+    const v7 = patchesOf('v7');
+    expect(v7.length).toBeGreaterThanOrEqual(16);
+    const v7Base = [
+      'control-plane-truth',
+      'host-channel-v2',
+      'cluster-task-queue',
+      'site-vip-election',
+      'bounded-push-waves',
+      'admission-underlay-check',
+      'underlay-batch-per-activation',
+      'join-waves',
+    ];
+    for (const [, ids] of v7)
+      expect((ids as string[]).filter((id) => id !== 'probe-with-push')).toEqual(v7Base);
+    expect(v7.map(([f]) => f)).toEqual(
+      expect.arrayContaining(['cluster-site-vip-reports-v7.json', 'cluster-site-vip-voter-steps-v7.json']),
+    );
     const joins = files.filter((f) => f.startsWith('host-join-') && f.endsWith('-v3.json'));
     expect(joins.length).toBeGreaterThanOrEqual(2);
     for (const f of joins) expect(patchIds(load(f).history)).toEqual(['host-channel-v2']);
