@@ -118,6 +118,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   const siteVip = createSiteVipHook({
     ...base,
     epoch,
+    nextEpoch: () => nextBootEpoch(o.stateDir, log),
     privateKey: identity.privateKeyPem,
     store,
     onReport: (r) => void vipReports.add(r),

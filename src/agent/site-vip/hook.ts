@@ -1,5 +1,5 @@
 // The site VIP election's whole integration with the agent (issue 13), kept apart from it:
-//   const siteVip = createSiteVipHook({ hostId, underlayIface, log, epoch, privateKey, store, onReport });
+//   const siteVip = createSiteVipHook({ hostId, underlayIface, log, epoch, nextEpoch, privateKey, store, onReport });
 //   const activities = membership.bind(siteVip.bind(guardPeerVersions(...)));
 //   await siteVip.restore(stored);            // agent start, after the overlay was re-applied
 //   ... on shutdown: await siteVip.stop({ release: true });
@@ -32,8 +32,12 @@ export interface SiteVipHookOptions {
   netns?: string;
   runner?: Runner;
   log: Logger;
-  /** This agent start's epoch (nextBootEpoch), the one the beacon uses. */
+  /** This agent start's epoch (nextBootEpoch), the one the beacon uses: the first elector's. */
   epoch: number;
+  /** A new epoch, larger than every one used before (nextBootEpoch again): each later elector of this run
+   * needs its own, as its advert counter starts again at 1 and peers refuse an (epoch, counter) that does
+   * not move forward. */
+  nextEpoch: () => Promise<number>;
   /** The host's identity key; adverts are signed with it. */
   privateKey: BeaconPrivateKey;
   /** The state file (StateStore): the last policy is kept there. */
@@ -79,6 +83,7 @@ export function createSiteVipHook(o: SiteVipHookOptions): SiteVipHook {
   let running: Running | undefined;
   let retry: NodeJS.Timeout | undefined;
   let chain: Promise<unknown> = Promise.resolve();
+  let epochUsed = false;
   /** Starts, policy changes and stops run one at a time, in the order asked. */
   const serial = (fn: () => Promise<void>): Promise<void> => {
     const next = chain.then(fn, fn);
@@ -99,10 +104,12 @@ export function createSiteVipHook(o: SiteVipHookOptions): SiteVipHook {
     const { keys, missing } = voterKeys(o.hostId, w.policy, w.peers);
     if (missing.length > 0) log.warn({ missing }, 'site vip: no public key for these voters yet');
     // the reports' cluster and policy version are read when a transition happens (a newer policy may apply)
+    const epoch = epochUsed ? await o.nextEpoch() : o.epoch;
+    epochUsed = true;
     const meta = { cluster: w.spec.clusterName, vip: w.spec.vip, policyVersion: w.policy.policyVersion };
     const elector = await startVipElector({
       hostId: o.hostId,
-      epoch: o.epoch,
+      epoch,
       privateKey: o.privateKey,
       policy,
       peerKeys: keys,
@@ -119,7 +126,7 @@ export function createSiteVipHook(o: SiteVipHookOptions): SiteVipHook {
     const r: Running = Object.assign(meta, { elector });
     running = r;
     log.info(
-      { cluster: r.cluster, policyVersion: r.policyVersion, voters: w.policy.voters, epoch: o.epoch },
+      { cluster: r.cluster, policyVersion: r.policyVersion, voters: w.policy.voters, epoch },
       'site vip: elector started',
     );
   };
