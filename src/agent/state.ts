@@ -26,8 +26,9 @@ const stateSchema = z.object({
   overlay: z.object({ spec: overlaySpecSchema, overlayIp: ipv4Schema }).nullable(),
   peers: z.array(peerSchema),
   vipHeld: z.boolean(),
-  /** Optional: state files written before the site VIP election have none. */
-  vipPolicy: siteVipPolicySchema.nullable().optional(),
+  /** Optional: state files written before the site VIP election have none. Checked on its own (adopt):
+   * a policy this agent cannot read (another version's) is dropped, never the overlay with it. */
+  vipPolicy: z.unknown().optional(),
   updatedAt: z.string(),
 });
 export interface AgentState {
@@ -126,7 +127,13 @@ export class StateStore implements OverlayMemory {
     const parsed = stateSchema.safeParse(json);
     if (!parsed.success) return `unexpected content: ${parsed.error.issues[0]?.message ?? 'invalid'}`;
     if (parsed.data.hostId !== this.hostId) return `state of another host (${parsed.data.hostId})`;
-    this.state = parsed.data as AgentState;
+    const policy = siteVipPolicySchema.nullable().optional().safeParse(parsed.data.vipPolicy);
+    if (!policy.success)
+      this.log.warn(
+        { path: this.path, problem: policy.error.issues[0]?.message },
+        'stored site VIP policy unusable: dropped until the control plane pushes it again',
+      );
+    this.state = { ...(parsed.data as AgentState), vipPolicy: policy.success ? (policy.data ?? null) : null };
     return null;
   }
 
