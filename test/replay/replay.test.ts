@@ -91,6 +91,11 @@ describe('replay of recorded histories', () => {
     const joins = files.filter((f) => f.startsWith('host-join-') && f.endsWith('-v3.json'));
     expect(joins.length).toBeGreaterThanOrEqual(2);
     for (const f of joins) expect(patchIds(load(f).history)).toEqual(['host-channel-v2']);
+    // host-join v4: the preflight gets the spec and checks the CIDR on the host ('preflight-overlay-check')
+    const joinsV4 = files.filter((f) => f.startsWith('host-join-') && f.endsWith('-v4.json'));
+    expect(joinsV4.length).toBeGreaterThanOrEqual(2);
+    for (const f of joinsV4)
+      expect(patchIds(load(f).history).sort()).toEqual(['host-channel-v2', 'preflight-overlay-check']);
     const hostV3 = files.filter((f) => f.startsWith('host-register') && f.endsWith('-v3.json'));
     expect(hostV3.length).toBeGreaterThanOrEqual(1);
     for (const f of hostV3) expect(patchIds(load(f).history)).toEqual(['announce-membership']);
