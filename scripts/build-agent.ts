@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { agentNodeFlags } from '../src/agent/node-flags.js';
 import { repoRoot } from '../src/dev/paths.js';
 import { agentLauncher } from './build-agent-launcher.js';
+import { mqttNumberCacheForBundle } from './build-agent-plugins.js';
 
 export interface AgentBundle {
   /** The folder to copy to a host (e.g. to /opt/edge-overlay). */
@@ -63,6 +64,7 @@ export async function buildAgentBundle(o: { outDir?: string; tarball?: boolean }
     minifyWhitespace: true,
     minifySyntax: true,
     legalComments: 'eof',
+    plugins: [mqttNumberCacheForBundle],
     logLevel: 'warning',
   });
   writeFileSync(join(dir, 'lib', 'package.json'), `${JSON.stringify({ type: 'module' })}\n`);

@@ -71,6 +71,16 @@ describe('the agent bundle', () => {
     expect(bundle.externals.filter((s) => !builtin(s) && !OPTIONAL.includes(s))).toEqual([]);
   });
 
+  it('finds no package at run time (createRequire(…).resolve works only next to node_modules)', () => {
+    const lookups = ['lib/agent.js', 'lib/pki-helper-main.js'].flatMap((f) =>
+      [...readFileSync(join(root, f), 'utf8').matchAll(/\.resolve\(\s*["']([\w@.][\w@:./-]*)["']\s*\)/g)].map(
+        (m) => m[1]!,
+      ),
+    );
+    // tsx: pki-helper.ts's branch for running from the source tree, never taken in the bundle (`.js`)
+    expect(lookups.filter((p) => p !== 'tsx')).toEqual([]);
+  });
+
   it('starts from its own folder: --help, and a clear exit 2 for a bad configuration', async () => {
     const launcher = join(root, 'bin/edge-overlay-agent');
     const help = await inRoot(launcher, ['--help']);
