@@ -9,6 +9,7 @@ import { waitFor } from '../../src/dev/process.js';
 import { OVERLAY_BRIDGE } from '../../src/domain/constants.js';
 import { startControlAccess, stopControlAccess } from '../../src/lab/control-access.js';
 import { startAgent } from '../../src/lab/lab-agent.js';
+import { settledFrom } from '../../src/lab/vip-lab-faults.js';
 import { type HolderSample, HolderChecker, VipPinger } from '../../src/lab/vip-lab-watch.js';
 import { execaRunner } from '../../src/net/index.js';
 import { notRoot } from '../helpers/netns-lab.js';
@@ -51,11 +52,18 @@ describe.skipIf(!root)('e2e: the site elects its VIP holder (netns, root)', () =
   const successorOf = (not: string, timeoutMs: number) =>
     checker.waitFor((s) => only(s) !== null && only(s) !== not, timeoutMs);
 
-  const settled = async (): Promise<string> => {
-    const s = await checker.waitFor((x) => only(x) !== null, 10_000);
-    await sleep(1000);
-    expect(checker.samplesBetween(s.at, Date.now()).every((x) => only(x) === only(s))).toBe(true);
-    return only(s)!;
+  /** Waits until one host has held the VIP alone at every sample for a second (a healed holder may
+   * preempt first: that move is part of settling); returns it. */
+  const settled = async (timeoutMs = 15_000): Promise<string> => {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      const now = Date.now();
+      const recent = checker.samplesBetween(now - 1000, now);
+      const holder = only(recent[0]);
+      if (holder && recent.length >= 10 && recent.every((x) => only(x) === holder)) return holder;
+      if (now > end) throw new Error(`no stable VIP holder within ${timeoutMs} ms`);
+      await sleep(100);
+    }
   };
 
   beforeAll(async () => {
@@ -90,9 +98,10 @@ describe.skipIf(!root)('e2e: the site elects its VIP holder (netns, root)', () =
     expect(moved.at(-1)?.hostId ?? moved.at(-1)?.data['to']).toBe(holder);
   }, 30_000);
 
-  it('holder powered off: a survivor answers for the VIP within 2 s, the API follows within 2 s', async () => {
+  it('holder cut off at its switch port: a survivor answers for the VIP within 2 s, the API follows within 2 s', async () => {
     const victim = await settled();
     const host = env.lab.hosts.find((h) => h.hostId === victim)!;
+    const mark = Math.max(0, ...(await env.api.events(env.name)).map((e) => e.seq));
     await execaRunner.run('ip', ['-n', env.lab.switchNs, 'link', 'set', host.switchPort, 'down']);
     const t0 = Date.now();
     try {
@@ -116,19 +125,31 @@ describe.skipIf(!root)('e2e: the site elects its VIP holder (netns, root)', () =
     } finally {
       await execaRunner.run('ip', ['-n', env.lab.switchNs, 'link', 'set', host.switchPort, 'up']);
     }
-    // Healed: exactly one holder again within 1 s of settling, and the API agrees.
+    // Healed: exactly one holder from within 1 s of the heal on (the returning holder may preempt: no
+    // sample has two), and the API agrees.
     const back = Date.now();
-    const holder = await settled();
+    await settled();
+    const fromHeal = checker.samplesBetween(back, Date.now());
+    const stableFrom = settledFrom(fromHeal);
+    report['heal'] = { oneHolderAfterMs: stableFrom === null ? null : stableFrom - back };
+    expect(stableFrom).not.toBeNull();
+    expect(stableFrom! - back).toBeLessThanOrEqual(1000);
     await apiCatchesUp(back, 10_000);
-    // The cut-off holder released on losing its majority; that release reaches the log once it is back.
+    // The cut-off holder released on losing its majority while the control plane could not hear it; that
+    // release reaches the log once it is back: a late VipReleased when the record had moved on already, or
+    // a VipMoved away from it when its release overtook nothing (hosts' reports race each other).
+    const releasedByVictim = (e: { type: string; hostId?: string; data: Record<string, unknown> }) =>
+      e.data['reason'] === 'QuorumLost' &&
+      ((e.type === 'VipReleased' && e.hostId === victim) ||
+        (e.type === 'VipMoved' && e.data['from'] === victim));
     await waitFor(
       'the cut-off holder to report its release',
-      async () =>
-        (await env.api.events(env.name)).some(
-          (e) => e.time >= new Date(t0).toISOString() && e.hostId === victim && e.data['holding'] === false,
-        ) || holder === victim,
+      async () => (await env.api.events(env.name)).some((e) => e.seq > mark && releasedByVictim(e)),
       { timeoutMs: 30_000, intervalMs: 500 },
-    ).catch(() => undefined); // reported as data below: the release event's shape is the workflow's
+    ).catch(async (err: Error) => {
+      const since = (await env.api.events(env.name)).filter((e) => e.seq > mark);
+      throw new Error(`${err.message}; events since the cut: ${JSON.stringify(since)}`);
+    });
   }, 90_000);
 
   it('control plane cut off, holder agent SIGKILLed: the site moves the VIP alone; the API catches up after', async () => {
@@ -169,7 +190,7 @@ describe.skipIf(!root)('e2e: the site elects its VIP holder (netns, root)', () =
   }, 120_000);
 
   it('never two holders at any 50 ms sample of the whole run', () => {
-    expect(checker.samples.length).toBeGreaterThan(100);
+    expect(checker.samples.length).toBeGreaterThan(50);
     expect(checker.violations).toEqual([]);
   });
 });
