@@ -3,6 +3,7 @@
 // ("Cannot find module 'mqtt'", seen by test/e2e/agent-bundle.test.ts). Each one is swapped, in the bundle
 // only, for an equivalent that imports the same package at BUILD time; the source stays as it is.
 import type { Plugin } from 'esbuild';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { repoRoot } from '../src/dev/paths.js';
@@ -17,6 +18,10 @@ export const mqttNumberCacheForBundle: Plugin = {
   setup(b) {
     b.onLoad({ filter: /[\\/]mqtt-number-cache\.ts$/ }, (args) => {
       if (args.path !== MQTT_NUMBER_CACHE) return undefined;
+      // The stand-in below copies what the source does; if the source changes, the copy must be reviewed.
+      const source = readFileSync(args.path, 'utf8');
+      if (!source.includes(".resolve('mqtt')") || !source.includes('.cacheNumbers = false'))
+        throw new Error(`${args.path} changed: update its bundle stand-in in scripts/build-agent-plugins.ts`);
       return {
         loader: 'js',
         resolveDir: dirname(createRequire(import.meta.url).resolve('mqtt')),
