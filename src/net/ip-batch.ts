@@ -1,8 +1,8 @@
 // A persistent `ip [-n NS] -j -force -batch -` child for commands repeated every 100-200 ms (the VIP
 // lease renewal). One exec of `ip` costs 5.7-8.4 ms of CPU here (~2/3 in Node's spawn, the rest in ip)
 // and 20-40 ms of wall time on a loaded host; a renewal written to this child costs 0.1-0.4 ms of CPU
-// and under 1.2 ms of wall time (measured in test/agent/vip/kernel-renew-cost.test.ts). This is the one other place besides
-// runner.ts that starts a process for src/net: the Runner interface has no interactive stdin.
+// and under 1.2 ms of wall time (measured in test/agent/vip/kernel-renew-cost.test.ts). This is the one
+// other place besides runner.ts that starts a process for src/net: the Runner interface has no interactive stdin.
 //
 // The protocol of `ip -batch` is reused as is: ip reads one command per line, flushes stdout after each
 // command, and with -force goes on after a failure, writing the error and "Command failed -:N" (N = the
@@ -35,6 +35,9 @@ interface Pending {
 }
 
 const FAILED = /Command failed -:(\d+)\n/;
+/** ip resolves a device name once and keeps its index for the child's life: a device deleted and made
+ * again (a re-created bridge) has a new index the old child never learns. Such an error retires the child. */
+const GONE_DEVICE = /Cannot find device|does not exist|No such device|Device not found/i;
 const DEFAULT_TIMEOUT_MS = 2000;
 
 export class IpBatch {
@@ -44,6 +47,8 @@ export class IpBatch {
   private stdoutRest = '';
   private stderrRest = '';
   private closed = false;
+  /** A device went away under the child: start a fresh one once nothing waits on this one. */
+  private stale = false;
 
   constructor(
     private readonly netns?: string,
@@ -62,6 +67,7 @@ export class IpBatch {
   request(commands: string[][]): Promise<BatchReply> {
     if (this.closed) return Promise.reject(new Error('ip batch is closed'));
     if (commands.length === 0) return Promise.reject(new Error('empty ip batch request'));
+    if (this.stale && this.queue.length === 0) this.retire();
     const child = this.child ?? this.start();
     const lines = commands.map((c) => c.join(' '));
     const first = this.nextLine;
@@ -162,7 +168,17 @@ export class IpBatch {
 
   private settle(p: Pending, output: string | null): void {
     clearTimeout(p.timer);
+    if (p.failures.some((f) => GONE_DEVICE.test(f.message))) this.stale = true;
     p.resolve({ output, failures: p.failures });
+  }
+
+  /** Lets the current child go (it exits on end of input) without failing anything: nothing waits on it. */
+  private retire(): void {
+    const child = this.child;
+    this.child = undefined;
+    this.stale = false;
+    this.nextLine = 1;
+    if (child && child.exitCode === null) child.stdin.end();
   }
 
   private fail(err: Error): void {

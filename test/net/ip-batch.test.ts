@@ -89,4 +89,35 @@ describe.skipIf(notRoot('ip -batch child'))('ip -batch child and address lifetim
     await b.close();
     await expect(b.request([addrShowArgs('eth0', IP, 32)])).rejects.toThrow(/closed/);
   });
+  it('a device deleted and made again is found again: the child that knew the old one is retired', async () => {
+    const dev = 'eob0';
+    const run = (...a: string[]) => execaRunner.run('ip', ['-n', ns, ...a]);
+    const make = async () => {
+      await run('link', 'add', dev, 'type', 'bridge');
+      await run('link', 'set', dev, 'up');
+    };
+    await make();
+    const own = new IpBatch(ns);
+    try {
+      const first = await own.request([
+        addrLifetimeArgs('replace', dev, IP, 32, 5),
+        addrShowArgs(dev, IP, 32),
+      ]);
+      expect(first.failures).toEqual([]);
+      const pid = own.pid;
+      await run('link', 'del', dev);
+      await make(); // same name, new index
+      // The old child may still use the old index once; the request after a "no such device" gets a fresh one.
+      let reply = await own.request([addrLifetimeArgs('replace', dev, IP, 32, 5), addrShowArgs(dev, IP, 32)]);
+      if (reply.failures.length > 0) {
+        reply = await own.request([addrLifetimeArgs('replace', dev, IP, 32, 5), addrShowArgs(dev, IP, 32)]);
+        expect(own.pid).not.toBe(pid);
+      }
+      expect(reply.failures).toEqual([]);
+      expect(addrListed(reply.output!, IP, 32)).toBe(true);
+    } finally {
+      await own.close();
+      await run('link', 'del', dev).catch(() => undefined);
+    }
+  });
 });
