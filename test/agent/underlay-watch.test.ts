@@ -95,4 +95,30 @@ describe('watchUnderlay', () => {
     await sleep(80);
     expect(changes).toEqual(['127.0.0.2']);
   });
+  it("events of other devices (the VIP lease renewed on the overlay bridge) are not the underlay's", async () => {
+    const rec = recordingRunner(() => loAnswer('127.0.0.1'));
+    const events: string[] = [];
+    watcher = await watchUnderlay({
+      runner: rec.runner,
+      iface: 'lo',
+      log,
+      recheckMs: 60_000,
+      debounceMs: 5,
+      onEvent: () => events.push('event'),
+      onChange: () => {},
+    });
+    const before = rec.calls.length;
+    for (let i = 0; i < 5; i++) {
+      rec.event('7: scbr-100    inet 100.64.192.1/32 scope global dynamic scbr-100');
+      rec.event('       valid_lft 1sec preferred_lft 1sec');
+    }
+    rec.event('Deleted 7: scbr-100    inet 100.64.192.1/32 scope global dynamic scbr-100');
+    await sleep(30);
+    expect(events).toEqual([]);
+    expect(rec.calls.length).toBe(before); // no `ip` re-check for them
+    rec.event('1: lo    inet 127.0.0.2/8 scope host lo');
+    rec.event('       valid_lft forever preferred_lft forever');
+    expect(events).toEqual(['event', 'event']);
+    await until(() => rec.calls.length === before + 1, 1000);
+  });
 });
