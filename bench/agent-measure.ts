@@ -2,7 +2,7 @@
 // resident memory (VmRSS, with its anonymous/file split and PSS for context) and CPU time. CPU counts the
 // agent's own time AND that of the children it has waited for (`ip` runs, the PKI helper): work the agent
 // hands to a process it spawns is still the agent's cost on the host.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 export interface MemorySample {
   /** VmRSS: what `ps`/`top` show, the goal's measure. */
@@ -47,6 +47,33 @@ export function cpuTicks(pid: number): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // fields[0] is stat field 3 (state): utime = field 14 → index 11, … cstime = field 17 → index 14.
   return [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
+}
+
+/** Live child processes of `pid` (from /proc/<pid>/task/<tid>/children). */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    const text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
+    if (text) out.push(...text.split(' ').map(Number));
+  }
+  return out;
+}
+
+/**
+ * The agent's CPU time with every process it runs: its own, its exited children's (cutime) and the
+ * still-running ones' (the VIP lease's persistent `ip -batch` child, `ip monitor`), which /proc counts
+ * nowhere else while they live. A child that exits between two reads moves from here into cutime.
+ */
+export function cpuTicksWithChildren(pid: number): number {
+  let sum = cpuTicks(pid);
+  for (const child of childrenOf(pid)) {
+    try {
+      sum += cpuTicksWithChildren(child);
+    } catch {
+      // exited meanwhile: its time is in our cutime from now on
+    }
+  }
+  return sum;
 }
 
 export const round = (n: number, d = 1): number => Math.round(n * 10 ** d) / 10 ** d;
