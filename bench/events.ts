@@ -66,10 +66,32 @@ try {
     const identity = { hostId, brokerUrl: broker.url, caPem: ca.certPem, certPem, privateKeyPem };
     const fake = new FakeHost(hostId, underlayIp);
     mkdirSync(join(dir, hostId), { mode: 0o700 });
+    const handlers = fake.activities();
+    let claimed = false;
+    // The site elects the VIP (issue 13): the one control-plane host, 1 of 1 voters, holds it as soon as
+    // its policy arrives and reports so once, as its agent's elector would.
+    const setPeers = handlers.setPeers;
+    handlers.setPeers = async (input) => {
+      const result = await setPeers(input);
+      if (input.vip && !claimed && input.vip.eligible.some((e) => e.hostId === hostId)) {
+        claimed = true;
+        const policyVersion = input.vip.policyVersion;
+        const cluster = input.spec.clusterName;
+        channel.reportVip({
+          cluster,
+          seq: 1,
+          holding: true,
+          reason: 'Initial',
+          at: Date.now(),
+          policyVersion,
+        });
+      }
+      return result;
+    };
     const channel = await startHostChannel({
       identity,
       stateDir: join(dir, hostId),
-      handlers: fake.activities(),
+      handlers,
       log,
       epoch: Date.now(),
       agentVersion: 'bench',
