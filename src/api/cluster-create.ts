@@ -1,5 +1,6 @@
 // POST /v1/clusters: start-or-attach. The same body (or a retry under the same Idempotency-Key)
 // gets the same 202; a different body under an existing name is a 409.
+import { creationSummary } from '../domain/cluster-details.js';
 import { type Client, WithStartWorkflowOperation, WorkflowNotFoundError } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { createHash } from 'node:crypto';
@@ -133,6 +134,8 @@ export async function createCluster(
     taskQueue: deps.taskQueue ?? CLUSTER_TASK_QUEUE,
     workflowIdConflictPolicy: 'USE_EXISTING',
     args: [input],
+    // The Web UI's "User Metadata" summary; the workflow keeps its current details up to date itself.
+    staticSummary: creationSummary(input),
     memo: {
       [CREATE_FINGERPRINT_MEMO]: fingerprint,
       [OVERLAY_MEMO]: overlayMemo(input, records),

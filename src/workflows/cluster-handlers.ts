@@ -63,6 +63,8 @@ export function registerMessageHandlers(
       return state.view();
     },
     {
+      description:
+        'Add hosts (POST /v1/clusters/:name/hosts): claims each, then joins them in the background',
       validator: (input) => {
         const { hosts } = parseOrFail(addHostsInputSchema, input);
         notDeleting();
@@ -97,6 +99,8 @@ export function registerMessageHandlers(
       return state.view();
     },
     {
+      description:
+        'Remove a host (DELETE /v1/clusters/:name/hosts/:hostId): tears its overlay down, frees it',
       validator: (input) => {
         const { hostId } = parseOrFail(removeHostInputSchema, input);
         notDeleting();
@@ -107,6 +111,8 @@ export function registerMessageHandlers(
   );
 
   setHandler(changeOverlayUpdate, () => state.view(), {
+    description:
+      'PATCH /v1/clusters/:name: refused (409) for any change, overlay CIDR, VNI and mode are immutable',
     validator: (input) => {
       const want = parseOrFail(changeOverlayInputSchema, input);
       const { spec } = state;
@@ -126,6 +132,7 @@ export function registerMessageHandlers(
       return state.view();
     },
     {
+      description: 'Admission (POST /v1/clusters, update-with-start): claims every requested host or none',
       validator: (input) => {
         admission.checkSameRequest(parseOrFail(clusterInputSchema, input));
       },
@@ -145,33 +152,50 @@ export function registerMessageHandlers(
       }
       return state.view();
     },
-    { validator: noArguments as () => void },
+    {
+      description: 'Delete the cluster (DELETE /v1/clusters/:name): tears the overlay down on every host',
+      validator: noArguments as () => void,
+    },
   );
 
   // Signals cannot fail their sender: a bad one is dropped with a MessageRejected event, never stored.
-  setHandler(underlayChangedSignal, (input) => {
-    const change = safeParseSignal(state, 'underlayChanged', underlayChangedInputSchema, input);
-    if (change) noteUnderlay(state, change.hostId, change.underlayIp, wake, change.seq);
-  });
+  setHandler(
+    underlayChangedSignal,
+    (input) => {
+      const change = safeParseSignal(state, 'underlayChanged', underlayChangedInputSchema, input);
+      if (change) noteUnderlay(state, change.hostId, change.underlayIp, wake, change.seq);
+    },
+    {
+      description: "A host's new underlay address (its agent's report, newest seq wins): peers are re-pushed",
+    },
+  );
 
   // v2: liveness transitions from the broker (relayed by the host workflow), never a heartbeat stream.
-  setHandler(hostPresenceSignal, (input) => {
-    const parsed = safeParseSignal(state, 'hostPresence', hostPresenceInputSchema, input);
-    if (!parsed || !state.host(parsed.hostId)) return;
-    if (!parsed.online) {
-      if (state.markOffline(parsed.hostId)) wake();
-      return;
-    }
-    state.noteSeen(parsed.hostId);
-    if (state.recover(parsed.hostId, undefined)) wake(); // it may have rebooted: its table is pushed again
-  });
+  setHandler(
+    hostPresenceSignal,
+    (input) => {
+      const parsed = safeParseSignal(state, 'hostPresence', hostPresenceInputSchema, input);
+      if (!parsed || !state.host(parsed.hostId)) return;
+      if (!parsed.online) {
+        if (state.markOffline(parsed.hostId)) wake();
+        return;
+      }
+      state.noteSeen(parsed.hostId);
+      if (state.recover(parsed.hostId, undefined)) wake(); // it may have rebooted: its table is pushed again
+    },
+    { description: "A host went offline or came back (the broker's Last Will / online status)" },
+  );
 
   // Since 'site-vip-election': the hosts report the VIP's holder. A cluster whose control plane places the
   // VIP itself has no election to hear from (a stray report is only logged).
-  setHandler(vipReportSignal, (input) => {
-    if (siteVip) siteVip.onReport(input);
-    else log.warn('VIP report for a cluster without a site election', { cluster: state.name });
-  });
+  setHandler(
+    vipReportSignal,
+    (input) => {
+      if (siteVip) siteVip.onReport(input);
+      else log.warn('VIP report for a cluster without a site election', { cluster: state.name });
+    },
+    { description: 'A control-plane host gained or lost the VIP (the site election): vipHolder, VipMoved' },
+  );
 
   setHandler(hostHeartbeatSignal, (beat) => {
     const parsed = safeParseSignal(state, 'hostHeartbeat', hostHeartbeatInputSchema, beat);

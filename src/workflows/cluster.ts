@@ -1,7 +1,14 @@
 // `cluster/<name>`: the entity that owns one cluster. This file wires messages and picks the loop; state is
 // in cluster-state, the current loop in cluster-loop (nothing in it awaits a host), the loop of histories
 // recorded before 'control-plane-truth' in cluster-loop-v3, pure logic in src/domain.
-import { patched, setHandler, upsertMemo, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  patched,
+  setCurrentDetails,
+  setHandler,
+  upsertMemo,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
+import { clusterDetails } from '../domain/cluster-details.js';
 import { decodeSnapshot } from '../domain/cluster-snapshot.js';
 import { ErrorType } from '../domain/errors.js';
 import type { ClusterView } from '../domain/types.js';
@@ -70,18 +77,28 @@ export async function clusterWorkflow(input: ClusterInput, carried?: unknown): P
     publish: publisher(state),
     siteVip,
   };
-  setHandler(clusterStatusQuery, () => state.view());
-  setHandler(clusterEventsQuery, () => state.events.map((e) => ({ ...e })));
+  setHandler(clusterStatusQuery, () => state.view(), {
+    description: 'The cluster as GET /v1/clusters/:name shows it: phase, VIP and holder, hosts, conditions',
+  });
+  setHandler(clusterEventsQuery, () => state.events.map((e) => ({ ...e })), {
+    description: 'The recent domain events (HostJoined, UnderlayChanged, OverlayReconciled, VipMoved, …)',
+  });
   registerMessageHandlers(state, ctx.wake, admission, siteVip);
   return v4 ? runClusterLoop(ctx) : runClusterLoopV3(ctx);
 }
 
 function publisher(state: ClusterState): () => void {
-  const published = { phase: '', hostCount: -1, vipHolder: '' as string | null };
+  const published = { phase: '', hostCount: -1, vipHolder: '' as string | null, details: '' };
   return () => {
     state.refreshStatus();
     const { phase, vipHolder } = state;
     const hostCount = state.hosts.length;
+    // The Web UI's "current details" (no history event: answered from memory by the metadata query).
+    const details = clusterDetails({ ...state.spec, name: state.name, phase, vipHolder, hosts: state.hosts });
+    if (details !== published.details) {
+      setCurrentDetails(details);
+      published.details = details;
+    }
     if (phase === published.phase && hostCount === published.hostCount && vipHolder === published.vipHolder)
       return;
     upsertSearchAttributes([
