@@ -1,9 +1,10 @@
 // The VIP fault lab on the real product: the whole control plane, a DHCP lab whose agents enrolled and
 // joined a cluster created through the API (stack.ts), 3 control-plane hosts electing the VIP. The same
 // fault runs as the electors-alone lab (vip-lab-faults.ts), measured the same way on the kernel, plus what
-// the user sees: how long the API takes to name the kernel's holder after each restore. With `controlCut`
-// the site is cut off the control plane (its forwarders stop) from just before each fault until after the
-// restore: the election must not need the control plane, and the API must catch up once it can.
+// the user sees: how long the API takes to name the kernel's holder once the successor holds (and again
+// after the restore). With `controlCut` the site is cut off the control plane (its forwarders stop) from
+// just before each fault until the successor holds: the election must not need the control plane, and
+// the API must catch up once it can reach the hosts again.
 import type { Logger } from 'pino';
 import { OVERLAY_BRIDGE } from '../domain/constants.js';
 import { execaRunner } from '../net/index.js';
@@ -89,18 +90,28 @@ export class AgentVipLab implements VipFaultLab {
     if (this.controlCut) await stopControlAccess(this.stack.lab);
   }
 
-  /** Reconnects the site if it was cut, then measures how long until the API names the kernel's holder. */
-  async afterRestore(): Promise<Record<string, number | null>> {
-    if (this.controlCut) await startControlAccess(this.stack.lab, controlTargets(this.stack.plane));
+  /** The successor holds: reconnect the site if it was cut, then time the API until it names it. */
+  async afterFailover(): Promise<Record<string, number | null>> {
+    // Timed from before the forwarders start: the agents reconnect while they do (a few hundred ms).
     const from = Date.now();
+    if (this.controlCut) await startControlAccess(this.stack.lab, controlTargets(this.stack.plane));
+    return { apiCatchUpMs: await this.untilApiNamesKernelHolder(from) };
+  }
+
+  /** After the restore (the old holder may have taken the VIP back): the API again. */
+  async afterRestore(): Promise<Record<string, number | null>> {
+    return { apiAfterRestoreMs: await this.untilApiNamesKernelHolder() };
+  }
+
+  private async untilApiNamesKernelHolder(from = Date.now()): Promise<number | null> {
     while (Date.now() - from < API_CATCH_UP_LIMIT_MS) {
       const last = this.checker.last;
       const kernel = last?.holders.length === 1 ? last.holders[0] : undefined;
       const view = await this.stack.api.getCluster(this.stack.cluster.name).catch(() => null);
-      if (kernel && view?.vipHolder === kernel) return { apiCatchUpMs: Date.now() - from };
+      if (kernel && view?.vipHolder === kernel) return Date.now() - from;
       await sleep(API_POLL_MS);
     }
-    return { apiCatchUpMs: null };
+    return null;
   }
 
   async cleanup(): Promise<void> {

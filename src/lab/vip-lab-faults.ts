@@ -26,7 +26,10 @@ export interface VipFaultLab {
   gainsAfter(at: number, except?: string): Array<{ hostId: string; at: number }>;
   /** Runs before the fault, after the victim is known (e.g. cut the control plane off the site). */
   beforeFault?(): Promise<void>;
-  /** Runs after the restore has settled; what it returns is added to the run (e.g. the API's catch-up). */
+  /** Runs once the successor holds, before the restore; what it returns is added to the run (the API's
+   * catch-up with the new holder). */
+  afterFailover?(): Promise<Record<string, number | null>>;
+  /** Runs after the restore has settled; what it returns is added to the run. */
   afterRestore?(): Promise<Record<string, number | null>>;
 }
 
@@ -108,15 +111,16 @@ export async function runFault(lab: VipFaultLab, fault: VipFaultKind): Promise<V
   const survivors = lab.hosts.map((_, i) => i).filter((i) => fault === 'sigkill' || i !== v);
   const failover = await measureFailover(lab, t0, victim, survivors);
   const minorityHeld = fault === 'sigkill' ? 0 : await heldWhileCut(lab, t0, [victim]);
+  const seen = await lab.afterFailover?.();
   if (fault === 'power-off') await lab.powerOn(v);
   else if (fault === 'isolate') await lab.heal(v);
   else await lab.startHost(v);
   const settleMs = await settleAfterRestore(lab);
-  const extra = await lab.afterRestore?.();
+  const extra = { ...seen, ...(await lab.afterRestore?.()) };
   const window = lab.checker.samples.slice(firstSample);
   return {
     fault,
-    ...(extra ? { extra } : {}),
+    ...(Object.keys(extra).length > 0 ? { extra } : {}),
     victim,
     ...failover,
     settleMs,
