@@ -17,6 +17,7 @@ import { type HostChannel, startHostChannel } from './channel/index.js';
 import { loadOrEnroll, startRenewal } from './identity/index.js';
 import { VipReports } from './channel/vip-reports.js';
 import { createMembershipGuard } from './membership.js';
+import { withReset } from './reset.js';
 import { guardPeerVersions } from './peer-version.js';
 import { reapplyStoredOverlay } from './reapply.js';
 import { createSiteVipHook, type SiteVipHook } from './site-vip/hook.js';
@@ -128,14 +129,18 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   const membership = createMembershipGuard({ state: () => store.current(), log });
   // Inside the membership guard (its stale teardown stops the election before the overlay goes), outside
   // the version guard (only a table that was applied, not a stale one, moves the election).
-  const activities = membership.bind(
-    siteVip.bind(
-      guardPeerVersions(
-        beacon.bind(
-          createHostActivities({ ...base, memory: beacon.memory, brokerAddress: () => brokerAddress() }),
+  const activities = withReset(
+    membership.bind(
+      siteVip.bind(
+        guardPeerVersions(
+          beacon.bind(
+            createHostActivities({ ...base, memory: beacon.memory, brokerAddress: () => brokerAddress() }),
+          ),
         ),
       ),
     ),
+    () => store.current(),
+    log,
   );
   // The re-applied overlay gets its beacon now (the re-apply above ran before the key was loaded): a
   // restarted agent beacons even if the control plane never sends applyOverlay again. Then the beacon

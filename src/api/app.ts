@@ -16,6 +16,7 @@ import { frameworkProblem, MAX_PARAM_LENGTH, problemClientErrorHandler } from '.
 import { clusterRoutes } from './routes/clusters.js';
 import { enrollRoutes } from './routes/enroll.js';
 import { healthRoutes } from './routes/health.js';
+import { hostResetRoutes } from './routes/host-reset.js';
 import { hostRoutes } from './routes/hosts.js';
 import { joinTokenRoutes } from './routes/join-tokens.js';
 
@@ -100,6 +101,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   };
   await app.register(healthRoutes(ctx));
   await app.register(hostRoutes(ctx), { prefix: '/v1' });
+  await app.register(hostResetRoutes(ctx), { prefix: '/v1' });
   await app.register(joinTokenRoutes(ctx), { prefix: '/v1' });
   await app.register(enrollRoutes(ctx), { prefix: '/v1' });
   await app.register(clusterRoutes(ctx), { prefix: '/v1' });

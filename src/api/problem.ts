@@ -45,6 +45,8 @@ export const ProblemType = {
   /** Another cluster already uses an overlapping CIDR with the same VNI on the same underlay (force: true overrides). */
   OverlayConflict: 'urn:edge-overlay:problem:overlay-conflict',
   Unavailable: 'urn:edge-overlay:problem:temporal-unavailable',
+  /** The host's agent did not carry out a command in time (not running, or not connected to the broker). */
+  HostAgentUnreachable: 'urn:edge-overlay:problem:host-agent-unreachable',
   Internal: 'urn:edge-overlay:problem:internal-error',
 } as const;
 

@@ -188,6 +188,10 @@ export const hostRecordSchema = z
     prefixLength: z.number().optional(),
     /** v2: the control plane's address as the host reaches it (its broker connection's remote address). */
     brokerAddress: z.string().optional(),
+    /** What was done to the host outside any cluster (`hosts reset`: HostReset), newest last. */
+    events: z
+      .array(z.object({ time: z.string(), type: z.string(), data: z.record(z.string(), z.unknown()) }))
+      .optional(),
     workflowId: z.string(),
     uiUrl: z.string(),
   })

@@ -24,6 +24,7 @@ const DOMAIN_STATUS: Record<string, { status: number; type: string }> = {
   [ErrorType.ClusterExists]: { status: 409, type: ProblemType.ClusterExists },
   [ErrorType.AdmissionFailed]: { status: 503, type: ProblemType.Unavailable },
   [ErrorType.HostNotInCluster]: { status: 404, type: ProblemType.HostNotInCluster },
+  [ErrorType.HostAgentUnreachable]: { status: 503, type: ProblemType.HostAgentUnreachable },
 };
 
 /** ApplicationFailure details[0] may be `[{path, message}]` (src/workflows/validate.ts). */

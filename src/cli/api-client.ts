@@ -60,6 +60,14 @@ export interface JoinToken {
   token: string;
   expiresAt: string;
 }
+export interface HostReset {
+  hostId: string;
+  at: string;
+  changed: boolean;
+  removed: string[];
+  cluster?: string;
+}
+
 export interface HostDeleted {
   hostId: string;
   workflowId: string;
@@ -157,6 +165,11 @@ export class ApiClient {
   }
   deleteHost(hostId: string): Promise<HostDeleted> {
     return this.request('DELETE', `/v1/hosts/${encodeURIComponent(hostId)}`, `delete host ${hostId}`);
+  }
+
+  resetHost(hostId: string, reason?: string): Promise<HostReset> {
+    const path = `/v1/hosts/${encodeURIComponent(hostId)}/reset`;
+    return this.request('POST', path, `reset host ${hostId}`, reason ? { reason } : {});
   }
 }
 

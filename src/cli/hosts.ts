@@ -1,5 +1,6 @@
-// `edge-overlay hosts [get HOST_ID | join-token HOST_ID | delete HOST_ID]`: the registered hosts (underlay address,
-// cluster, last heartbeat), a single-use join token for one host's agent, and deleting a host.
+// `edge-overlay hosts [get HOST_ID | join-token HOST_ID | reset HOST_ID | delete HOST_ID]`: the registered hosts
+// (underlay address, cluster, last heartbeat), a single-use join token for one host's agent, tearing a
+// stranded host's overlay down through its agent, and deleting a host.
 import { type Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_JOIN_TOKEN_TTL_S, MAX_JOIN_TOKEN_TTL_S } from '../domain/join-token.js';
 import { hostIdSchema } from '../domain/validation.js';
@@ -64,6 +65,23 @@ export function registerHostsCommand(program: Command): void {
       progress(flags, `join token for ${hostId}, single use, valid until ${issued.expiresAt}`);
       progress(flags, `on the host: edge-overlay agent --host-id ${hostId} --join-token-file FILE …`);
     }
+  });
+
+  withApiOptions(
+    hosts
+      .command('reset')
+      .description(
+        'tear down every overlay device on a host in no cluster, through its agent (a stranded host after a failed join)',
+      )
+      .argument('<HOST_ID>', 'the host to reset', parseHostId)
+      .option('--reason <text>', 'recorded with the HostReset event on the host'),
+  ).action(async (hostId: string, _opts: unknown, cmd: Command) => {
+    const flags = flagsOf<ApiFlags & { reason?: string }>(cmd);
+    const reset = await connect(flags).resetHost(hostId, flags.reason);
+    const what =
+      reset.removed.length > 0 ? `removed ${reset.removed.join(', ')}` : 'nothing was left to remove';
+    const from = reset.cluster ? ` (its agent still had the overlay of cluster ${reset.cluster})` : '';
+    printOut(flags, reset, `host ${hostId} reset: ${what}${from}`);
   });
 
   withApiOptions(

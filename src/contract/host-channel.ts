@@ -67,6 +67,7 @@ export const hostCommandKinds = [
   'releaseVip',
   'probePeers',
   'teardown',
+  'reset',
 ] as const;
 export type HostCommandKind = (typeof hostCommandKinds)[number];
 

@@ -10,6 +10,8 @@ import type {
   PreflightResult,
   ProbePeersInput,
   ProbePeersResult,
+  ResetInput,
+  ResetResult,
   SetPeersInput,
   SetPeersResult,
   TeardownInput,
@@ -30,4 +32,5 @@ export interface HostRelayActivities {
   releaseVip(input: Addressed & VipInput): Promise<VipResult>;
   probePeers(input: Addressed & ProbePeersInput): Promise<ProbePeersResult>;
   teardown(input: Addressed & TeardownInput): Promise<{ changed: boolean }>;
+  reset(input: Addressed & ResetInput): Promise<ResetResult>;
 }

@@ -161,3 +161,18 @@ export interface HostDeleted {
 /** DELETE /v1/hosts/:hostId: refused (HostAlreadyInCluster) while the host belongs to a cluster; otherwise
  * the host leaves the inventory at once and its workflow ends, handing back the serial to revoke. */
 export const deleteHostUpdate = defineUpdate<HostDeleted, [DeleteHostInput]>('deleteHost');
+
+/** `edge-overlay hosts reset HOST`: the host's agent tears down every overlay device it has. Refused
+ * (HostAlreadyInCluster) while the host belongs to a cluster: remove it from the cluster instead. */
+export interface ResetHostInput {
+  reason?: string;
+}
+export interface HostResetOutcome {
+  hostId: string;
+  at: string;
+  changed: boolean;
+  removed: string[];
+  /** The cluster whose overlay the agent's state file still named. */
+  cluster?: string;
+}
+export const resetHostUpdate = defineUpdate<HostResetOutcome, [ResetHostInput]>('resetHost');

@@ -109,5 +109,6 @@ export function createRelayActivities(deps: RelayActivityDeps): HostRelayActivit
     releaseVip: relay('releaseVip'),
     probePeers: relay('probePeers'),
     teardown: relay('teardown'),
+    reset: relay('reset'),
   } satisfies Record<HostCommandKind, unknown>;
 }

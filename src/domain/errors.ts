@@ -14,6 +14,8 @@ export const ErrorType = {
   ClusterExists: 'ClusterExists',
   HostCommandFailed: 'HostCommandFailed',
   PreflightFailed: 'PreflightFailed',
+  /** The host's agent did not carry out a command in time (not connected, or not answering). */
+  HostAgentUnreachable: 'HostAgentUnreachable',
 } as const;
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
 

@@ -125,4 +125,12 @@ export interface HostRecord {
   publicKey?: string;
   /** v2: serial (hex) of the host's current certificate; revoked when the host is deleted. */
   certificateSerial?: string;
+  /** What was done to the host outside any cluster (`HostReset`), newest last, at most HOST_EVENTS_KEPT. */
+  events?: HostEvent[];
+}
+
+export interface HostEvent {
+  time: string;
+  type: 'HostReset';
+  data: Record<string, unknown>;
 }

@@ -144,6 +144,16 @@ export const hostRecordSchema = z.object({
   brokerAddress: ipv4Schema.optional(),
   publicKey: publicKeySchema.optional(),
   certificateSerial: certificateSerialSchema.optional(),
+  events: z
+    .array(
+      z.object({
+        time: z.string().max(40),
+        type: z.literal('HostReset'),
+        data: z.record(z.string(), z.unknown()),
+      }),
+    )
+    .max(10)
+    .optional(),
 });
 export const hostWorkflowInputSchema = z.object({
   hostId: hostIdSchema,

@@ -7,6 +7,8 @@ import { hostWorkflowId } from '../domain/ids.js';
 import {
   deleteHostUpdate,
   type HostDeleted,
+  type HostResetOutcome,
+  resetHostUpdate,
   hostWorkflowType,
   type IssueJoinTokenInput,
   issueJoinTokenUpdate,
@@ -46,6 +48,12 @@ export function issueJoinToken(
 export function redeemJoinToken(client: Client, input: RedeemJoinTokenInput): Promise<JoinTokenRedeemed> {
   const handle = client.workflow.getHandle(hostWorkflowId(input.hostId));
   return unwrapped(() => handle.executeUpdate(redeemJoinTokenUpdate, { args: [input] }));
+}
+
+/** Has the host's agent tear down every overlay device (a host in no cluster only). */
+export function resetHost(client: Client, hostId: string, reason?: string): Promise<HostResetOutcome> {
+  const handle = client.workflow.getHandle(hostWorkflowId(hostId));
+  return unwrapped(() => handle.executeUpdate(resetHostUpdate, { args: [reason ? { reason } : {}] }));
 }
 
 /** Removes the host from the inventory and ends its workflow; hands back the serial to revoke. */

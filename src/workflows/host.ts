@@ -32,6 +32,7 @@ import {
 import { installIdentityHandlers } from './host-enrollment.js';
 import { membershipAnnouncer } from './host-membership.js';
 import { installReportHandlers } from './host-reports.js';
+import { installResetHandler } from './host-reset.js';
 import { fail, parseOrFail } from './validate.js';
 
 export const DEFAULT_HOST_CONTINUE_AS_NEW_AFTER = 2000;
@@ -82,6 +83,14 @@ export async function hostWorkflow(raw: HostWorkflowInput): Promise<void> {
       record = record === null ? { ...next, ...identity.keys() } : next;
     },
     tellCluster,
+  });
+
+  installResetHandler({
+    hostId: input.hostId,
+    get: () => record,
+    set: (next) => {
+      record = next;
+    },
   });
 
   setHandler(

@@ -31,6 +31,7 @@ function world(initial: AgentState['overlay']) {
     setPeers: no,
     assignVip: no,
     releaseVip: no,
+    reset: no,
     async applyOverlay(input) {
       calls.push(`apply ${input.spec.clusterName}`);
       // a test may hold the apply open to see whether the teardown waits for it

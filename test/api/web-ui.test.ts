@@ -1,10 +1,10 @@
 // What the Temporal Web UI shows for a cluster (issue 14 point 7), read the way the UI reads it: the
 // workflow's User Metadata summary (describe), its current details and its handler descriptions (the
 // `__temporal_workflow_metadata` query the UI sends). Real dev server and control worker, fake hosts.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { clusterWorkflowId } from '../../src/domain/ids.js';
-import { ClusterHarness, roles, suffix } from '../workflows/support/cluster-harness.js';
-import { buildTestApi, type TestApi } from './helper.js';
+import { roles, suffix } from '../workflows/support/cluster-harness.js';
+import { apiOverHarness } from './with-harness.js';
 
 interface Metadata {
   currentDetails?: string;
@@ -16,22 +16,13 @@ interface Metadata {
 }
 
 describe('the cluster in the Temporal Web UI', () => {
-  let h: ClusterHarness;
-  let api: TestApi;
+  const env = apiOverHarness();
   const name = `ui-${suffix()}`;
 
-  beforeAll(async () => {
-    h = await ClusterHarness.create();
-    api = await buildTestApi({ client: h.client, taskQueue: h.taskQueue });
-  });
-  afterAll(async () => {
-    await api.close();
-    await h.close();
-  });
-
   it('has a summary, current details with every host, and described queries, updates and signals', async () => {
+    const h = env.h();
     const hosts = await h.addHosts(3);
-    const res = await api.call({
+    const res = await env.api().call({
       method: 'POST',
       url: '/v1/clusters',
       payload: { name, hosts: roles(hosts, 1) },

@@ -89,6 +89,20 @@ export interface TeardownInput {
   spec: OverlaySpec;
 }
 
+/** `edge-overlay hosts reset`: tear down whatever overlay the host has, known to its agent or not. */
+export interface ResetInput {
+  /** Why (logged by the agent). */
+  reason?: string;
+}
+
+export interface ResetResult {
+  changed: boolean;
+  /** Devices deleted (the overlay bridge, vxlan devices), state or no state. */
+  removed: string[];
+  /** The cluster the agent's state file named, if any (its overlay and VIP were torn down first). */
+  cluster?: string;
+}
+
 export interface HostActivities {
   preflight(input?: PreflightInput): Promise<PreflightResult>;
   applyOverlay(input: ApplyOverlayInput): Promise<ApplyOverlayResult>;
@@ -97,4 +111,5 @@ export interface HostActivities {
   releaseVip(input: VipInput): Promise<VipResult>;
   probePeers(input: ProbePeersInput): Promise<ProbePeersResult>;
   teardown(input: TeardownInput): Promise<{ changed: boolean }>;
+  reset(input: ResetInput): Promise<ResetResult>;
 }

@@ -6,10 +6,12 @@ import { applyOverlay, teardown } from './overlay.js';
 import { setPeers } from './peers.js';
 import { preflight } from './preflight.js';
 import { probePeers } from './probe.js';
+import { reset } from './reset.js';
 import {
   applyOverlayInputSchema,
   preflightInputSchema,
   probePeersInputSchema,
+  resetInputSchema,
   setPeersInputSchema,
   teardownInputSchema,
   vipInputSchema,
@@ -45,5 +47,7 @@ export function createHostActivities(opts: HostActivityOptions): HostActivities 
       activity(deps, 'probePeers', () => probePeers(deps, parseInput(probePeersInputSchema, input, 'input'))),
     teardown: (input) =>
       activity(deps, 'teardown', () => teardown(deps, parseInput(teardownInputSchema, input, 'input').spec)),
+    reset: (input) =>
+      activity(deps, 'reset', () => reset(deps, parseInput(resetInputSchema, input, 'input'))),
   };
 }

@@ -20,6 +20,7 @@ export const setPeersInputSchema = z.object({
 });
 export const vipInputSchema = z.object({ spec: overlaySpecSchema });
 export const teardownInputSchema = vipInputSchema;
+export const resetInputSchema = z.strictObject({ reason: z.string().max(200).optional() });
 export const probePeersInputSchema = z.object({
   targets: z.array(ipv4Schema).max(MAX_CLUSTER_HOSTS),
   count: z.number().int().min(1).max(20).optional(),

@@ -15,6 +15,7 @@ export function recordingActivities(
     releaseVip: no,
     probePeers: no,
     teardown: no,
+    reset: no,
     async setPeers(input) {
       onTable(input);
       await hook().memory.peersSet(input.spec, input.peers);

@@ -178,6 +178,16 @@ export class FakeHost {
         this.hasVip = false;
         return { changed };
       },
+      reset: async () => {
+        this.calls.push('reset');
+        const removed = this.overlay ? ['vxlan100', 'scbr-100'] : [];
+        const cluster = this.overlay?.spec.clusterName;
+        this.overlay = null;
+        this.peers = [];
+        this.site?.onStopped(this);
+        this.hasVip = false;
+        return { changed: removed.length > 0, removed, ...(cluster ? { cluster } : {}) };
+      },
     };
   }
 

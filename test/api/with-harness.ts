@@ -1,0 +1,19 @@
+// The API over the workflow tests' harness (real dev server and control worker, fake hosts behind the
+// relay), made before the file's tests and closed after them.
+import { afterAll, beforeAll } from 'vitest';
+import { ClusterHarness } from '../workflows/support/cluster-harness.js';
+import { buildTestApi, type TestApi } from './helper.js';
+
+export function apiOverHarness(): { h: () => ClusterHarness; api: () => TestApi } {
+  let h: ClusterHarness | undefined;
+  let api: TestApi | undefined;
+  beforeAll(async () => {
+    h = await ClusterHarness.create();
+    api = await buildTestApi({ client: h.client, taskQueue: h.taskQueue });
+  });
+  afterAll(async () => {
+    await api?.close();
+    await h?.close();
+  });
+  return { h: () => h!, api: () => api! };
+}
