@@ -17,6 +17,7 @@ interface Route {
 const ROUTES: Route[] = [
   { method: 'GET', path: '/v1/hosts/:hostId' },
   { method: 'DELETE', path: '/v1/hosts/:hostId' },
+  { method: 'POST', path: '/v1/hosts/:hostId/reset', body: {} },
   { method: 'GET', path: '/v1/clusters/:name' },
   { method: 'PATCH', path: '/v1/clusters/:name', body: {} },
   { method: 'DELETE', path: '/v1/clusters/:name' },
