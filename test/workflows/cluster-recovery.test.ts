@@ -106,7 +106,7 @@ describe('cluster recovery', () => {
       const t0 = Date.now();
       h.site.setDown(holder!, true); // powered off: the site elects anew, its release waits in its queue
       await h.presence([holder!], false); // its Last Will, relayed by the control worker
-      const moved = await h.waitForView(name, 'VIP moved', (v) => v.vipHolder === standby!.hostId, 20_000);
+      await h.waitForView(name, 'VIP moved', (v) => v.vipHolder === standby!.hostId, 20_000);
       console.log(JSON.stringify({ metric: 'vip-record-ms-after-power-off', value: Date.now() - t0 }));
       expect(standby!.hasVip).toBe(true);
       expect(holder!.hasVip).toBe(false);
