@@ -4,7 +4,7 @@
 // after them, within 2 s of the overlay being back (full mesh, UDP mesh prober); a DELETE right after
 // tears the overlay down on every host within 10 s. Prints the measured times as JSON.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiClient } from '../../src/cli/api-client.js';
+import { type ApiClient, ApiError } from '../../src/cli/api-client.js';
 import { startMeshProbers, waitForMesh } from '../../src/lab/mesh.js';
 import { underlayAddresses } from '../../src/lab/lab.js';
 import { runOutage } from '../../src/lab/outage.js';
@@ -45,8 +45,20 @@ async function apiConverged(
   const first: Partial<ApiTimes> = {};
   let last = '';
   const isNew = (hostId: string, ip: unknown) => typeof ip === 'string' && ip !== before[hostId];
+  let unavailable = 0;
   while (Date.now() < deadline) {
-    const [view, events] = await Promise.all([api.getCluster(name), api.events(name, cursor)]);
+    let view: Awaited<ReturnType<ApiClient['getCluster']>>;
+    let events: Awaited<ReturnType<ApiClient['events']>>;
+    try {
+      [view, events] = await Promise.all([api.getCluster(name), api.events(name, cursor)]);
+    } catch (err) {
+      // A 503 says "retry" (a query that did not answer within the API's deadline): a client retries, and
+      // the time it costs counts against convergence. It is reported, not a failure by itself.
+      if (!(err instanceof ApiError) || err.status !== 503) throw err;
+      unavailable += 1;
+      process.stdout.write(`[convergence] ${name}: 503 #${unavailable} while polling (${err.message})\n`);
+      continue;
+    }
     const now = Date.now();
     const newAddresses = view.hosts.every((h) => isNew(h.hostId, h.underlayIp));
     const changed = new Map<string, number>();

@@ -25,10 +25,16 @@ describe('cluster queue', () => {
     expect(h.host(view.vipHolder!).hasVip).toBe(true);
 
     expect((await handle.describe()).taskQueue).toBe(h.clusterTaskQueue);
+    // Ready says every host joined and the VIP is held; the last membership push may still be on its way
+    // (the phase waits only for underlay rounds), so the full tables are waited for, not assumed.
+    await h.waitFor(
+      'full peer tables',
+      async () => hosts.map((f) => f.peers.length),
+      (n) => n.every((x) => x === 2),
+    );
     for (const fake of hosts) {
       const child = h.client.workflow.getHandle(hostJoinWorkflowId(name, fake.hostId));
       expect((await child.describe()).taskQueue).toBe(h.taskQueue);
-      expect(fake.peers).toHaveLength(2);
     }
 
     // Removal and deletion from the cluster queue: their teardowns are relayed on the control queue too.
