@@ -39,10 +39,11 @@ describe('site VIP election (control plane side)', () => {
       { hostId: b.hostId, role: 'control-plane' },
     ]);
     await h.waitForView(name, 'Ready, c holds', (v) => v.phase === 'Ready' && v.vipHolder === c.hostId);
+    // every voter's last push may still be on its way after Ready: wait for all three, not one
     await h.waitFor(
-      'final policy',
-      async () => a.vipPolicy?.eligible.length,
-      (n) => n === 3,
+      'final policy on every voter',
+      async () => [a, b, c].map((f) => f.vipPolicy?.eligible.length),
+      (n) => n.every((x) => x === 3),
     );
     for (const f of [a, b, c]) {
       expect(f.vipPolicy).toMatchObject({
