@@ -90,7 +90,8 @@ export interface UnderlayAccess {
   brokerUrl: string;
 }
 
-/** ctlIp:8080 → API and ctlIp:8883 → broker; the lab's cleanup stops the forwarders by PID. */
+/** ctlIp:8080 → API and ctlIp:8883 → broker; the lab's cleanup stops the forwarders (by PID) and removes
+ * their socket dirs. */
 export async function forwardControlPlane(lab: Lab, plane: ControlPlane): Promise<UnderlayAccess> {
   const ctl = lab.ctl!;
   for (const [listenPort, targetPort] of [
@@ -98,7 +99,7 @@ export async function forwardControlPlane(lab: Lab, plane: ControlPlane): Promis
     [DEFAULT_BROKER_PORT, plane.broker.port],
   ] as const) {
     const fwd = await startControlForwarder({ ctlNs: ctl.ns, ctlIp: ctl.ip, listenPort, targetPort });
-    lab.processes.push(...fwd.pids.map((pid) => ({ pid, expectComm: 'socat' })));
+    lab.stops.push(fwd.stop);
   }
   return {
     apiUrl: `http://${ctl.ip}:${DEFAULT_API_PORT}`,

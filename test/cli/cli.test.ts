@@ -1,6 +1,6 @@
 // The CLI against a real API server (listening on a port) and the real dev server.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -22,12 +22,14 @@ describe('edge-overlay CLI over the API', () => {
   let server: ApiServer;
   let controlWorker: { stop: () => Promise<void> };
   let tokenFile: string;
+  // one temp dir for the whole file, removed at the end (tests used to leave /tmp/eo-cli-* behind)
+  let dir: string;
   const taskQueue = uniqueTaskQueue('cli');
   const api = () => ['--api', server.url, '--token-file', tokenFile];
 
   beforeAll(async () => {
     tc = await testClient();
-    const dir = mkdtempSync(join(tmpdir(), 'eo-cli-'));
+    dir = mkdtempSync(join(tmpdir(), 'eo-cli-'));
     tokenFile = join(dir, 'token');
     writeFileSync(tokenFile, `${TOKEN}\n`);
     server = await startApiServer(
@@ -51,6 +53,7 @@ describe('edge-overlay CLI over the API', () => {
     await controlWorker.stop();
     await server.close();
     await tc.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('`hosts` prints a table, and --json the API body', async () => {
@@ -122,7 +125,7 @@ describe('edge-overlay CLI over the API', () => {
   });
 
   it('reports 401 with a hint when the token is wrong', async () => {
-    const bad = join(mkdtempSync(join(tmpdir(), 'eo-cli-')), 'token');
+    const bad = join(dir, 'wrong-token');
     writeFileSync(bad, 'wrong-token-0123456789');
     const run = await runCli(['cluster', 'list', '--api', server.url, '--token-file', bad]);
     expect(run.code).toBe(1);
@@ -182,7 +185,8 @@ describe('edge-overlay CLI over the API', () => {
   });
 
   it('the installed binary runs, and exits 2 with a message when no token is configured', async () => {
-    const cwd = mkdtempSync(join(tmpdir(), 'eo-cli-'));
+    const cwd = join(dir, 'no-token-cwd');
+    mkdirSync(cwd);
     const bin = new URL('../../bin/edge-overlay.js', import.meta.url).pathname;
     const res = await execa('node', [bin, 'hosts', '--api', server.url], {
       cwd,

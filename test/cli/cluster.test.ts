@@ -1,7 +1,7 @@
 // `edge-overlay cluster …` end to end: CLI → API (listening) → real cluster workflow → fake hosts.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiServer, startApiServer } from '../../src/api/server.js';
@@ -41,6 +41,7 @@ describe('edge-overlay cluster commands end to end', () => {
   afterAll(async () => {
     await server.close();
     await h.close();
+    rmSync(dirname(tokenFile), { recursive: true, force: true });
   });
 
   it('create --wait shows progress and ends with the Ready status table', async () => {

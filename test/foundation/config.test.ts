@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { mqttsUrlSchema } from '../../src/config/broker-url.js';
 import { ConfigError, loadEnv } from '../../src/config/env.js';
 import { resolveApiConfig, resolveWorkerConfig } from '../../src/config/serve.js';
@@ -44,6 +44,7 @@ describe('loadEnv', () => {
 
 describe('resolveToken', () => {
   const dir = mkdtempSync(join(tmpdir(), 'eo-token-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('prefers --token-file over the environment', () => {
     const file = join(dir, 'tok');

@@ -29,6 +29,8 @@ export interface Lab {
   ctl?: { ns: string; ip: string };
   /** Extra processes (by PID) that cleanup stops before the namespaces go. */
   processes: Array<{ pid: number; expectComm?: string }>;
+  /** Stops that also remove files (a forwarder's socket dir); cleanup runs them before the processes go. */
+  stops: Array<() => Promise<void>>;
   cleanup(): Promise<void>;
 }
 
@@ -39,6 +41,7 @@ export async function createLab(opts: { hosts: number; control?: boolean; mtu?: 
   const bridge = 'br0';
   const namespaces = [switchNs];
   const processes: Lab['processes'] = [];
+  const stops: Lab['stops'] = [];
   const lab: Lab = {
     id,
     switchNs,
@@ -46,7 +49,11 @@ export async function createLab(opts: { hosts: number; control?: boolean; mtu?: 
     subnet,
     hosts: [],
     processes,
-    cleanup: () => cleanupLab({ processes, namespaces }),
+    stops,
+    cleanup: async () => {
+      await Promise.allSettled(stops.splice(0).map((stop) => stop()));
+      await cleanupLab({ processes, namespaces });
+    },
   };
   try {
     await createL2Switch(switchNs, bridge);
