@@ -2,7 +2,8 @@
 // expects, where it expects it: the bundle in the unit's install dir, the unit copied from the bundle, the
 // env file with the variables ExecStart uses, the join token file the env file names (0600, the unit's
 // user's), the sysusers line of packaging/, and they enable the unit. The Kairos one carries the product
-// page's VMXNET3 workaround in its initramfs stage.
+// page's VMXNET3 workaround in its initramfs stage, keeps the unit's state dir across reboots, and uses
+// only stage names and step fields that Kairos (yip) knows.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -127,9 +128,43 @@ describe.each(examples)('%s', (file, plan) => {
   });
 });
 
+// Step fields of yip's `Stage` (github.com/mudler/yip pkg/schema/schema.go) that the example may use, and
+// Kairos's boot stages (with yip's `.before`/`.after` suffixes): a misspelt key is ignored by yip, silently.
+const YIP_STEP_FIELDS = [
+  'name',
+  'if',
+  'commands',
+  'files',
+  'directories',
+  'downloads',
+  'modules',
+  'systemctl',
+];
+const YIP_FILE_FIELDS = ['path', 'permissions', 'owner', 'group', 'content', 'encoding'];
+const KAIROS_STAGES = /^(rootfs|initramfs|boot|fs|network|reconcile)(\.before|\.after)?$/;
+
 describe('packaging/cloud-init/kairos.yaml', () => {
+  const doc = parse(read('packaging/cloud-init/kairos.yaml'), { version: '1.1' });
+
+  it('uses only Kairos stage names and yip step and file fields', () => {
+    for (const [stage, steps] of Object.entries(doc.stages as Record<string, YipStep[]>)) {
+      expect(stage).toMatch(KAIROS_STAGES);
+      for (const step of steps) {
+        for (const key of Object.keys(step)) expect(YIP_STEP_FIELDS).toContain(key);
+        for (const file of step.files ?? []) {
+          for (const key of Object.keys(file)) expect(YIP_FILE_FIELDS).toContain(key);
+        }
+      }
+    }
+  });
+
+  it("binds the unit's state dir (key, certificate, overlay state) to persistent storage", () => {
+    const stateDir = /--state-dir (\S+)/.exec(one(unit, 'Service', 'ExecStart'))?.[1];
+    expect(stateDir).toBe('/var/lib/edge-overlay');
+    expect(doc.install?.bind_mounts).toContain(stateDir);
+  });
+
   it("carries the product page's initramfs VMXNET3 workaround and starts the unit", () => {
-    const doc = parse(read('packaging/cloud-init/kairos.yaml'), { version: '1.1' });
     const initramfs = doc.stages.initramfs as YipStep[];
     expect(initramfs.flatMap((s) => s.commands ?? [])).toEqual([
       'ethtool --offload eth0 tx-udp_tnl-segmentation off',
