@@ -39,6 +39,8 @@ export interface HostRelayOptions {
   onCertificateRenewed?: (renewed: RenewedCertificate) => Promise<void>;
   /** Publish → result → completed, per command (measurement). */
   onRoundTrip?: (ms: number, command: PendingCommand) => void;
+  /** How each published command ended (metrics): completed ok/error, late (nobody waited), expired. */
+  onCommandOutcome?: (command: PendingCommand, outcome: 'ok' | 'error' | 'late' | 'expired') => void;
   /** Upper bound on Temporal calls in flight for reports (and, separately, for completions). */
   concurrency?: number;
   /** How long a publish may wait for the broker's PUBACK before the attempt fails (retryable). */
@@ -85,9 +87,10 @@ export async function startHostRelay(opts: HostRelayOptions): Promise<HostRelay>
     log.error({ key, slot, error: err instanceof Error ? err.message : String(err) }, 'relay job failed');
   const reportQueue = new KeyedQueue(opts.concurrency ?? 16, onJobError);
   const completionQueue = new KeyedQueue(opts.concurrency ?? 16, onJobError);
-  const pending = new PendingCommands((c) =>
-    log.debug({ hostId: c.hostId, kind: c.kind, commandId: c.id }, 'command expired without a result'),
-  );
+  const pending = new PendingCommands((c) => {
+    opts.onCommandOutcome?.(c, 'expired');
+    log.debug({ hostId: c.hostId, kind: c.kind, commandId: c.id }, 'command expired without a result');
+  });
   let published = 0;
 
   const activities = createRelayActivities({
@@ -103,6 +106,7 @@ export async function startHostRelay(opts: HostRelayOptions): Promise<HostRelay>
     queue: completionQueue,
     log,
     ...(opts.onRoundTrip ? { onRoundTrip: opts.onRoundTrip } : {}),
+    ...(opts.onCommandOutcome ? { onOutcome: opts.onCommandOutcome } : {}),
   });
   const reports = createReportRelay({ client: opts.client, publisher, queue: reportQueue, log });
   // A VIP report goes to the cluster the host's underlay reports are routed by (the membership published

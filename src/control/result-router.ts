@@ -33,6 +33,8 @@ export interface ResultRouterDeps {
   log: Logger;
   /** Publish → result → completed, per command (measurement hook). */
   onRoundTrip?: (ms: number, command: PendingCommand) => void;
+  /** How a command ended here (metrics): its activity completed ok or failed, or nobody waited any more. */
+  onOutcome?: (command: PendingCommand, outcome: 'ok' | 'error' | 'late') => void;
 }
 
 const RETRY_DELAYS_MS = [100, 500, 2_000, 5_000];
@@ -56,12 +58,14 @@ export function createResultRouter(deps: ResultRouterDeps) {
           );
         if (result.ok) stats.completed += 1;
         else stats.failed += 1;
+        deps.onOutcome?.(command, result.ok ? 'ok' : 'error');
         deps.onRoundTrip?.(Date.now() - command.publishedAt, command);
         return;
       } catch (err) {
         if (err instanceof ActivityNotFoundError) {
           // Timed out, cancelled, or its workflow is gone: nobody waits for this result any more.
           stats.late += 1;
+          deps.onOutcome?.(command, 'late');
           log.debug(
             { hostId: command.hostId, commandId: command.id },
             'result for an activity no longer waiting',
