@@ -1,35 +1,27 @@
 // Atomic admission through the API (issue 11, point 1): POST /v1/clusters claims every host before it
 // answers, so of 20 concurrent creates that share one host exactly one gets 202 and the others a 409 naming
 // the host; the first GET after the 202 lists every requested host with role and overlay IP.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WithStartWorkflowOperation } from '@temporalio/client';
 import { admitClusterUpdate, clusterWorkflowType } from '../../src/contract/workflow-messages.js';
 import { DEFAULT_OVERLAY_CIDR, DEFAULT_VNI } from '../../src/domain/constants.js';
 import { ErrorType } from '../../src/domain/errors.js';
 import { clusterWorkflowId } from '../../src/domain/ids.js';
 import { getHost } from '../../src/temporal/hosts.js';
-import { ClusterHarness, suffix } from '../workflows/support/cluster-harness.js';
+import { suffix } from '../workflows/support/cluster-harness.js';
 import type { FakeHost } from '../workflows/support/fake-host.js';
-import { buildTestApi, problemOf, type TestApi } from './helper.js';
+import { problemOf } from './helper.js';
+import { apiOverHarness } from './with-harness.js';
 
 describe('POST /v1/clusters admission', () => {
-  let h: ClusterHarness;
-  let api: TestApi;
-  beforeAll(async () => {
-    h = await ClusterHarness.create();
-    api = await buildTestApi({ client: h.client, taskQueue: h.taskQueue });
-  });
-  afterAll(async () => {
-    await api.close();
-    await h.close();
-  });
+  const { h, api } = apiOverHarness();
 
   it('20 concurrent creates sharing one host: exactly one 202, the others 409 naming the host', async () => {
-    const [shared, ...own] = (await h.addHosts(21, 'adm')) as FakeHost[];
+    const [shared, ...own] = (await h().addHosts(21, 'adm')) as FakeHost[];
     const names = own.map(() => `adm-${suffix()}`);
     const responses = await Promise.all(
       own.map((host, i) =>
-        api.call({
+        api().call({
           method: 'POST',
           url: '/v1/clusters',
           payload: {
@@ -51,15 +43,15 @@ describe('POST /v1/clusters admission', () => {
       expect(problemOf(r).detail).toContain(shared!.hostId);
     }
     const winner = names[codes.indexOf(202)]!;
-    expect((await getHost(h.client, shared!.hostId))?.cluster).toBe(winner);
+    expect((await getHost(h().client, shared!.hostId))?.cluster).toBe(winner);
     // The losers hold nothing: every other host is free again and can join the winner's peers later.
     const losers = own.filter((_, i) => codes[i] !== 202);
-    const held = await Promise.all(losers.map(async (x) => (await getHost(h.client, x.hostId))?.cluster));
+    const held = await Promise.all(losers.map(async (x) => (await getHost(h().client, x.hostId))?.cluster));
     expect(held.every((c) => c === null)).toBe(true);
   });
 
   it('without the API pre-check: 20 concurrent admissions (update-with-start) admit exactly one', async () => {
-    const [shared, ...own] = (await h.addHosts(21, 'wf')) as FakeHost[];
+    const [shared, ...own] = (await h().addHosts(21, 'wf')) as FakeHost[];
     const outcomes = await Promise.allSettled(
       own.map((host) => {
         const input = {
@@ -72,11 +64,11 @@ describe('POST /v1/clusters admission', () => {
             { hostId: host.hostId, role: 'worker' as const },
           ],
         };
-        return h.client.workflow.executeUpdateWithStart(admitClusterUpdate, {
+        return h().client.workflow.executeUpdateWithStart(admitClusterUpdate, {
           args: [input],
           startWorkflowOperation: new WithStartWorkflowOperation(clusterWorkflowType, {
             workflowId: clusterWorkflowId(input.name),
-            taskQueue: h.taskQueue,
+            taskQueue: h().taskQueue,
             workflowIdConflictPolicy: 'USE_EXISTING',
             args: [input],
           }),
@@ -92,16 +84,16 @@ describe('POST /v1/clusters admission', () => {
   });
 
   it('the first GET after a 202 lists every requested host with role and overlay IP', async () => {
-    const hosts = (await h.addHosts(3, 'first')) as FakeHost[];
+    const hosts = (await h().addHosts(3, 'first')) as FakeHost[];
     const name = `first-${suffix()}`;
     const requested = hosts.map((x, i) => ({ hostId: x.hostId, role: i === 0 ? 'control-plane' : 'worker' }));
-    const created = await api.call({
+    const created = await api().call({
       method: 'POST',
       url: '/v1/clusters',
       payload: { name, hosts: requested },
     });
     expect(created.statusCode).toBe(202);
-    const res = await api.call({ method: 'GET', url: `/v1/clusters/${name}` });
+    const res = await api().call({ method: 'GET', url: `/v1/clusters/${name}` });
     expect(res.statusCode).toBe(200);
     const view = res.json() as {
       hosts: Array<{ hostId: string; role: string; overlayIp: string; state: string }>;

@@ -1,35 +1,27 @@
 // POST /v1/clusters against the members' underlay (issue 14, point 2): a 400 naming the field for a CIDR
 // over a member's reported subnet or over the control plane's address as a member reaches it, and a 409
 // naming the other cluster for a CIDR + VNI already used on the same underlay, unless `force: true`.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ProblemType } from '../../src/api/problem.js';
 import { reportUnderlay } from '../../src/temporal/hosts.js';
-import { ClusterHarness, suffix } from '../workflows/support/cluster-harness.js';
+import { suffix } from '../workflows/support/cluster-harness.js';
 import type { FakeHost } from '../workflows/support/fake-host.js';
-import { buildTestApi, problemOf, type TestApi } from './helper.js';
+import { problemOf } from './helper.js';
+import { apiOverHarness } from './with-harness.js';
 
 describe('POST /v1/clusters: overlay CIDR vs the underlay', () => {
-  let h: ClusterHarness;
-  let api: TestApi;
+  const { h, api } = apiOverHarness();
   // A CIDR and VNI no other test uses: clusters left running elsewhere never collide with these.
   const vni = 5000 + Math.floor(Math.random() * 10_000);
   const ours = `100.${70 + Math.floor(Math.random() * 20)}.${Math.floor(Math.random() * 250)}`;
-  beforeAll(async () => {
-    h = await ClusterHarness.create();
-    api = await buildTestApi({ client: h.client, taskQueue: h.taskQueue });
-  });
-  afterAll(async () => {
-    await api.close();
-    await h.close();
-  });
 
   /** Hosts whose agents report a /24 and the broker address they reach. */
   async function agentHosts(n: number, broker?: string): Promise<FakeHost[]> {
-    const hosts = await h.addHosts(n, 'uo');
+    const hosts = await h().addHosts(n, 'uo');
     for (const f of hosts) {
       f.underlaySeq += 1;
       await reportUnderlay(
-        h.client,
+        h().client,
         {
           hostId: f.hostId,
           seq: f.underlaySeq,
@@ -38,13 +30,13 @@ describe('POST /v1/clusters: overlay CIDR vs the underlay', () => {
           prefixLength: 24,
           ...(broker ? { brokerAddress: broker } : {}),
         },
-        { taskQueue: h.taskQueue },
+        { taskQueue: h().taskQueue },
       );
     }
     return hosts;
   }
   const create = (hosts: FakeHost[], body: Record<string, unknown>) =>
-    api.call({
+    api().call({
       method: 'POST',
       url: '/v1/clusters',
       payload: {
@@ -99,7 +91,7 @@ describe('POST /v1/clusters: overlay CIDR vs the underlay', () => {
   });
 
   it('OpenAPI documents force as an optional boolean of the create body', async () => {
-    const doc = (await api.app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
+    const doc = (await api().app.inject({ method: 'GET', url: '/openapi.json' })).json() as {
       components: {
         schemas: Record<
           string,

@@ -4,12 +4,16 @@ import { afterAll, beforeAll } from 'vitest';
 import { ClusterHarness } from '../workflows/support/cluster-harness.js';
 import { buildTestApi, type TestApi } from './helper.js';
 
-export function apiOverHarness(): { h: () => ClusterHarness; api: () => TestApi } {
+/** `temporalTimeoutMs`: the API's deadline for Temporal calls (a short one for "no control worker" tests). */
+export function apiOverHarness(opts: { temporalTimeoutMs?: number } = {}): {
+  h: () => ClusterHarness;
+  api: () => TestApi;
+} {
   let h: ClusterHarness | undefined;
   let api: TestApi | undefined;
   beforeAll(async () => {
     h = await ClusterHarness.create();
-    api = await buildTestApi({ client: h.client, taskQueue: h.taskQueue });
+    api = await buildTestApi({ client: h.client, taskQueue: h.taskQueue, ...opts });
   });
   afterAll(async () => {
     await api?.close();
