@@ -1,49 +1,30 @@
 // The CLI against a real API server (listening on a port) and the real dev server.
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createControlActivities } from '../../src/activities/control/index.js';
-import { type ApiServer, startApiServer } from '../../src/api/server.js';
 import { ago, table } from '../../src/cli/format.js';
 import { parseHostArg } from '../../src/cli/cluster.js';
 import { freePort } from '../../src/dev/process.js';
 import { runningWorker, testClient, uniqueTaskQueue } from '../helpers/temporal.js';
 import { runCli } from './helper.js';
+import { type ListeningApi, listenApi } from './listening-api.js';
 
 const TOKEN = 'cli-test-token-0123456789';
 const hid = (name: string) => `${name}-${randomUUID().slice(0, 6)}`;
 
 describe('edge-overlay CLI over the API', () => {
   let tc: Awaited<ReturnType<typeof testClient>>;
-  let server: ApiServer;
+  let server: ListeningApi;
   let controlWorker: { stop: () => Promise<void> };
-  let tokenFile: string;
-  // one temp dir for the whole file, removed at the end (tests used to leave /tmp/eo-cli-* behind)
-  let dir: string;
   const taskQueue = uniqueTaskQueue('cli');
-  const api = () => ['--api', server.url, '--token-file', tokenFile];
+  const api = () => server.cliArgs();
 
   beforeAll(async () => {
     tc = await testClient();
-    dir = mkdtempSync(join(tmpdir(), 'eo-cli-'));
-    tokenFile = join(dir, 'token');
-    writeFileSync(tokenFile, `${TOKEN}\n`);
-    server = await startApiServer(
-      {
-        client: tc.client,
-        log: pino({ level: 'silent' }),
-        token: TOKEN,
-        uiBaseUrl: null,
-        namespace: 'default',
-        taskQueue,
-      },
-      '127.0.0.1',
-      await freePort(),
-    );
+    server = await listenApi({ client: tc.client, token: TOKEN, taskQueue });
     controlWorker = await runningWorker({
       taskQueue,
       activities: createControlActivities({ client: tc.client }),
@@ -53,7 +34,6 @@ describe('edge-overlay CLI over the API', () => {
     await controlWorker.stop();
     await server.close();
     await tc.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('`hosts` prints a table, and --json the API body', async () => {
@@ -125,7 +105,7 @@ describe('edge-overlay CLI over the API', () => {
   });
 
   it('reports 401 with a hint when the token is wrong', async () => {
-    const bad = join(dir, 'wrong-token');
+    const bad = join(server.dir, 'wrong-token');
     writeFileSync(bad, 'wrong-token-0123456789');
     const run = await runCli(['cluster', 'list', '--api', server.url, '--token-file', bad]);
     expect(run.code).toBe(1);
@@ -139,7 +119,7 @@ describe('edge-overlay CLI over the API', () => {
       '--api',
       `http://127.0.0.1:${await freePort()}`,
       '--token-file',
-      tokenFile,
+      server.tokenFile,
     ]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(
@@ -163,7 +143,7 @@ describe('edge-overlay CLI over the API', () => {
       ...api(),
     ]);
     expect(badCidr.stderr).toContain('must be an IPv4 CIDR');
-    const badUrl = await runCli(['hosts', '--api', 'ftp://x', '--token-file', tokenFile]);
+    const badUrl = await runCli(['hosts', '--api', 'ftp://x', '--token-file', server.tokenFile]);
     expect(badUrl.stderr).toContain('must be an http(s) URL');
     const badTimeout = await runCli([
       'cluster',
@@ -185,7 +165,7 @@ describe('edge-overlay CLI over the API', () => {
   });
 
   it('the installed binary runs, and exits 2 with a message when no token is configured', async () => {
-    const cwd = join(dir, 'no-token-cwd');
+    const cwd = join(server.dir, 'no-token-cwd');
     mkdirSync(cwd);
     const bin = new URL('../../bin/edge-overlay.js', import.meta.url).pathname;
     const res = await execa('node', [bin, 'hosts', '--api', server.url], {

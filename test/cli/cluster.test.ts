@@ -1,47 +1,31 @@
-// `edge-overlay cluster …` end to end: CLI → API (listening) → real cluster workflow → fake hosts.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiServer, startApiServer } from '../../src/api/server.js';
-import { freePort } from '../../src/dev/process.js';
 import { ClusterHarness, suffix } from '../workflows/support/cluster-harness.js';
 import type { FakeHost } from '../workflows/support/fake-host.js';
 import { runCli } from './helper.js';
+import { type ListeningApi, listenApi } from './listening-api.js';
 
 const TOKEN = 'cli-cluster-token-0123456789';
 
 describe('edge-overlay cluster commands end to end', () => {
   let h: ClusterHarness;
-  let server: ApiServer;
+  let server: ListeningApi;
   let hosts: FakeHost[];
-  let tokenFile: string;
   const name = `cli-${suffix()}`;
-  const api = () => ['--api', server.url, '--token-file', tokenFile];
+  const api = () => server.cliArgs();
 
   beforeAll(async () => {
     h = await ClusterHarness.create();
-    tokenFile = join(mkdtempSync(join(tmpdir(), 'eo-cli-')), 'token');
-    writeFileSync(tokenFile, TOKEN);
-    server = await startApiServer(
-      {
-        client: h.client,
-        log: pino({ level: 'silent' }),
-        token: TOKEN,
-        uiBaseUrl: 'http://127.0.0.1:8233',
-        namespace: 'default',
-        taskQueue: h.taskQueue,
-      },
-      '127.0.0.1',
-      await freePort(),
-    );
+    server = await listenApi({
+      client: h.client,
+      token: TOKEN,
+      uiBaseUrl: 'http://127.0.0.1:8233',
+      taskQueue: h.taskQueue,
+    });
     hosts = await h.addHosts(3, 'cli');
   });
   afterAll(async () => {
     await server.close();
     await h.close();
-    rmSync(dirname(tokenFile), { recursive: true, force: true });
   });
 
   it('create --wait shows progress and ends with the Ready status table', async () => {

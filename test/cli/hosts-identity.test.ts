@@ -1,60 +1,40 @@
-// `edge-overlay hosts join-token` and `hosts delete` against a real API server (with a product CA) on a
-// port and the real dev server.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createControlActivities } from '../../src/activities/control/index.js';
-import { type ApiServer, startApiServer } from '../../src/api/server.js';
 import { parseTtl } from '../../src/cli/hosts.js';
 import { claimHostUpdate } from '../../src/contract/workflow-messages.js';
-import { freePort } from '../../src/dev/process.js';
 import { hostWorkflowId } from '../../src/domain/ids.js';
 import { ProductCa } from '../../src/pki/ca.js';
 import { createCsr, generateHostKey } from '../../src/pki/csr.js';
 import { runningWorker, testClient, uniqueTaskQueue } from '../helpers/temporal.js';
 import { hid } from '../api/identity-helper.js';
 import { runCli } from './helper.js';
+import { type ListeningApi, listenApi } from './listening-api.js';
 
 const TOKEN = 'cli-identity-token-0123456789';
 
 describe('edge-overlay hosts join-token | delete', () => {
   let tc: Awaited<ReturnType<typeof testClient>>;
-  let server: ApiServer;
+  let server: ListeningApi;
   let worker: { stop: () => Promise<void> };
-  let dir: string;
-  let tokenFile: string;
   const revoked: string[] = [];
   const taskQueue = uniqueTaskQueue('cli-identity');
-  const api = () => ['--api', server.url, '--token-file', tokenFile];
+  const api = () => server.cliArgs();
 
   beforeAll(async () => {
     tc = await testClient();
-    dir = mkdtempSync(join(tmpdir(), 'eo-cli-id-'));
-    tokenFile = join(dir, 'token');
-    writeFileSync(tokenFile, `${TOKEN}\n`);
     const ca = await ProductCa.create();
-    server = await startApiServer(
-      {
-        client: tc.client,
-        log: pino({ level: 'silent' }),
-        token: TOKEN,
-        uiBaseUrl: null,
-        namespace: 'default',
-        taskQueue,
-        pki: { ca, brokerUrl: 'mqtts://127.0.0.1:8883', revoke: async (s) => void revoked.push(s) },
-      },
-      '127.0.0.1',
-      await freePort(),
-    );
+    server = await listenApi({
+      client: tc.client,
+      token: TOKEN,
+      taskQueue,
+      pki: { ca, brokerUrl: 'mqtts://127.0.0.1:8883', revoke: async (s) => void revoked.push(s) },
+    });
     worker = await runningWorker({ taskQueue, activities: createControlActivities({ client: tc.client }) });
   });
   afterAll(async () => {
     await worker?.stop();
     await server?.close();
     await tc?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   const enrollWith = async (hostId: string, joinToken: string) => {

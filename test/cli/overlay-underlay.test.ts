@@ -1,46 +1,29 @@
-// `edge-overlay cluster create` and the overlay-vs-underlay refusals (issue 14, point 2), end to end:
-// CLI → API (listening) → real registry; what the user reads for a CIDR over the hosts' subnet, for a
-// CIDR + VNI another cluster uses on the same underlay, and that --force creates it anyway.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiServer, startApiServer } from '../../src/api/server.js';
-import { freePort } from '../../src/dev/process.js';
 import { reportUnderlay } from '../../src/temporal/hosts.js';
 import { ClusterHarness, suffix } from '../workflows/support/cluster-harness.js';
 import type { FakeHost } from '../workflows/support/fake-host.js';
 import { runCli } from './helper.js';
+import { type ListeningApi, listenApi } from './listening-api.js';
 
 const TOKEN = 'cli-overlay-token-0123456789';
 
 describe('edge-overlay cluster create: overlay CIDR vs the underlay', () => {
   let h: ClusterHarness;
-  let server: ApiServer;
+  let server: ListeningApi;
   let hosts: FakeHost[];
-  let dir: string;
   const vni = 5000 + Math.floor(Math.random() * 10_000);
   const ours = `100.${90 + Math.floor(Math.random() * 20)}.${Math.floor(Math.random() * 250)}`;
-  const api = () => ['--api', server.url, '--token-file', join(dir, 'token')];
+  const api = () => server.cliArgs();
   const net = () => hosts[0]!.underlayIp.split('.').slice(0, 3).join('.');
 
   beforeAll(async () => {
     h = await ClusterHarness.create();
-    dir = mkdtempSync(join(tmpdir(), 'eo-cli-ou-'));
-    writeFileSync(join(dir, 'token'), TOKEN);
-    server = await startApiServer(
-      {
-        client: h.client,
-        log: pino({ level: 'silent' }),
-        token: TOKEN,
-        uiBaseUrl: 'http://127.0.0.1:8233',
-        namespace: 'default',
-        taskQueue: h.taskQueue,
-      },
-      '127.0.0.1',
-      await freePort(),
-    );
+    server = await listenApi({
+      client: h.client,
+      token: TOKEN,
+      uiBaseUrl: 'http://127.0.0.1:8233',
+      taskQueue: h.taskQueue,
+    });
     hosts = await h.addHosts(3, 'clio');
     for (const f of hosts) {
       f.underlaySeq += 1;
@@ -56,7 +39,6 @@ describe('edge-overlay cluster create: overlay CIDR vs the underlay', () => {
   afterAll(async () => {
     await server?.close();
     await h?.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it("a CIDR over the hosts' subnet: 400 naming the field and the subnet, no usage dump", async () => {
