@@ -3,17 +3,22 @@
 // - `duringCreate`: before the create answered (404 is right while the API still checks the hosts),
 // - `admitting`: after a create that did not answer 202 (e.g. a 503 at the API deadline) while the view
 //   still shows Pending hosts: the workflow runs and is still claiming them,
-// - `joining`: from the first view without a Pending host, for `duration` seconds (no agents run, so
-//   every join waits on its host's task queue).
+// - `joining`: from the first view without a Pending host until the cluster is Ready with every host
+//   Joined (the fake agents answer every command; at least `duration` s, at most `readyWait` s; without
+//   agents, `duration` s of joins that never finish),
+// - `ready`: after that, until `duration` s have passed since the joins started.
+// Before the create, each host's fake agent enrolls and connects (bench/api-settle.ts, not timed here).
 // Then the events once, and a last view.
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { type BenchConfig, GET_BUDGET_MS } from './api-config.js';
 import { diagnoseWorkflow } from './api-diagnose.js';
+import type { RunOptions } from './api-run.js';
+import { startAgents } from './api-settle.js';
 import { type HttpTarget, latencyStats, percentile, type Sample, timedRequest } from './api-http.js';
 import {
   BIG_CLUSTER,
-  bigHostId,
+  bigClusterHosts,
   isOk,
   overlayCidrFor,
   registerAll,
@@ -22,7 +27,7 @@ import {
   viewSummary,
 } from './api-hosts.js';
 
-type Window = 'duringCreate' | 'admitting' | 'joining';
+type Window = 'duringCreate' | 'admitting' | 'joining' | 'ready';
 
 /** Latency of one window plus how many answers broke the budget (slow, or an error that is not allowed). */
 function windowStats(samples: Sample[], allow404: boolean) {
@@ -30,17 +35,13 @@ function windowStats(samples: Sample[], allow404: boolean) {
   return { ...latencyStats(samples), overBudget: over.length, allWithinBudget: over.length === 0 };
 }
 
-/** `temporalAddress`: where to ask how the cluster's workflow stands at the end (null: not asked). */
-export async function bigCluster(
-  target: HttpTarget,
-  cfg: BenchConfig,
-  log: Logger,
-  temporalAddress: string | null,
-) {
+export async function bigCluster(target: HttpTarget, cfg: BenchConfig, log: Logger, run: RunOptions) {
   const n = cfg.big;
-  const ids = Array.from({ length: n }, (_, i) => bigHostId(i));
+  const hosts = bigClusterHosts(cfg.clusters, cfg.hostsPerCluster, n);
+  const ids = hosts.map((h) => h.hostId);
   log.info({ hosts: n }, 'registering the big cluster hosts');
-  const register = await registerAll(target, ids, cfg.clusters * cfg.hostsPerCluster, cfg.concurrency, log);
+  const register = await registerAll(target, hosts, cfg.concurrency, log);
+  const agents = run.agents ? await startAgents(run.agents, target, hosts, cfg.concurrency, log) : null;
 
   const body = { name: BIG_CLUSTER, overlayCidr: overlayCidrFor(n), hosts: specs(ids) };
   const path = `/v1/clusters/${BIG_CLUSTER}`;
@@ -49,6 +50,8 @@ export async function bigCluster(
     createdAt: null as number | null,
     refused: false,
     joiningAt: null as number | null,
+    /** First view with phase Ready and every host Joined. */
+    readyAt: null as number | null,
     /** The view answered, then 404: the workflow ended (e.g. admission failed). */
     goneAt: null as number | null,
     seen: false,
@@ -62,18 +65,28 @@ export async function bigCluster(
     return s;
   });
 
-  const windows: Record<Window, Sample[]> = { duringCreate: [], admitting: [], joining: [] };
+  const windows: Record<Window, Sample[]> = { duringCreate: [], admitting: [], joining: [], ready: [] };
   const firstOk: Sample[] = [];
   const done = () => {
     const now = performance.now();
-    if (mark.joiningAt !== null) return now > mark.joiningAt + cfg.duration * 1000;
+    if (mark.joiningAt !== null) {
+      const minDone = now > mark.joiningAt + cfg.duration * 1000;
+      if (!run.agents) return minDone;
+      return (minDone && mark.readyAt !== null) || now > mark.joiningAt + cfg.readyWait * 1000;
+    }
     if (mark.createdAt === null) return false;
     return mark.refused || mark.goneAt !== null || now > t0 + cfg.admitWait * 1000;
   };
   const poller = async () => {
     while (!done()) {
       const window: Window =
-        mark.createdAt === null ? 'duringCreate' : mark.joiningAt === null ? 'admitting' : 'joining';
+        mark.createdAt === null
+          ? 'duringCreate'
+          : mark.joiningAt === null
+            ? 'admitting'
+            : mark.readyAt === null
+              ? 'joining'
+              : 'ready';
       const s = await timedRequest(target, 'GET', path, undefined, t0);
       windows[window].push(s);
       if (s.status === 404 && mark.seen && mark.createdAt !== null && mark.goneAt === null) {
@@ -91,18 +104,25 @@ export async function bigCluster(
           'big cluster admitted',
         );
       }
+      if (mark.readyAt === null && view.phase === 'Ready' && (view.states['Joined'] ?? 0) === n) {
+        mark.readyAt = performance.now();
+        log.info({ afterS: round((mark.readyAt - t0) / 1000) }, 'big cluster Ready');
+      }
     }
   };
   const [created] = await Promise.all([create, ...Array.from({ length: cfg.bigClients }, poller)]);
 
   const events = await timedRequest(target, 'GET', `${path}/events`, undefined, t0);
   const last = await timedRequest(target, 'GET', path, undefined, t0);
-  const workflow = temporalAddress ? await diagnoseWorkflow(temporalAddress, `cluster/${BIG_CLUSTER}`) : null;
-  const all = [...windows.duringCreate, ...windows.admitting, ...windows.joining];
+  const workflow = run.temporalAddress
+    ? await diagnoseWorkflow(run.temporalAddress, `cluster/${BIG_CLUSTER}`)
+    : null;
+  const all = [...windows.duringCreate, ...windows.admitting, ...windows.joining, ...windows.ready];
   const stats = {
     duringCreate: windowStats(windows.duringCreate, true),
     admitting: windowStats(windows.admitting, false),
     joining: windowStats(windows.joining, false),
+    ready: windowStats(windows.ready, false),
   };
   const overall = windowStats(all, false);
   const okBytes = all
@@ -114,6 +134,7 @@ export async function bigCluster(
     hosts: n,
     overlayCidr: body.overlayCidr,
     register,
+    agents,
     create: {
       status: created.status,
       ms: round(created.ms),
@@ -124,13 +145,15 @@ export async function bigCluster(
     admittedAfterS: mark.joiningAt === null ? null : round((mark.joiningAt - t0) / 1000),
     /** Seconds from sending the create until the cluster answered 404 again (its workflow ended). */
     goneAfterS: mark.goneAt === null ? null : round((mark.goneAt - t0) / 1000),
+    /** Seconds from sending the create until a GET showed it Ready with every host Joined; null: never. */
+    readyAfterS: mark.readyAt === null ? null : round((mark.readyAt - t0) / 1000),
     get: {
       budgetMs: GET_BUDGET_MS,
       clients: cfg.bigClients,
       joiningDurationS: cfg.duration,
       requests: all.length,
       maxMs: overall.maxMs,
-      overBudget: stats.duringCreate.overBudget + stats.admitting.overBudget + stats.joining.overBudget,
+      overBudget: Object.values(stats).reduce((sum, w) => sum + w.overBudget, 0),
       // Only a cluster that was admitted and read while joining can meet the goal.
       allWithinBudget: windows.joining.length > 0 && Object.values(stats).every((w) => w.allWithinBudget),
       ...stats,

@@ -17,7 +17,8 @@ export const benchConfigSchema = z.strictObject({
   big: int(0, MAX_CLUSTER_HOSTS),
   /** Concurrent HTTP clients for register, create and get. */
   concurrency: int(1, 256),
-  /** Seconds to GET the big cluster once its hosts are joining (admitted, none Pending). */
+  /** Seconds (at least) to GET the big cluster once its hosts are joining (admitted, none Pending); with
+   * agents the reads go on until it is Ready (at most readyWait). */
   duration: z.coerce.number().min(1).max(600),
   /** Seconds from the big create to wait for its admission when the create did not answer 202 in time. */
   admitWait: z.coerce.number().min(1).max(3600),
@@ -26,6 +27,11 @@ export const benchConfigSchema = z.strictObject({
   /** Per-request timeout in seconds (the API's own Temporal deadline is 15 s). */
   timeout: z.coerce.number().min(1).max(600),
   store: z.enum(['file', 'memory']),
+  /** Run fake agents that answer host commands over the broker (default); false: no host ever answers
+   * (joins wait on their commands' timeouts and retry). */
+  agents: z.boolean(),
+  /** Seconds to wait for every cluster to be Ready (all hosts Joined) after the creates. */
+  readyWait: z.coerce.number().min(1).max(3600),
 });
 export type BenchConfig = z.infer<typeof benchConfigSchema>;
 
@@ -39,6 +45,8 @@ export const FULL_DEFAULTS: BenchConfig = {
   bigClients: 4,
   timeout: 60,
   store: 'file',
+  agents: true,
+  readyWait: 600,
 };
 
 export const QUICK_DEFAULTS: BenchConfig = {
@@ -48,10 +56,12 @@ export const QUICK_DEFAULTS: BenchConfig = {
   duration: 10,
   admitWait: 60,
   store: 'memory',
+  readyWait: 120,
 };
 
 export const USAGE = `usage: npm run bench:api -- [--quick] [--clusters N] [--hosts-per-cluster N] [--big N]
-  [--concurrency N] [--duration S] [--admit-wait S] [--big-clients N] [--timeout S] [--store file|memory]`;
+  [--concurrency N] [--duration S] [--admit-wait S] [--ready-wait S] [--big-clients N] [--timeout S]
+  [--store file|memory] [--no-agents]`;
 
 /** Parses argv (without node and script); throws an Error whose message names every bad flag. */
 export function parseBenchArgs(argv: string[]): BenchConfig {
@@ -69,6 +79,8 @@ export function parseBenchArgs(argv: string[]): BenchConfig {
       'big-clients': { type: 'string' },
       timeout: { type: 'string' },
       store: { type: 'string' },
+      'ready-wait': { type: 'string' },
+      'no-agents': { type: 'boolean' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -83,6 +95,8 @@ export function parseBenchArgs(argv: string[]): BenchConfig {
     bigClients: values['big-clients'],
     timeout: values.timeout,
     store: values.store,
+    readyWait: values['ready-wait'],
+    agents: values['no-agents'] ? false : undefined,
   };
   const explicit = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
   const parsed = benchConfigSchema.safeParse({

@@ -1,5 +1,7 @@
-// Child process of `npm run bench:api`: the control worker and the API against a Temporal dev server the
-// parent started, so the load generator never shares an event loop with what it measures.
+// Child process of `npm run bench:api`: the control worker and the API against a Temporal dev server and a
+// broker the parent started, wired as `edge-overlay dev` wires them (the worker relays host commands over
+// the broker under the control identity; the API enrolls hosts with the bench's CA), so the load generator
+// never shares an event loop with what it measures.
 // Prints one line `{"apiUrl": …}` on stdout when ready; stops on SIGTERM/SIGINT or when stdin closes
 // (the parent is gone).
 import { connectTemporalClient } from '../src/clients/temporal/closed-channel-guard.js';
@@ -7,6 +9,8 @@ import { Client } from '@temporalio/client';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pino } from 'pino';
 import { startApiServer } from '../src/api/server.js';
+import { loadOrIssueControlCert } from '../src/dev/control-identity.js';
+import { ProductCa } from '../src/pki/ca.js';
 import { installTemporalLogger } from '../src/log.js';
 import { startControlWorker } from '../src/worker.js';
 import { CHILD_ENV } from './api-stack.js';
@@ -15,20 +19,41 @@ async function main(): Promise<void> {
   const env = (k: keyof typeof CHILD_ENV) => process.env[CHILD_ENV[k]];
   const address = env('temporal');
   const token = env('token');
-  if (!address || !token) throw new Error(`${CHILD_ENV.temporal} and ${CHILD_ENV.token} are required`);
+  const pkiDir = env('pkiDir');
+  const brokerUrl = env('brokerUrl');
+  if (!address || !token || !pkiDir || !brokerUrl) {
+    const names = [CHILD_ENV.temporal, CHILD_ENV.token, CHILD_ENV.pkiDir, CHILD_ENV.brokerUrl];
+    throw new Error(`${names.join(', ')} are required`);
+  }
   const log = pino({ name: 'bench-control-plane', level: env('logLevel') ?? 'warn' }, pino.destination(2));
   installTemporalLogger(log);
   const bundle = env('bundle');
+  const ca = await ProductCa.loadOrCreate(pkiDir);
+  const control = await loadOrIssueControlCert(pkiDir, ca);
   const worker = await startControlWorker({
     address,
     namespace: 'default',
     log,
     ...(bundle ? { workflowBundle: { codePath: bundle } } : {}),
+    broker: { url: brokerUrl, caPem: ca.certPem, certPem: control.certPem, keyPem: control.keyPem },
+    ca,
   });
+  if (!worker.relay?.stats().connected) throw new Error(`the control worker could not reach ${brokerUrl}`);
   const connection = await connectTemporalClient({ address });
   const client = new Client({ connection, namespace: 'default' });
   const host = '127.0.0.1';
-  const api = await startApiServer({ client, log, token, uiBaseUrl: null, namespace: 'default' }, host, 0);
+  const pki = {
+    ca,
+    brokerUrl,
+    // No host is deleted or enrolled twice in the bench: nothing is ever revoked.
+    revoke: async (serial: string) => log.warn({ serial }, 'bench: revocation is not wired'),
+  };
+  const brokerHealthy = async () => worker.relay?.stats().connected ?? false;
+  const api = await startApiServer(
+    { client, log, token, uiBaseUrl: null, namespace: 'default', pki, brokerHealthy },
+    host,
+    0,
+  );
   const port = (api.app.server.address() as { port: number }).port;
 
   let stopping: Promise<void> | null = null;

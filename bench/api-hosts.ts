@@ -8,10 +8,42 @@ export interface HostSpec {
   role: 'control-plane' | 'worker';
 }
 
-/** A distinct underlay address per host, in 10.0.0.0/8 (never inside an overlay CIDR of 100.64.0.0/10). */
-export function underlayIp(n: number): string {
-  return `10.${1 + Math.floor(n / 62_500)}.${Math.floor(n / 250) % 250}.${1 + (n % 250)}`;
+export interface BenchHost {
+  hostId: string;
+  underlayIp: string;
 }
+
+/** Hosts per /24 of the benchmark's underlay (the agents report prefix length 24). */
+const PER_SUBNET = 250;
+
+/**
+ * Every cluster is a site of its own: its hosts fill /24s no other cluster uses, in 10.0.0.0/8 (never
+ * inside an overlay CIDR of 100.64.0.0/10). Clusters sharing an underlay subnet with the same overlay and
+ * VNI are refused (409, src/api/overlay-conflicts.ts), as they would merge on a real L2.
+ */
+function siteHosts(ids: string[], firstSubnet: number): BenchHost[] {
+  return ids.map((hostId, k) => {
+    const subnet = firstSubnet + Math.floor(k / PER_SUBNET);
+    const ip = `10.${1 + Math.floor(subnet / 250)}.${subnet % 250}.${1 + (k % PER_SUBNET)}`;
+    return { hostId, underlayIp: ip };
+  });
+}
+
+const subnetsPerSite = (hosts: number) => Math.ceil(hosts / PER_SUBNET);
+
+/** The hosts of small cluster `c`, on its own site. */
+export const smallClusterHosts = (c: number, per: number): BenchHost[] =>
+  siteHosts(
+    Array.from({ length: per }, (_, k) => smallHostId(c * per + k)),
+    c * subnetsPerSite(per),
+  );
+
+/** The big cluster's hosts, on a site after every small cluster's. */
+export const bigClusterHosts = (clusters: number, per: number, big: number): BenchHost[] =>
+  siteHosts(
+    Array.from({ length: big }, (_, i) => bigHostId(i)),
+    clusters * subnetsPerSite(per),
+  );
 
 /** The smallest overlay CIDR in 100.64.0.0/10 that holds the VIP and `hosts` hosts. */
 export function overlayCidrFor(hosts: number): string {
@@ -48,13 +80,8 @@ export function progress(log: Logger, what: string, total: number): (s: Sample) 
 
 export const round = (x: number) => Math.round(x * 10) / 10;
 
-export async function registerAll(
-  target: HttpTarget,
-  ids: string[],
-  offset: number,
-  concurrency: number,
-  log: Logger,
-) {
+export async function registerAll(target: HttpTarget, hosts: BenchHost[], concurrency: number, log: Logger) {
+  const ids = hosts.map((h) => h.hostId);
   const t0 = performance.now();
   const tick = progress(log, 'register', ids.length);
   const register = (i: number) =>
@@ -62,7 +89,7 @@ export async function registerAll(
       target,
       'POST',
       '/v1/hosts/register',
-      { hostId: ids[i], underlayIp: underlayIp(offset + i), underlayIface: 'eth0' },
+      { hostId: ids[i], underlayIp: hosts[i]!.underlayIp, underlayIface: 'eth0' },
       t0,
     );
   const { result, wallMs } = await timed(() => pool(ids, concurrency, (_, i) => register(i).then(tick)));

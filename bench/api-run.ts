@@ -1,28 +1,44 @@
 // The measurements of `npm run bench:api`, over real HTTP against a running API (bench/api-stack.ts):
 // 1. POST /v1/hosts/register for clusters × hostsPerCluster hosts,
+//    then (not timed as API latency) a fake agent per host enrolls and connects (bench/api-settle.ts),
 // 2. POST /v1/clusters for every small cluster (each create claims its hosts before it answers),
-// 3. GET /v1/clusters/:name for each of them,
+// 3. GET /v1/clusters/:name for each of them (while their hosts join: the agents answer every command),
+//    then (not timed) every small cluster is read until Ready,
 // 4. one big cluster (bench/api-big.ts).
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { BenchConfig } from './api-config.js';
 import { bigCluster } from './api-big.js';
+import type { AgentFleet } from './api-fleet.js';
 import { type HttpTarget, percentile, phaseStats, pool, timed, timedRequest } from './api-http.js';
-import { clusterName, isOk, progress, registerAll, smallHostId, specs, viewSummary } from './api-hosts.js';
+import {
+  clusterName,
+  isOk,
+  progress,
+  registerAll,
+  smallClusterHosts,
+  specs,
+  viewSummary,
+} from './api-hosts.js';
+import { startAgents, waitReady } from './api-settle.js';
 
-async function smallClusters(target: HttpTarget, cfg: BenchConfig, log: Logger) {
+export interface RunOptions {
+  /** The Temporal frontend, to say how the big cluster's workflow ended (null: not asked). */
+  temporalAddress: string | null;
+  /** The fake agents (null: no host answers, as with --no-agents). */
+  agents: AgentFleet | null;
+}
+
+async function smallClusters(target: HttpTarget, cfg: BenchConfig, log: Logger, agents: AgentFleet | null) {
   const { clusters, hostsPerCluster: per, concurrency } = cfg;
   const names = Array.from({ length: clusters }, (_, c) => clusterName(c));
-  const hostsOf = (c: number) => Array.from({ length: per }, (_, k) => smallHostId(c * per + k));
+  const sites = names.map((_, c) => smallClusterHosts(c, per));
+  const hostsOf = (c: number) => sites[c]!.map((h) => h.hostId);
 
   log.info({ hosts: clusters * per }, 'registering hosts');
-  const register = await registerAll(
-    target,
-    Array.from({ length: clusters * per }, (_, n) => smallHostId(n)),
-    0,
-    concurrency,
-    log,
-  );
+  const hosts = sites.flat();
+  const register = await registerAll(target, hosts, concurrency, log);
+  const agentsStarted = agents ? await startAgents(agents, target, hosts, concurrency, log) : null;
 
   log.info({ clusters }, 'creating clusters');
   const tick = progress(log, 'create', clusters);
@@ -40,10 +56,12 @@ async function smallClusters(target: HttpTarget, cfg: BenchConfig, log: Logger) 
   );
   const complete = got.result.filter((s) => isOk(s) && viewSummary(s.body).hosts === per).length;
   const bytes = got.result.filter(isOk).map((s) => s.bytes);
+  const settled = agents ? await waitReady(target, names, concurrency, log, cfg.readyWait, t1) : null;
   return {
     clusters,
     hostsPerCluster: per,
     register,
+    agents: agentsStarted,
     create: { concurrency, ...phaseStats(created.result, created.wallMs) },
     get: {
       concurrency,
@@ -54,21 +72,18 @@ async function smallClusters(target: HttpTarget, cfg: BenchConfig, log: Logger) 
         50,
       ),
     },
+    ready: settled,
   };
 }
 
 export type ApiBenchResult = Awaited<ReturnType<typeof runApiBench>>;
 
-/** `temporalAddress`: the Temporal frontend, to say how the big cluster's workflow ended (optional). */
-export async function runApiBench(
-  target: HttpTarget,
-  cfg: BenchConfig,
-  log: Logger,
-  temporalAddress: string | null = null,
-) {
+export async function runApiBench(target: HttpTarget, cfg: BenchConfig, log: Logger, run: RunOptions) {
   const startedAt = new Date().toISOString();
-  const small = await smallClusters(target, cfg, log);
-  const big = cfg.big > 0 ? await bigCluster(target, cfg, log, temporalAddress) : null;
+  const small = await smallClusters(target, cfg, log, run.agents);
+  const big = cfg.big > 0 ? await bigCluster(target, cfg, log, run) : null;
+  // What the control plane asked of the hosts over the broker, in total.
+  const hostCommands = run.agents ? await run.agents.commands() : null;
   // Issue 11 point 5 in one place: the big cluster is created, and every GET of it answered within 1 s.
   const goal = big && {
     bigCreateStatus: big.create.status,
@@ -77,6 +92,7 @@ export async function runApiBench(
     bigWorkflowStatus: big.workflow?.status ?? null,
     bigGetMaxMs: big.get.maxMs,
     bigGetWithinBudgetAtAnyMoment: big.get.allWithinBudget,
+    bigReadyAfterS: big.readyAfterS,
   };
-  return { benchmark: 'api', startedAt, config: cfg, goal, small, big };
+  return { benchmark: 'api', startedAt, config: cfg, goal, small, big, hostCommands };
 }

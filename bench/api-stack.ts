@@ -1,5 +1,7 @@
 // The system under test of `npm run bench:api`: our own Temporal dev server (free loopback ports, a temp
-// SQLite file or in-memory) and a child process running the control worker and the API. Everything is
+// SQLite file or in-memory), a product CA and mosquitto with the product's own config and ACL (as
+// `edge-overlay dev` runs them), a child process running the control worker (with its host relay) and the
+// API (with enrollment), and a second child with the fake agents (bench/api-agents.ts). Everything is
 // stopped by PID (never by name), also when a start fails half way.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -7,9 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Logger } from 'pino';
+import { startBroker } from '../src/broker/mosquitto.js';
 import { repoRoot } from '../src/dev/paths.js';
 import { execa, stopChild } from '../src/dev/process.js';
 import { startTemporalDevServer } from '../src/dev/temporal-server.js';
+import { ProductCa } from '../src/pki/ca.js';
+import { type AgentFleet, startAgentFleet } from './api-fleet.js';
 
 /** Environment of the child (bench/api-control-plane.ts). */
 export const CHILD_ENV = {
@@ -17,6 +22,9 @@ export const CHILD_ENV = {
   token: 'EO_BENCH_TOKEN',
   bundle: 'EO_BENCH_WORKFLOW_BUNDLE',
   logLevel: 'EO_BENCH_LOG_LEVEL',
+  /** ca.crt and ca.key (0600) of the bench's own CA; the child issues its control certificate there. */
+  pkiDir: 'EO_BENCH_PKI_DIR',
+  brokerUrl: 'EO_BENCH_BROKER_URL',
 } as const;
 
 export interface BenchStackOptions {
@@ -25,8 +33,10 @@ export interface BenchStackOptions {
   /** A pre-built workflow bundle (tests); otherwise the child bundles the workflows from source. */
   workflowBundlePath?: string;
   log: Logger;
-  /** Log level of the child (default warn). */
+  /** Log level of the children (default warn). */
   childLogLevel?: string;
+  /** Start the fake agents' child (default true); without it no host ever answers a command. */
+  agents?: boolean;
   startTimeoutMs?: number;
 }
 
@@ -34,7 +44,10 @@ export interface BenchStack {
   apiUrl: string;
   token: string;
   temporalAddress: string;
-  pids: { temporal: number; controlPlane: number };
+  brokerUrl: string;
+  /** The fake agents; null when started with `agents: false`. */
+  agents: AgentFleet | null;
+  pids: { temporal: number; broker: number; controlPlane: number; agents: number | null };
   /** Idempotent: stops the child, then the Temporal server, then removes the temp dir. */
   stop(): Promise<void>;
 }
@@ -59,6 +72,12 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
     undo.push(() => temporal.stop());
     log.info({ address: temporal.address, pid: temporal.pid }, 'Temporal dev server up');
 
+    // The bench's own CA (temp dir, 0600 key) and broker: product config and ACL, loopback, free port.
+    const pkiDir = join(dir, 'pki');
+    const ca = await ProductCa.loadOrCreate(pkiDir);
+    const broker = await startBroker({ dir: join(dir, 'broker'), port: 0, ca, log });
+    undo.push(() => broker.stop());
+
     const token = randomBytes(24).toString('base64url');
     const child = execa(process.execPath, ['--import', 'tsx', join(repoRoot, 'bench/api-control-plane.ts')], {
       cwd: repoRoot,
@@ -66,6 +85,8 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
         [CHILD_ENV.temporal]: temporal.address,
         [CHILD_ENV.token]: token,
         [CHILD_ENV.logLevel]: opts.childLogLevel ?? 'warn',
+        [CHILD_ENV.pkiDir]: pkiDir,
+        [CHILD_ENV.brokerUrl]: broker.url,
         ...(opts.workflowBundlePath ? { [CHILD_ENV.bundle]: opts.workflowBundlePath } : {}),
       },
       stdin: 'pipe',
@@ -77,11 +98,24 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
     undo.push(() => stopChild(child, 10_000));
     const apiUrl = await readyLine(child, opts.startTimeoutMs ?? 180_000);
     log.info({ apiUrl, pid: child.pid }, 'control worker and API up');
+    let agents: AgentFleet | null = null;
+    if (opts.agents !== false) {
+      agents = await startAgentFleet({ apiUrl, token, log, logLevel: opts.childLogLevel ?? 'warn' });
+      // Stopped before the control plane: the agents' offline reports still find the relay.
+      undo.push(() => agents!.stop());
+    }
     return {
       apiUrl,
       token,
       temporalAddress: temporal.address,
-      pids: { temporal: temporal.pid, controlPlane: child.pid! },
+      brokerUrl: broker.url,
+      agents,
+      pids: {
+        temporal: temporal.pid,
+        broker: broker.pid,
+        controlPlane: child.pid!,
+        agents: agents?.pid ?? null,
+      },
       stop,
     };
   } catch (err) {

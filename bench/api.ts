@@ -1,9 +1,12 @@
 // npm run bench:api -- [--quick] [--clusters 1000] [--hosts-per-cluster 3] [--big 1000] [--concurrency 16]
-//   [--duration 45] [--admit-wait 300] [--big-clients 4] [--timeout 60] [--store file|memory]
+//   [--duration 45] [--admit-wait 300] [--ready-wait 600] [--big-clients 4] [--timeout 60]
+//   [--store file|memory] [--no-agents]
 // API latency at scale (issue 11, point 5): host registration, cluster creation and cluster reads over real
 // HTTP on 127.0.0.1, and one big cluster read again and again while its hosts are joining. Starts its own
-// Temporal dev server and a control worker + API child on free loopback ports and stops them by PID at the
-// end, on failure and on Ctrl-C. stdout carries one JSON object; progress goes to stderr.
+// Temporal dev server, broker (product CA, config and ACL), a control worker + API child and a child of
+// fake agents (one real MQTT session per host, enrolled over the API, commands answered in memory) on free
+// loopback ports, and stops them by PID at the end, on failure and on Ctrl-C. stdout carries one JSON
+// object; progress goes to stderr.
 // Log levels: EO_BENCH_LOG_LEVEL (this process, default info), EO_BENCH_CHILD_LOG_LEVEL (worker + API, error).
 import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import { pino } from 'pino';
@@ -48,11 +51,13 @@ try {
   stack = await startBenchStack({
     store: config.store,
     log,
-    // Each join that times out (no agents run) is a Temporal warning: only errors by default.
+    agents: config.agents,
+    // Each command retried after a timeout is a Temporal warning: only errors by default.
     childLogLevel: process.env['EO_BENCH_CHILD_LOG_LEVEL'] ?? 'error',
   });
   const target = { baseUrl: stack.apiUrl, token: stack.token, timeoutMs: config.timeout * 1000 };
-  const result = await runApiBench(target, config, log, stack.temporalAddress);
+  const run = { temporalAddress: stack.temporalAddress, agents: stack.agents };
+  const result = await runApiBench(target, config, log, run);
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 } catch (err) {
   log.error({ err }, 'benchmark failed');

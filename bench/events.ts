@@ -1,16 +1,15 @@
 // bench:events — history events per host-hour of an idle cluster over the v2 host channel (issue 12,
 // point 4). Real parts: a Temporal dev server, mosquitto with the product CA, the control worker with its
-// relay, and one MQTT session per host under its own certificate (the agent's channel; commands answered
-// in memory). After the cluster is Ready it idles IDLE_S seconds (default 60), halfway through every host
+// relay, and one MQTT session per host under its own certificate (bench/fake-agents.ts: the agent's channel,
+// commands answered in memory). After the cluster is Ready it idles IDLE_S seconds (default 60), halfway through every host
 // drops its TCP connection and reconnects (as after renumbering); then it counts the new history events of
 // the cluster and host workflows. v1 spent ~4 events per host per 10 s heartbeat (~1440 per host-hour).
 // Usage: npm run bench:events [-- IDLE_S]   Prints one JSON line.
 import { connectTemporalClient } from '../src/clients/temporal/closed-channel-guard.js';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, WithStartWorkflowOperation } from '@temporalio/client';
-import { startHostChannel, type HostChannel } from '../src/agent/channel/index.js';
 import { startBroker } from '../src/broker/mosquitto.js';
 import { CONTROL_IDENTITY } from '../src/contract/host-channel.js';
 import {
@@ -27,7 +26,7 @@ import { createCsr, generateHostKey } from '../src/pki/csr.js';
 import { ensureSearchAttributes } from '../src/temporal/ensure-search-attributes.js';
 import { registerHost } from '../src/temporal/hosts.js';
 import { startControlWorker } from '../src/worker.js';
-import { FakeHost } from '../test/workflows/support/fake-host.js';
+import { FakeAgentFleet } from './fake-agents.js';
 
 const HOSTS = 5;
 const idleS = Number(process.argv[2] ?? process.env.IDLE_S ?? 60);
@@ -57,49 +56,21 @@ try {
   stack.push(() => worker.stop());
 
   const hostIds = Array.from({ length: HOSTS }, (_, i) => `bench-${i + 1}`);
-  const channels: HostChannel[] = [];
+  // The agents' real host channels with in-memory commands; the one control-plane host holds the VIP as
+  // its elector would (site election clusters are Ready only with a holder).
+  const fleet = new FakeAgentFleet({ stateRoot: dir, log });
+  stack.push(() => fleet.stop());
   for (const [i, hostId] of hostIds.entries()) {
     const { privateKeyPem } = generateHostKey();
     const { certPem } = await ca.signHostCsr(await createCsr(hostId, privateKeyPem), hostId);
     const underlayIp = `10.99.0.${10 + i}`;
     await registerHost(client, { hostId, underlayIp });
-    const identity = { hostId, brokerUrl: broker.url, caPem: ca.certPem, certPem, privateKeyPem };
-    const fake = new FakeHost(hostId, underlayIp);
-    mkdirSync(join(dir, hostId), { mode: 0o700 });
-    const handlers = fake.activities();
-    let claimed = false;
-    // The site elects the VIP (issue 13): the one control-plane host, 1 of 1 voters, holds it as soon as
-    // its policy arrives and reports so once, as its agent's elector would.
-    const setPeers = handlers.setPeers;
-    handlers.setPeers = async (input) => {
-      const result = await setPeers(input);
-      if (input.vip && !claimed && input.vip.eligible.some((e) => e.hostId === hostId)) {
-        claimed = true;
-        const policyVersion = input.vip.policyVersion;
-        const cluster = input.spec.clusterName;
-        channel.reportVip({
-          cluster,
-          seq: 1,
-          holding: true,
-          reason: 'Initial',
-          at: Date.now(),
-          policyVersion,
-        });
-      }
-      return result;
-    };
-    const channel = await startHostChannel({
-      identity,
-      stateDir: join(dir, hostId),
-      handlers,
-      log,
-      epoch: Date.now(),
-      agentVersion: 'bench',
-    });
-    stack.push(() => channel.stop());
-    await channel.reportUnderlay(underlayIp, 'eth0', 24);
-    channels.push(channel);
+    await fleet.start(
+      { hostId, brokerUrl: broker.url, caPem: ca.certPem, certPem, privateKeyPem },
+      underlayIp,
+    );
   }
+  const channels = fleet.all().map((a) => a.channel);
 
   const name = 'bench-idle';
   const input = {
