@@ -7,6 +7,7 @@ import {
   type Logger as SdkLogger,
 } from '@temporalio/worker';
 import type { Logger } from 'pino';
+import { temporalMetricsTelemetry } from './metrics/temporal-telemetry.js';
 
 export type { Logger } from 'pino';
 export { createLogger, type LogOptions } from './logger.js';
@@ -21,8 +22,12 @@ const pinoLevel: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'>
 
 let runtimeInstalled = false;
 
-/** Routes the SDK's and the core's logs to pino. The Runtime is process-wide, so only the first call counts. */
-export function installTemporalLogger(log: Logger): void {
+/** Routes the SDK's and the core's logs to pino, and with `metricsBindAddress` (HOST:PORT) serves the
+ * SDK's Prometheus metrics there. The Runtime is process-wide, so only the first call counts. */
+export function installTemporalLogger(
+  log: Logger,
+  o: { metricsBindAddress?: string | undefined } = {},
+): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   const temporalLog = log.child({ component: 'temporal' });
@@ -32,6 +37,7 @@ export function installTemporalLogger(log: Logger): void {
     logger: new DefaultLogger(minLevel, (entry: LogEntry) => {
       temporalLog[pinoLevel[entry.level]]({ ...entry.meta }, entry.message);
     }),
+    ...(o.metricsBindAddress ? { telemetryOptions: temporalMetricsTelemetry(o.metricsBindAddress) } : {}),
   });
 }
 

@@ -16,6 +16,7 @@ import { type BrokerCredentials, type HostRelay, startHostRelay } from './contro
 import type { HostCsrSigner, RenewedCertificate } from './control/renewal.js';
 import { CONTROL_TASK_QUEUE } from './domain/constants.js';
 import { bundlerLogger } from './log.js';
+import type { ControlMetrics } from './metrics/control-metrics.js';
 import { clusterTaskQueue } from './domain/task-queues.js';
 
 export interface ControlWorkerOptions {
@@ -35,6 +36,8 @@ export interface ControlWorkerOptions {
   ca?: HostCsrSigner;
   /** Records a renewed certificate's serial on the host (only with `broker` and `ca`). */
   onCertificateRenewed?: (renewed: RenewedCertificate) => Promise<void>;
+  /** Records the host commands' metrics (only with `broker`); served by the caller. */
+  metrics?: ControlMetrics;
 }
 
 export interface ControlWorker {
@@ -67,8 +70,17 @@ export async function startControlWorker(opts: ControlWorkerOptions): Promise<Co
         log: opts.log,
         ...(opts.ca ? { ca: opts.ca } : {}),
         ...(opts.onCertificateRenewed ? { onCertificateRenewed: opts.onCertificateRenewed } : {}),
+        ...(opts.metrics
+          ? { onCommandOutcome: opts.metrics.onCommandOutcome, onRoundTrip: opts.metrics.onRoundTrip }
+          : {}),
       })
     : undefined;
+  if (relay && opts.metrics) {
+    const stats = () => relay.stats();
+    opts.metrics.attach({ brokerConnected: () => stats().connected, pendingCommands: () => stats().pending });
+  }
+  const relayActivities =
+    relay && opts.metrics ? opts.metrics.countPublishes(relay.activities) : relay?.activities;
   // A claim or release tells the host at once (retained on its membership topic).
   const control = createControlActivities({
     client,
@@ -86,7 +98,7 @@ export async function startControlWorker(opts: ControlWorkerOptions): Promise<Co
     worker = await Worker.create({
       ...common,
       taskQueue,
-      activities: relay ? withHostRelayActivities(control, relay.activities) : control,
+      activities: relayActivities ? withHostRelayActivities(control, relayActivities) : control,
     });
     // Cluster runs call the control activities (registry claims) on their own queue; their host commands
     // and join children go to the control queue.

@@ -7,10 +7,12 @@
 // and reports each gain or loss of the VIP.
 import type { Logger } from 'pino';
 import { release } from 'node:os';
+import type { HostActivities } from '../activities/host/contract.js';
 import { checkHostOptions, type HostDeps } from '../activities/host/deps.js';
 import { createHostActivities, flushLearned } from '../activities/host/index.js';
 import type { UnderlayReport } from '../contract/host-channel.js';
 import { OVERLAY_BRIDGE } from '../domain/constants.js';
+import type { AgentMetrics } from '../metrics/agent-metrics.js';
 import { addrList, arpingUnsolicited, execaRunner, type Runner } from '../net/index.js';
 import { createBeaconAgentHook, nextBootEpoch } from './beacon/index.js';
 import { type HostChannel, startHostChannel } from './channel/index.js';
@@ -21,7 +23,7 @@ import { withReset } from './reset.js';
 import { guardPeerVersions } from './peer-version.js';
 import { reapplyStoredOverlay } from './reapply.js';
 import { createSiteVipHook, type SiteVipHook } from './site-vip/hook.js';
-import { StateStore } from './state.js';
+import { type AgentState, StateStore } from './state.js';
 import { watchUnderlay } from './underlay-watch.js';
 
 export const AGENT_VERSION = '2.0.0';
@@ -51,6 +53,8 @@ export interface AgentOptions {
   channel?: { keepaliveS?: number; willDelayS?: number };
   /** Aborts a start still waiting to enroll (SIGTERM before the API ever answered). */
   signal?: AbortSignal;
+  /** Records the agent's metrics (only when they are served: --metrics-port). */
+  metrics?: AgentMetrics;
 }
 
 export interface Agent {
@@ -75,6 +79,10 @@ async function healMulticast(deps: HostDeps, store: StateStore, log: Logger): Pr
     log.warn({ err: String(err) }, 'multicast heal failed');
   }
 }
+
+/** Peers the applied overlay programs (0 without an overlay). */
+const programmedPeers = (s: AgentState, hostId: string): number =>
+  s.overlay ? s.peers.filter((p) => p.hostId !== hostId).length : 0;
 
 async function prefixOf(deps: HostDeps, ip: string | null): Promise<number | undefined> {
   if (ip === null) return undefined;
@@ -113,6 +121,9 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     epoch,
     underlayReport: () => latest,
     addressPollMs: BEACON_ADDRESS_POLL_MS,
+    ...(o.metrics
+      ? { onPeerMoved: (c) => o.metrics?.tracker.peerSeen(c.hostId, c.underlayIp, 'beacon') }
+      : {}),
   });
   // Site VIP reports are numbered from the elector's first transition on, before the channel exists.
   const vipReports = await VipReports.open({ stateDir: o.stateDir, log });
@@ -124,6 +135,8 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     store,
     onReport: (r) => void vipReports.add(r),
   });
+  // Metrics: the innermost setPeers (beacon moves and pushed tables alike) ends a reconvergence.
+  const timed = <A extends HostActivities>(a: A): A => (o.metrics ? o.metrics.tracker.wrapApply(a) : a);
   // Preflight refuses an overlay over the broker's address: known once the channel below has connected.
   let brokerAddress = (): string | undefined => undefined;
   const membership = createMembershipGuard({ state: () => store.current(), log });
@@ -134,7 +147,9 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       siteVip.bind(
         guardPeerVersions(
           beacon.bind(
-            createHostActivities({ ...base, memory: beacon.memory, brokerAddress: () => brokerAddress() }),
+            timed(
+              createHostActivities({ ...base, memory: beacon.memory, brokerAddress: () => brokerAddress() }),
+            ),
           ),
         ),
       ),
@@ -162,7 +177,8 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   const channel = await startHostChannel({
     identity,
     stateDir: o.stateDir,
-    handlers: activities,
+    // Metrics: commands counted by kind and outcome, and pushed tables noted as they arrive.
+    handlers: o.metrics ? o.metrics.countCommands(o.metrics.tracker.wrapReceive(activities)) : activities,
     log,
     epoch: Date.now(),
     agentVersion: AGENT_VERSION,
@@ -176,6 +192,16 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     ...(o.channel ?? {}),
   });
   brokerAddress = () => channel.brokerAddress();
+  o.metrics?.attach({
+    peersProgrammed: () => programmedPeers(store.current(), o.hostId),
+    brokerConnected: () => channel.connected(),
+    brokerConnects: () => channel.stats().connects,
+    beacons: () => beacon.totals(),
+    commandsDropped: () => {
+      const s = channel.stats();
+      return { duplicate: s.duplicates, expired: s.expired, malformed: s.rejected };
+    },
+  });
   vipReports.attach((r) => channel.reportVip(r));
   const report = async (ip: string | null) => {
     try {

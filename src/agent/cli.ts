@@ -10,11 +10,22 @@ import { ConfigError } from '../config/env.js';
 import { zodParser } from '../config/flag-parsers.js';
 import { hostIdSchema, ifaceNameSchema } from '../domain/validation.js';
 import { createLogger } from '../logger.js';
+import { createAgentMetrics } from '../metrics/agent-metrics.js';
+import {
+  METRICS_HOST_HELP,
+  METRICS_PORT_HELP,
+  type MetricsFlags,
+  metricsEnvShape,
+  metricsHostSchema,
+  metricsPortSchema,
+  resolveMetricsConfig,
+} from '../metrics/config.js';
+import { type MetricsServer, serveMetricsFlag } from '../metrics/server.js';
 import { type Agent, type AgentOptions, startAgent } from './agent.js';
 
 export const DEFAULT_STATE_DIR = '/var/lib/edge-overlay';
 
-export interface AgentFlags {
+export interface AgentFlags extends Omit<MetricsFlags, 'temporalMetricsPort'> {
   hostId: string;
   underlayIface: string;
   api: string;
@@ -46,6 +57,8 @@ const agentEnvSchema = z.object({
     .enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
     .default('info'),
   EDGE_OVERLAY_LOG_FORMAT: z.enum(['json', 'pretty', 'auto']).default('auto'),
+  EDGE_OVERLAY_METRICS_PORT: metricsEnvShape.EDGE_OVERLAY_METRICS_PORT,
+  EDGE_OVERLAY_METRICS_HOST: metricsEnvShape.EDGE_OVERLAY_METRICS_HOST,
 });
 export type AgentEnv = z.infer<typeof agentEnvSchema>;
 
@@ -117,6 +130,8 @@ export function registerAgentCommand(program: Command): void {
     )
     .option('--join-token-file <file>', 'read the join token from this file')
     .option('--state-dir <dir>', `key, certificate and overlay state (default ${DEFAULT_STATE_DIR})`)
+    .option('--metrics-port <port>', `${METRICS_PORT_HELP}; off by default`, zodParser(metricsPortSchema))
+    .option('--metrics-host <addr>', METRICS_HOST_HELP, zodParser(metricsHostSchema))
     .option(
       '--json',
       'JSON lines only: logs as JSON, then {"event":"ready",…} once it serves commands and {"event":"stopped",…}',
@@ -138,11 +153,25 @@ export function registerAgentCommand(program: Command): void {
       // An agent that cannot enroll yet retries until the API answers: a SIGTERM must end that wait too.
       const starting = new AbortController();
       void signal.received.then(() => starting.abort());
+      // Metrics only when asked for: off, the agent records nothing and listens on nothing.
+      const served = resolveMetricsConfig(flags, env);
+      const metrics = served.port !== undefined ? createAgentMetrics(config.hostId) : undefined;
+      let metricsServer: MetricsServer | undefined;
       let agent: Agent;
       try {
-        agent = await startAgent({ ...config, log, signal: starting.signal });
+        if (metrics && served.port !== undefined) {
+          metricsServer = await serveMetricsFlag([metrics.registry], served.host, served.port);
+          log.info({ url: metricsServer.url }, 'serving metrics');
+        }
+        agent = await startAgent({
+          ...config,
+          log,
+          signal: starting.signal,
+          ...(metrics ? { metrics } : {}),
+        });
       } catch (err) {
         signal.dispose();
+        await metricsServer?.close();
         if (starting.signal.aborted) {
           log.info({ signal: await signal.received }, 'stopped before the agent had started');
           return;
@@ -154,6 +183,7 @@ export function registerAgentCommand(program: Command): void {
         hostId: config.hostId,
         stateDir: config.stateDir,
         reapplied: agent.reapplied,
+        metricsUrl: metricsServer?.url ?? null,
       });
       const received = await signal.received;
       log.info({ signal: received }, 'stopping agent (the overlay stays up)');
@@ -162,6 +192,7 @@ export function registerAgentCommand(program: Command): void {
       } catch (err) {
         log.error({ err }, 'agent stop failed');
       }
+      await metricsServer?.close();
       emit({ event: 'stopped', signal: received });
       setTimeout(() => {
         log.warn('still running 3 s after stop; exiting');

@@ -8,6 +8,7 @@ import Fastify, {
 } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
+import type { ApiMetrics } from '../metrics/api-metrics.js';
 import { installBearerAuth } from './auth.js';
 import { type ApiContext, DEFAULT_UI_BASE_URL, type EnrollmentPki, workflowUiUrl } from './context.js';
 import { registerOpenApi, registerOpenApiRoute } from './openapi.js';
@@ -38,6 +39,8 @@ export interface ApiDeps {
   pki?: EnrollmentPki;
   /** Broker reachability for /healthz (200 only when Temporal AND the broker answer). */
   brokerHealthy?: () => Promise<boolean>;
+  /** Request metrics (served on the metrics port by the caller, not by this app). */
+  metrics?: ApiMetrics;
 }
 
 /** Per-request lines at debug: at info every status poll of a CLI `--watch` filled the log. A 5xx stays
@@ -80,6 +83,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   app.setSerializerCompiler(serializerCompiler);
   // JSON only: a text/plain body is a 415, not a string that happens to fail validation.
   app.removeContentTypeParser('text/plain');
+  deps.metrics?.install(app);
   installProblemHandlers(app, log);
   installBearerAuth(app, deps.token);
   await registerOpenApi(app, API_VERSION);

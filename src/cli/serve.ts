@@ -7,6 +7,20 @@ import { type ApiFlags, resolveApiConfig, resolveWorkerConfig, type WorkerFlags 
 import { resolveToken } from '../config/token.js';
 import { DEFAULT_API_PORT } from '../domain/constants.js';
 import { createLogger, installTemporalLogger, type Logger } from '../log.js';
+import { createApiMetrics } from '../metrics/api-metrics.js';
+import { createControlMetrics } from '../metrics/control-metrics.js';
+import {
+  bindAddress,
+  METRICS_HOST_HELP,
+  METRICS_PORT_HELP,
+  type MetricsFlags,
+  metricsHostSchema,
+  metricsPortSchema,
+  resolveMetricsConfig,
+  TEMPORAL_METRICS_PORT_HELP,
+} from '../metrics/config.js';
+import { serveMetricsFlag } from '../metrics/server.js';
+import { zodParser } from '../config/flag-parsers.js';
 import { runApi } from '../serve/run-api.js';
 import { runWorker } from '../serve/run-worker.js';
 
@@ -38,15 +52,27 @@ export function registerServeCommands(program: Command): void {
       '--broker <url>',
       'broker as this worker dials it, mqtts://HOST:PORT (env EDGE_OVERLAY_BROKER_URL)',
     )
+    .option('--metrics-port <port>', METRICS_PORT_HELP, zodParser(metricsPortSchema))
+    .option('--metrics-host <addr>', METRICS_HOST_HELP, zodParser(metricsHostSchema))
+    .option('--temporal-metrics-port <port>', TEMPORAL_METRICS_PORT_HELP, zodParser(metricsPortSchema))
     .option('--json', JSON_HELP)
-    .action(async (flags: WorkerFlags & { json?: boolean }) => {
+    .action(async (flags: WorkerFlags & MetricsFlags & { json?: boolean }) => {
       const env = loadEnv();
       const config = resolveWorkerConfig(flags, env);
+      const m = resolveMetricsConfig(flags, env);
       const log = createLogger({ level: env.EDGE_OVERLAY_LOG_LEVEL, format: logFormat(flags, env) });
-      installTemporalLogger(log);
-      const worker = await runWorker(config, log);
-      await Promise.race([untilSignal(log), worker.done]);
-      await worker.stop();
+      const temporalBind = m.temporalPort !== undefined ? bindAddress(m.host, m.temporalPort) : undefined;
+      installTemporalLogger(log, { metricsBindAddress: temporalBind });
+      const metrics = m.port !== undefined ? createControlMetrics() : undefined;
+      const server = metrics && (await serveMetricsFlag([metrics.registry], m.host, m.port!));
+      if (server || temporalBind) log.info({ url: server?.url, temporal: temporalBind }, 'serving metrics');
+      try {
+        const worker = await runWorker(config, log, metrics);
+        await Promise.race([untilSignal(log), worker.done]);
+        await worker.stop();
+      } finally {
+        await server?.close(); // an open server would keep a failed start's process alive
+      }
     });
 
   program
@@ -72,14 +98,33 @@ export function registerServeCommands(program: Command): void {
       'the config dir as the broker sees it (default /mosquitto/config)',
     )
     .option('--broker-data-path-in <dir>', "the broker's session store (default /mosquitto/data)")
+    .option(
+      '--metrics-port <port>',
+      `${METRICS_PORT_HELP}; not the API's port: no token`,
+      zodParser(metricsPortSchema),
+    )
+    .option('--metrics-host <addr>', METRICS_HOST_HELP, zodParser(metricsHostSchema))
     .option('--json', JSON_HELP)
-    .action(async (flags: ApiFlags & { json?: boolean }) => {
+    .action(async (flags: ApiFlags & MetricsFlags & { json?: boolean }) => {
       const env = loadEnv();
       const config = resolveApiConfig(flags, env);
+      const m = resolveMetricsConfig(flags, env);
       const { token } = resolveToken({ tokenFile: flags.tokenFile, envToken: env.EDGE_OVERLAY_TOKEN });
       const log = createLogger({ level: env.EDGE_OVERLAY_LOG_LEVEL, format: logFormat(flags, env) });
-      const running = await runApi(config, { token, uiBaseUrl: env.EDGE_OVERLAY_UI_URL ?? null, log });
-      await untilSignal(log);
-      await running.close();
+      const metrics = m.port !== undefined ? createApiMetrics() : undefined;
+      const server = metrics && (await serveMetricsFlag([metrics.registry], m.host, m.port!));
+      if (server) log.info({ url: server.url }, 'serving metrics');
+      try {
+        const running = await runApi(config, {
+          token,
+          uiBaseUrl: env.EDGE_OVERLAY_UI_URL ?? null,
+          log,
+          ...(metrics ? { metrics } : {}),
+        });
+        await untilSignal(log);
+        await running.close();
+      } finally {
+        await server?.close();
+      }
     });
 }

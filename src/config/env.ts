@@ -1,6 +1,7 @@
 // Configuration from the environment, validated once with a message per bad variable.
 import { z } from 'zod';
 import { DEFAULT_TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE } from '../domain/constants.js';
+import { metricsEnvShape } from '../metrics/config.js';
 import { absolutePathSchema, mqttsUrlSchema } from './broker-url.js';
 
 /** HOST:PORT with a port in range; HOST is a name or IPv4 (no scheme). */
@@ -48,6 +49,8 @@ const envSchema = z.object({
   /** The config dir and the session store as the broker process sees them (its container's mounts). */
   EDGE_OVERLAY_BROKER_CONFIG_PATH_IN: absolutePathSchema.optional(),
   EDGE_OVERLAY_BROKER_DATA_PATH_IN: absolutePathSchema.optional(),
+  /** Metrics (src/metrics/config.ts; the flags win): our /metrics and the Temporal SDK's. */
+  ...metricsEnvShape,
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -11,6 +11,8 @@ import type { EnrollmentPki } from '../api/context.js';
 import { type ApiServer, startApiServer } from '../api/server.js';
 import { type Broker, startBroker } from '../broker/mosquitto.js';
 import type { RenewedCertificate } from '../control/renewal.js';
+import type { ApiMetrics } from '../metrics/api-metrics.js';
+import type { ControlMetrics } from '../metrics/control-metrics.js';
 import { ProductCa } from '../pki/ca.js';
 import { CA_CERT_FILE } from '../pki/ca-files.js';
 import { Revocations } from '../pki/revocations.js';
@@ -45,6 +47,8 @@ export interface ControlPlaneOptions {
   log: Logger;
   /** A pre-built workflow bundle (tests); otherwise the worker bundles from source. */
   workflowBundle?: WorkflowBundleOption;
+  /** The worker's and the API's metrics (served by the caller: `dev`'s metrics port). */
+  metrics?: { control: ControlMetrics; api: ApiMetrics };
 }
 
 export interface ControlPlane {
@@ -185,6 +189,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       },
       ca,
       onCertificateRenewed,
+      ...(opts.metrics ? { metrics: opts.metrics.control } : {}),
     });
     stack.push('control worker', () => worker.stop());
     // The end-to-end check of the broker wiring (certificates, CA, port): the worker's MQTT session.
@@ -212,6 +217,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         // The control worker's own MQTT session (control identity, mTLS): an MQTT-level answer that costs
         // nothing per request; a bare TCP probe would also make mosquitto log a TLS error every time.
         brokerHealthy: async () => worker.relay?.stats().connected ?? false,
+        ...(opts.metrics ? { metrics: opts.metrics.api } : {}),
       },
       opts.host,
       opts.apiPort,

@@ -8,6 +8,7 @@ import type { EnrollmentPki } from '../api/context.js';
 import { type ApiServer, startApiServer } from '../api/server.js';
 import { temporalConnectOptions } from '../clients/temporal/connection.js';
 import type { ApiConfig } from '../config/serve.js';
+import type { ApiMetrics } from '../metrics/api-metrics.js';
 import { RenewedCertificates } from '../dev/renewed-certificates.js';
 import { brokerRevocations, createRevoker } from '../dev/revoker.js';
 import { prepareContainerBroker } from './container-broker.js';
@@ -20,7 +21,7 @@ export interface RunningApi {
 
 export async function runApi(
   config: ApiConfig,
-  o: { token: string; uiBaseUrl: string | null; log: Logger },
+  o: { token: string; uiBaseUrl: string | null; log: Logger; metrics?: ApiMetrics },
 ): Promise<RunningApi> {
   const { log } = o;
   const temporal = temporalConnectOptions(config.temporal, process.env);
@@ -61,6 +62,7 @@ export async function runApi(
         namespace: config.namespace,
         pki,
         brokerHealthy: broker.healthy,
+        ...(o.metrics ? { metrics: o.metrics } : {}),
       },
       config.host,
       config.port,

@@ -7,11 +7,16 @@ import type { Logger } from 'pino';
 import { temporalConnectOptions } from '../clients/temporal/connection.js';
 import type { WorkerConfig } from '../config/serve.js';
 import type { RenewedCertificate } from '../control/renewal.js';
+import type { ControlMetrics } from '../metrics/control-metrics.js';
 import { ensureSearchAttributes } from '../temporal/ensure-search-attributes.js';
 import { type ControlWorker, startControlWorker } from '../worker.js';
 import { openWorkerPki } from './pki-dir.js';
 
-export async function runWorker(config: WorkerConfig, log: Logger): Promise<ControlWorker> {
+export async function runWorker(
+  config: WorkerConfig,
+  log: Logger,
+  metrics?: ControlMetrics,
+): Promise<ControlWorker> {
   // TLS settings are read (and refused when inconsistent) before anything else happens
   const temporal = temporalConnectOptions(config.temporal, process.env);
   const pki = await openWorkerPki(config.pkiDir, log);
@@ -43,6 +48,7 @@ export async function runWorker(config: WorkerConfig, log: Logger): Promise<Cont
     },
     ca: pki.ca,
     onCertificateRenewed,
+    ...(metrics ? { metrics } : {}),
   });
   // Unlike `dev`, the broker is another container that may come up later: the relay keeps reconnecting
   // (host commands fail fast as retryable meanwhile), so a missing broker is a warning, not an exit.

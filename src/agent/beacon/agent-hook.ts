@@ -16,6 +16,7 @@ import type { OverlayMemory } from '../../activities/host/deps.js';
 import type { OverlaySpec, Peer } from '../../domain/types.js';
 import { type Beacon, type BeaconStats, startBeacon, type UnderlayReportRef } from './beacon.js';
 import type { BeaconMessage } from './codec.js';
+import type { RejectReason } from './verifier.js';
 import type { BeaconPrivateKey } from './keys.js';
 import {
   beaconMove,
@@ -47,6 +48,8 @@ export interface BeaconHookOptions {
   intervalMs?: number;
   /** The beacon's address poll (BeaconOptions.addressPollMs); the agent pokes it with recheckAddress. */
   addressPollMs?: number;
+  /** An accepted beacon moves a known peer (its local setPeers follows): the reconvergence metric's start. */
+  onPeerMoved?: (claim: PeerClaim) => void;
 }
 
 export interface BeaconAgentHook {
@@ -56,6 +59,8 @@ export interface BeaconAgentHook {
   moves(): number;
   /** The running beacon's counters (null: none running). */
   stats(): BeaconStats | null;
+  /** Sent, accepted and rejected beacons since this hook was made, across every beacon it ran (metrics). */
+  totals(): Pick<BeaconStats, 'sent' | 'accepted' | 'rejected'>;
   /** An underlay address event or a new report: the beacon re-reads both now, not at its next poll. */
   recheckAddress(): void;
   stop(): Promise<void>;
@@ -96,8 +101,23 @@ export function createBeaconAgentHook(o: BeaconHookOptions): BeaconAgentHook {
     return next;
   };
 
+  // Counts of the beacons already stopped (another cluster, a teardown): totals() adds the running one's.
+  const retired: Pick<BeaconStats, 'sent' | 'accepted' | 'rejected'> = { sent: 0, accepted: 0, rejected: {} };
+  const totals = () => {
+    const now = beacon?.stats();
+    const rejected = { ...retired.rejected };
+    for (const [r, n] of Object.entries(now?.rejected ?? {}))
+      rejected[r as RejectReason] = (rejected[r as RejectReason] ?? 0) + (n ?? 0);
+    return {
+      sent: retired.sent + (now?.sent ?? 0),
+      accepted: retired.accepted + (now?.accepted ?? 0),
+      rejected,
+    };
+  };
+
   const stopBeacon = async () => {
     const b = beacon;
+    if (b) Object.assign(retired, totals());
     beacon = undefined;
     beaconFor = '';
     await b?.stop();
@@ -124,6 +144,7 @@ export function createBeaconAgentHook(o: BeaconHookOptions): BeaconAgentHook {
     observed.set(msg.hostId, { ...claim, atMs: performance.now() });
     recordNewest(newest, claim);
     if (!beaconMove(peers, claim)) return;
+    o.onPeerMoved?.(claim);
     const first = pendingMoves.size === 0;
     pendingMoves.set(msg.hostId, claim);
     // A short pause lets the rest of a renumbering burst join the same setPeers.
@@ -216,6 +237,7 @@ export function createBeaconAgentHook(o: BeaconHookOptions): BeaconAgentHook {
     },
     moves: () => moves,
     stats: () => beacon?.stats() ?? null,
+    totals,
     recheckAddress: () => beacon?.recheck(),
     stop: stopBeacon,
   };
