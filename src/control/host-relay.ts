@@ -87,6 +87,8 @@ export async function startHostRelay(opts: HostRelayOptions): Promise<HostRelay>
     log.error({ key, slot, error: err instanceof Error ? err.message : String(err) }, 'relay job failed');
   const reportQueue = new KeyedQueue(opts.concurrency ?? 16, onJobError);
   const completionQueue = new KeyedQueue(opts.concurrency ?? 16, onJobError);
+  // Direct underlay signals to clusters: never behind the slots of slow host workflow updates.
+  const signalQueue = new KeyedQueue(opts.concurrency ?? 16, onJobError);
   const pending = new PendingCommands((c) => {
     opts.onCommandOutcome?.(c, 'expired');
     log.debug({ hostId: c.hostId, kind: c.kind, commandId: c.id }, 'command expired without a result');
@@ -108,7 +110,7 @@ export async function startHostRelay(opts: HostRelayOptions): Promise<HostRelay>
     ...(opts.onRoundTrip ? { onRoundTrip: opts.onRoundTrip } : {}),
     ...(opts.onCommandOutcome ? { onOutcome: opts.onCommandOutcome } : {}),
   });
-  const reports = createReportRelay({ client: opts.client, publisher, queue: reportQueue, log });
+  const reports = createReportRelay({ client: opts.client, publisher, queue: reportQueue, signalQueue, log });
   // A VIP report goes to the cluster the host's underlay reports are routed by (the membership published
   // to it); before this process has published one, the host's registry record says.
   const vip = createVipRelay({
@@ -183,7 +185,7 @@ export async function startHostRelay(opts: HostRelayOptions): Promise<HostRelay>
       published,
       pending: pending.size,
       expired: pending.expired,
-      queued: reportQueue.size + completionQueue.size,
+      queued: reportQueue.size + completionQueue.size + signalQueue.size,
       ...results.stats(),
       ...reports.stats(),
       ...vip.stats(),
@@ -192,7 +194,7 @@ export async function startHostRelay(opts: HostRelayOptions): Promise<HostRelay>
     async stop() {
       if (stopping) return;
       stopping = true;
-      const drained = Promise.all([reportQueue.idle(), completionQueue.idle()]);
+      const drained = Promise.all([reportQueue.idle(), completionQueue.idle(), signalQueue.idle()]);
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([drained, new Promise((r) => (timer = setTimeout(r, STOP_DRAIN_MS)))]);
       clearTimeout(timer);

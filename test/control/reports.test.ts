@@ -2,6 +2,7 @@
 // worker's relay (real mosquitto, real Temporal dev server).
 import type { Client } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
+import { hostWorkflowType } from '../../src/contract/workflow-messages.js';
 import { clusterWorkflowId, hostWorkflowId } from '../../src/domain/ids.js';
 import { hostTopic } from '../../src/contract/host-channel.js';
 import { getHost, registerHost } from '../../src/temporal/hosts.js';
@@ -61,34 +62,67 @@ describe('host relay: underlay reports and presence', () => {
     expect(again.received.find((m) => m.retain)?.payload).toEqual({ cluster: null });
   });
 
-  it('a report of a host in a cluster is also signalled straight to that cluster (seq kept)', async () => {
-    const hostId = hid('direct');
-    await register(hostId);
+  /** A signal sink standing in for the host's cluster, the membership announced to the host, and the
+   * underlayChanged signals the sink received. */
+  async function directToSink(hostId: string) {
     const cluster = `direct-${hostId}`;
     const sink = await h.client.workflow.start('signalSinkWorkflow', {
       workflowId: clusterWorkflowId(cluster),
       taskQueue: h.taskQueue,
     });
+    h.control.relay!.announceMembership(hostId, cluster);
+    const host = await startFakeHost(h.broker, hostId);
+    await waitUntil(() => host.received.some((m) => m.topic === hostTopic(hostId, 'membership')));
+    const signals = async () =>
+      ((await sink.fetchHistory()).events ?? [])
+        .filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'underlayChanged')
+        .map((e) => {
+          const data = e.workflowExecutionSignaledEventAttributes!.input!.payloads![0]!.data!;
+          return JSON.parse(Buffer.from(data).toString()) as {
+            hostId: string;
+            underlayIp: string;
+            seq: number;
+          };
+        });
+    return { sink, host, signals };
+  }
+
+  it('a report of a host in a cluster is also signalled straight to that cluster (seq kept)', async () => {
+    const hostId = hid('direct');
+    await register(hostId);
+    const { sink, host, signals } = await directToSink(hostId);
     try {
-      h.control.relay!.announceMembership(hostId, cluster);
-      const host = await startFakeHost(h.broker, hostId);
-      await waitUntil(() => host.received.some((m) => m.topic === hostTopic(hostId, 'membership')));
       const before = stats().clusterSignals;
       await host.publish('underlay', { seq: 9, underlayIp: '10.77.0.21', underlayIface: 'eth0' }, true);
       await waitUntil(() => stats().clusterSignals === before + 1, 10_000, 'direct signal');
-      const history = await sink.fetchHistory();
-      const signals = (history.events ?? []).filter(
-        (e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'underlayChanged',
-      );
-      expect(signals).toHaveLength(1);
-      const payload = signals[0]!.workflowExecutionSignaledEventAttributes!.input!.payloads![0]!.data!;
-      expect(JSON.parse(Buffer.from(payload).toString())).toEqual({
-        hostId,
-        underlayIp: '10.77.0.21',
-        seq: 9,
-      });
+      expect(await signals()).toEqual([{ hostId, underlayIp: '10.77.0.21', seq: 9 }]);
     } finally {
       await sink.terminate('test done');
+    }
+  });
+
+  it('the direct signal never waits behind the host workflow: a newer report is signalled while the update of the older one hangs', async () => {
+    const hostId = hid('slowhost');
+    // The host's workflow on a queue nobody polls: every update to it hangs (a control worker busy elsewhere).
+    const stuck = await h.client.workflow.start(hostWorkflowType, {
+      workflowId: hostWorkflowId(hostId),
+      taskQueue: `nobody-polls-${hostId}`,
+      args: [{ hostId }],
+    });
+    const { sink, host, signals } = await directToSink(hostId);
+    try {
+      const seqs = async () => (await signals()).map((s) => s.seq);
+      const relayed = stats().underlayRelayed;
+      await host.publish('underlay', { seq: 20, underlayIp: '10.77.0.31', underlayIface: 'eth0' }, true);
+      await waitUntil(async () => (await seqs()).includes(20), 5_000, 'signal of seq 20');
+      await host.publish('underlay', { seq: 21, underlayIp: '10.77.0.32', underlayIface: 'eth0' }, true);
+      await waitUntil(async () => (await seqs()).includes(21), 5_000, 'signal of seq 21');
+      // once per report, and the host workflow has taken neither yet
+      expect(await seqs()).toEqual([20, 21]);
+      expect(stats().underlayRelayed).toBe(relayed);
+    } finally {
+      await sink.terminate('test done');
+      await stuck.terminate('test done');
     }
   });
 
