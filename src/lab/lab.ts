@@ -175,7 +175,13 @@ export async function stopDhcpServer(state: LabState, opts: { clearLeases?: bool
   saveLabState(state);
 }
 
-export async function startDhcpClient(state: LabState, host: LabHost): Promise<void> {
+/** `save: false` leaves writing the lab state to the caller (once for many hosts: each write of lab.json
+ * is a synchronous write in the process that may run the control plane too). */
+export async function startDhcpClient(
+  state: LabState,
+  host: LabHost,
+  o: { save?: boolean } = {},
+): Promise<void> {
   if (!state.hookPath) throw new Error('lab has no DHCP');
   const client = await startUdhcpc({
     ns: host.ns,
@@ -185,13 +191,17 @@ export async function startDhcpClient(state: LabState, host: LabHost): Promise<v
     hookPath: state.hookPath,
   });
   host.udhcpc = { pid: client.pid, comm: 'udhcpc' };
-  saveLabState(state);
+  if (o.save !== false) saveLabState(state);
 }
 
-export async function stopDhcpClient(state: LabState, host: LabHost): Promise<void> {
+export async function stopDhcpClient(
+  state: LabState,
+  host: LabHost,
+  o: { save?: boolean } = {},
+): Promise<void> {
   if (host.udhcpc) await stopPid(host.udhcpc.pid, { expectComm: 'udhcpc', graceMs: 2000 });
   delete host.udhcpc;
-  saveLabState(state);
+  if (o.save !== false) saveLabState(state);
 }
 
 /** Current underlay address of every host (null while it has none). */

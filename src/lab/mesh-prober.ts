@@ -56,10 +56,15 @@ const tick = () => {
     peer.pending.set(seq, now);
     socket.send(`ping ${seq} ${now}`, port, ip);
   }
-  const out = Object.fromEntries([...state].map(([ip, p]) => [ip, p.okSince]));
-  writeFileSync(`${outFile}.tmp`, JSON.stringify({ at: now, peers: out }));
+  // Written only when a peer's okSince changed: 20 probers rewriting their file every tick cost ~0.3 of a
+  // core, taken from the control plane the benchmark times.
+  const out = JSON.stringify(Object.fromEntries([...state].map(([ip, p]) => [ip, p.okSince])));
+  if (out === written) return;
+  writeFileSync(`${outFile}.tmp`, `{"at":${now},"peers":${out}}`);
   renameSync(`${outFile}.tmp`, outFile);
+  written = out;
 };
+let written = '';
 const timer = setInterval(tick, intervalMs);
 process.once('SIGTERM', () => {
   clearInterval(timer);

@@ -1,6 +1,6 @@
 // The seed's storm: the DHCP server comes back with a different range and no leases, and every host
 // loses and re-acquires its address. Returns old/new addresses and when the last lease landed.
-import { eventsFileFor, readLeaseEvents, waitForLease } from './dhcp.js';
+import { eventsFileFor, readLeaseEvents, waitForLeaseEvent } from './dhcp.js';
 import {
   startDhcpClient,
   startDhcpServer,
@@ -8,7 +8,7 @@ import {
   stopDhcpServer,
   underlayAddresses,
 } from './lab.js';
-import type { LabState } from './state.js';
+import { type LabState, saveLabState } from './state.js';
 
 export interface OutageResult {
   before: Record<string, string | null>;
@@ -34,15 +34,21 @@ export async function runOutage(state: LabState, o: OutageOptions = {}): Promise
   await stopDhcpServer(state, { clearLeases: true });
   state.activePool = state.activePool === 0 ? 1 : 0;
   await startDhcpServer(state);
-  // A killed udhcpc (without -R) leaves its address; the new instance's deconfig removes it.
-  await Promise.all(state.hosts.map((h) => stopDhcpClient(state, h)));
+  // A killed udhcpc (without -R) leaves its address; the new instance's deconfig removes it. The lab
+  // state is written once per step, not once per host (see startDhcpClient).
+  await Promise.all(state.hosts.map((h) => stopDhcpClient(state, h, { save: false })));
+  saveLabState(state);
   if (o.whileDown) await o.whileDown();
-  for (const h of state.hosts) await startDhcpClient(state, h);
+  const clientsAt = Date.now();
+  for (const h of state.hosts) await startDhcpClient(state, h, { save: false });
+  saveLabState(state);
   const after: Record<string, string> = {};
+  // From the hook's event log (written once the address is set): no `ip` process per host and poll.
   await Promise.all(
     state.hosts.map(async (h) => {
-      after[h.hostId] = await waitForLease(h.ns, h.iface, {
+      after[h.hostId] = await waitForLeaseEvent(eventsFileFor(state.runDir, h.hostId), {
         notThis: before[h.hostId] ?? null,
+        sinceMs: clientsAt,
         timeoutMs: o.timeoutMs ?? 60_000,
       });
     }),
