@@ -15,10 +15,16 @@ import { type E2eEnv, startE2e } from './helpers.js';
 
 const root = !notRoot('test/e2e/convergence.test.ts');
 const OUTAGES = 3;
-// The goal is 2 s after the overlay is back. Measured on this 2-core machine: 5 hosts 1.35-1.93 s
-// (met; up to ~4 s while other tests share the CPU), 20 hosts 11-14 s (not met: the 20 leases alone spread over
-// 6-11 s, and 20 agents, their DHCP clients and mesh probers share 2 cores with the control plane). The test
-// asserts what holds and prints the goal's verdict.
+// The goal is 2 s after the overlay is back. "Back" is the latest okSince over every ordered pair of
+// hosts: the send time of the first probe of the pair's current unbroken run of answered probes (mesh-prober,
+// one probe per pair every max(20, 5 x hosts) ms), so it does not depend on when the test reads it. Lab
+// agents and DHCP clients run at nice 10, the probers and the control plane at 0 (src/lab/host-priority.ts).
+// Measured on this 2-core machine while other work shared it (load 8-38), 3 runs x 3 outages: 5 hosts
+// 1.0-1.9 s (median 1.4 s, met; 4-5 s in a run under heavier load), 20 hosts 7.2-15.8 s (median 11.5 s, not
+// met). What remains at 20 hosts (traced): the Temporal dev server (SQLite, every history write serialized:
+// signals 0.3-1.4 s, updates 3-5 s under that load) and the API answering GET from its cached view while the
+// status query waits behind the cluster's workflow tasks. The test asserts what holds and prints the goal's
+// verdict.
 const API_GOAL_MS = 2_000;
 const apiLimitMs = (hosts: number) => (hosts <= 5 ? 10_000 : 45_000);
 const DELETE_WITHIN_MS = 10_000;
