@@ -3,11 +3,12 @@
 // (beacon/keys.ts, Ed25519 or P-256) over "EOV1" | payload, so only the host holding the key can speak for
 // its host id, and no bit of the packet changes unnoticed. Parsing and verifying are separate steps: the
 // receiver reads the claimed host id to pick the key and runs the cheap checks first (advert-verifier.ts).
-// The generic packet form lives in signed-packet.ts.
+// The generic packet form lives in signed-packet.ts; advert-check.ts is the schema's fast twin.
 import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { clusterNameSchema, hostIdSchema } from '../../domain/validation.js';
 import { MAX_PRIORITY, MAX_VIP_VOTERS } from '../../domain/site-vip.js';
+import { isAdvert } from './advert-check.js';
 import { type SignedParse, signedPacketCodec, type Unverified } from './signed-packet.js';
 
 export const ADVERT_MAGIC = Buffer.from('EOV1', 'ascii');
@@ -53,7 +54,7 @@ export const advertSchema = z.strictObject({
 });
 export type VipAdvert = z.infer<typeof advertSchema>;
 
-const codec = signedPacketCodec(ADVERT_MAGIC, ADVERT_MAX_BYTES, advertSchema);
+const codec = signedPacketCodec(ADVERT_MAGIC, ADVERT_MAX_BYTES, advertSchema, isAdvert);
 
 export type UnverifiedAdvert = Unverified<VipAdvert>;
 export type AdvertParseResult = SignedParse<VipAdvert>;

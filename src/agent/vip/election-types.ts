@@ -41,6 +41,8 @@ export interface ElectionStatus {
 }
 
 export interface Election {
+  /** The clock value of the last evaluation of the rules (any input that reached them), -Infinity before. */
+  readonly evaluatedAt: number;
   onAdvert(advert: VipAdvert, nowMs: number): VipDecision;
   onTick(nowMs: number, kernelHolding: boolean): VipDecision;
   onDad(clean: boolean, nowMs: number): VipDecision;

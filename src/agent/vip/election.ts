@@ -43,6 +43,7 @@ export function createElection(self: ElectionSelf, policy: VipPolicyInput, start
 }
 
 class VipElection implements Election {
+  evaluatedAt = Number.NEGATIVE_INFINITY;
   private win: VipWindows;
   private policyAt: number;
   private readonly peers = new PeerTable();
@@ -170,6 +171,7 @@ class VipElection implements Election {
 
   /** Runs one evaluation and tells the glue to advertise when anything peers act on changed. */
   private step(nowMs: number, run: () => VipDecision): VipDecision {
+    this.evaluatedAt = nowMs;
     const before = this.fingerprint(nowMs);
     const d = run();
     return { ...d, advertNow: d.advertNow || before !== this.fingerprint(nowMs) };

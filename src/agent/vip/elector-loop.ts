@@ -4,13 +4,20 @@
 //  - election inputs (a verified advert, a policy) are evaluated AT ONCE, also while an action runs, so
 //    the votes they carry are counted on time; the actions they decide join one serial queue and are
 //    applied one at a time, in the order decided (one ip -batch child, one arping at a time);
-//  - a tick runs only when that queue is empty: it reads the kernel (after every earlier action was
-//    applied) and calls onTick with it; inputs arriving during that read wait for it (a few ms), so no
-//    decision slips in between the read and the onTick it feeds;
+//  - a tick runs only when that queue is empty, on the kernel state after every earlier action was
+//    applied: what the last action saw (each ends with a show of the VIP, kernel-lease.ts lastSight), or
+//    a fresh read when that sight is older than KERNEL_RECHECK_MS or unknown (start, a failed action).
+//    Inputs arriving during a read wait for it (a few ms), so no decision slips in between the read and
+//    the onTick it feeds. Only this host's actions change its VIP (the kernel's expiry of a held one is
+//    refused by the lease's renewal, kernel-lease.ts): the read every second is for anything else;
+//  - the rules are evaluated at least every T: the periodic tick comes T after the last evaluation (an
+//    input evaluates them on the same kernel state a tick would, as on a control-plane host adverts
+//    arrive ~30 times a second, most ticks are not needed), and at least every KERNEL_RECHECK_MS;
 //  - a probe's result is handed to onDad in the probe's own job, as soon as arping returns;
 //  - the gratuitous ARP of a claim is sent outside the queue (it changes no kernel state, takes ~100 ms,
 //    and a release decided meanwhile must not wait behind it);
-//  - a renewal refused as 'lapsed' deleted the address: a tick follows, which reads it gone.
+//  - a claim, a release, a renewal refused as 'lapsed' (it deleted the address) or a failed renewal
+//    brings a tick at once, which sees the kernel after it.
 import type { Logger } from 'pino';
 import type { Election, VipDecision } from './election.js';
 import type { ElectorStats } from './elector-stats.js';
@@ -20,6 +27,9 @@ import type { TransitionReporter } from './transitions.js';
 
 /** A repeat of the claim's gratuitous ARP, for neighbours that missed the first one. */
 const REANNOUNCE_AFTER_MS = 500;
+/** A tick reads the kernel itself when the last sight of it is older than this; ticks come at least this
+ * often. */
+export const KERNEL_RECHECK_MS = 1000;
 
 export interface ElectorLoopDeps {
   election: Election;
@@ -42,6 +52,8 @@ export class ElectorLoop {
   private announcing = false;
   private dadError: string | undefined;
   private reannounce: NodeJS.Timeout | undefined;
+  private tickTimer: NodeJS.Timeout | undefined;
+  private lastTickAt = Number.NEGATIVE_INFINITY;
   /** The last kernel read (undefined before the first). */
   kernel: boolean | undefined;
 
@@ -59,8 +71,25 @@ export class ElectorLoop {
   /** An election input: evaluated now, or right after the kernel read in flight. */
   input(evaluate: () => VipDecision): void {
     if (this.stopped) return;
-    if (this.reading) this.held.push(() => this.decided(evaluate()));
-    else this.decided(evaluate());
+    if (this.reading) this.held.push(() => this.evaluateInput(evaluate));
+    else this.evaluateInput(evaluate);
+  }
+
+  /** Periodic ticks, T after the last evaluation (restarted with a new T when the policy changes it). */
+  startTicks(tickMs: number): void {
+    this.stopTicks();
+    if (this.stopped) return;
+    const timer = setTimeout(() => {
+      timer.refresh();
+      this.requestTick();
+    }, tickMs);
+    this.tickTimer = timer;
+  }
+
+  /** No periodic tick any more (a refresh() would bring a cleared timer back: it is dropped). */
+  stopTicks(): void {
+    clearTimeout(this.tickTimer);
+    this.tickTimer = undefined;
   }
 
   /** A tick is due: it runs as soon as no action is queued or running. */
@@ -79,22 +108,25 @@ export class ElectorLoop {
     this.stopped = true;
     this.held = [];
     clearTimeout(this.reannounce);
+    this.stopTicks();
     await this.actions.stop();
   }
 
   private maybeTick(): void {
     if (!this.tickWanted || this.reading || this.stopped || this.actions.busy) return;
     this.tickWanted = false;
+    const seen = this.d.lease.lastSight;
+    if (seen && this.d.now() - seen.at < KERNEL_RECHECK_MS) {
+      this.d.stats.count('cachedTicks');
+      this.tick(seen.present);
+      return;
+    }
     this.reading = true;
     this.actions.push(async () => {
       let decision: VipDecision | undefined;
       try {
-        const kernel = await this.d.lease.read();
-        if (this.kernel === undefined) this.d.reporter.initial(kernel);
-        this.kernel = kernel;
-        decision = this.d.election.onTick(this.d.now(), kernel);
-        // a claim whose address went in although its job failed (the ARP, say) is held all the same
-        if (kernel && this.d.election.status(this.d.now()).holding) this.d.reporter.confirm();
+        this.d.stats.count('kernelReads');
+        decision = this.evaluateTick(await this.d.lease.read());
       } finally {
         this.reading = false;
         if (decision) this.decided(decision);
@@ -103,6 +135,36 @@ export class ElectorLoop {
         for (const run of held) run();
       }
     });
+  }
+
+  /** A tick on the kernel state the last action saw: nothing queued or running, so nothing can interleave. */
+  private tick(kernel: boolean): void {
+    this.decided(this.evaluateTick(kernel));
+  }
+
+  private evaluateTick(kernel: boolean): VipDecision {
+    if (this.kernel === undefined) this.d.reporter.initial(kernel);
+    this.kernel = kernel;
+    const now = this.d.now();
+    this.lastTickAt = now;
+    const decision = this.d.election.onTick(now, kernel);
+    this.evaluated();
+    // a claim whose address went in although its job failed (the ARP, say) is held all the same
+    if (kernel && !this.d.reporter.holding && this.d.election.status(now).holding) this.d.reporter.confirm();
+    return decision;
+  }
+
+  private evaluateInput(evaluate: () => VipDecision): void {
+    const before = this.d.election.evaluatedAt;
+    const decision = evaluate();
+    if (this.d.election.evaluatedAt !== before) this.evaluated();
+    this.decided(decision);
+  }
+
+  /** The rules were just evaluated: the next periodic tick is due T from now, unless the last tick (and
+   * with it the kernel recheck) is already KERNEL_RECHECK_MS old. */
+  private evaluated(): void {
+    if (this.tickTimer && this.d.now() - this.lastTickAt < KERNEL_RECHECK_MS) this.tickTimer.refresh();
   }
 
   private decided(d: VipDecision): void {
@@ -164,6 +226,7 @@ export class ElectorLoop {
         } catch (err) {
           stats.count('failed');
           log.error({ err }, 'vip renew failed');
+          this.requestTick();
         }
         return;
       case 'release':

@@ -1,5 +1,5 @@
 // Counters of one VIP elector, for status() and the lab's reports: adverts in and out, rejections by
-// reason, kernel actions and their failures.
+// reason, kernel actions and their failures, how ticks saw the kernel.
 import type { AdvertRejectReason } from './advert-verifier.js';
 
 export interface VipElectorCounters {
@@ -17,6 +17,9 @@ export interface VipElectorCounters {
   release: number;
   /** Kernel actions that threw. */
   failed: number;
+  /** Ticks that read the kernel, and ticks that used the last action's sight of it (elector-loop.ts). */
+  kernelReads: number;
+  cachedTicks: number;
   lastProbeMs?: number;
 }
 
@@ -34,6 +37,8 @@ export class ElectorStats {
     lapsed: 0,
     release: 0,
     failed: 0,
+    kernelReads: 0,
+    cachedTicks: 0,
   };
   private readonly rejects: Partial<Record<AdvertRejectReason, number>> = {};
 

@@ -1,7 +1,7 @@
 // The VIP elector of one host: the pure election (election.ts) wired to the kernel lease
-// (kernel-lease.ts), the advert socket (advert-socket.ts) and two timers (a tick every T = A/2, an advert
-// every A). How inputs, kernel reads and actions interleave — the glue contract the election's safety
-// rests on — is elector-loop.ts. Here: adverts are verified on arrival (signature with the sender's own
+// (kernel-lease.ts), the advert socket (advert-socket.ts) and two timers (an advert every A; a tick at
+// most T = A/2 after the last evaluation). How inputs, kernel reads and actions interleave — the glue
+// contract the election's safety rests on — is elector-loop.ts. Here: adverts are verified on arrival (signature with the sender's own
 // key, replay, budget) and only accepted ones reach the election; the first tick reads the kernel before
 // the socket opens, so before the first advert goes out; own adverts are signed with the host's key.
 import type { KeyObject } from 'node:crypto';
@@ -84,7 +84,7 @@ class Elector implements VipElector {
   private policy: VipPolicy;
   private socket: AdvertSocket | undefined;
   private stopped = false;
-  private timers: NodeJS.Timeout[] = [];
+  private advertTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: VipElectorOptions) {
     this.policy = vipPolicySchema.parse(opts.policy);
@@ -169,7 +169,8 @@ class Elector implements VipElector {
   async stop({ release }: { release: boolean }): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    for (const t of this.timers) clearInterval(t);
+    clearInterval(this.advertTimer);
+    this.loop.stopTicks();
     await this.socket?.stop();
     await this.loop.stop();
     if (release) {
@@ -184,12 +185,10 @@ class Elector implements VipElector {
   }
 
   private startTimers(): void {
-    for (const t of this.timers) clearInterval(t);
+    clearInterval(this.advertTimer);
     const w = windowsOf(this.policy);
-    this.timers = [
-      setInterval(() => this.loop.requestTick(), w.tickMs),
-      setInterval(() => this.sendAdvert(), w.advertMs),
-    ];
+    this.loop.startTicks(w.tickMs);
+    this.advertTimer = setInterval(() => this.sendAdvert(), w.advertMs);
   }
 
   private onDatagram(packet: Buffer, sourceIp: string): void {

@@ -32,6 +32,13 @@ import {
 export type ProbeResult = 'clean' | 'taken';
 export type RenewResult = 'renewed' | 'lapsed';
 
+/** What a request saw of the VIP in the kernel (each one ends with a show) and when it was sent. */
+export interface KernelSight {
+  present: boolean;
+  /** Monotonic (ms): when the request was written, so never later than the show it ran. */
+  at: number;
+}
+
 export interface VipLeaseOptions {
   vip: string;
   /** The overlay device that carries the VIP: the bridge (scbr-100), as assignVip does. */
@@ -66,6 +73,10 @@ export class VipLease {
   /** Bumped by release: a renewal that was in flight meanwhile must not mark the lease held again. */
   private generation = 0;
   private probeMs: number | undefined;
+  private sight: KernelSight | undefined;
+  /** The argv of each request, validated once: building them (zod checks) cost more CPU than the
+   * renewal itself in the agent's --jitless node, 5-10 times a second. */
+  private readonly argv: Record<'replace' | 'change' | 'del' | 'show', string[]>;
 
   constructor(private readonly opts: VipLeaseOptions) {
     this.batch = new IpBatch(opts.netns);
@@ -73,6 +84,14 @@ export class VipLease {
     this.lifetimeS = opts.lifetimeS ?? 1;
     this.maxRenewGapMs = opts.maxRenewGapMs ?? (this.lifetimeS * 1000) / 2;
     this.now = opts.now ?? (() => performance.now());
+    const lifetime = (verb: 'replace' | 'change') =>
+      addrLifetimeArgs(verb, opts.dev, opts.vip, PREFIX, this.lifetimeS);
+    this.argv = {
+      replace: lifetime('replace'),
+      change: lifetime('change'),
+      del: addrDelArgs(opts.dev, opts.vip, PREFIX),
+      show: addrShowArgs(opts.dev, opts.vip, PREFIX),
+    };
   }
 
   /** Wall time of the last DAD probe (ms), for metrics. */
@@ -80,10 +99,18 @@ export class VipLease {
     return this.probeMs;
   }
 
+  /**
+   * The kernel state the last request saw (read, claim, renew and release each end with a show of the
+   * VIP): the truth after the last action applied, unless something outside this object changed it
+   * since. undefined before the first request and after one failed (its effect is unknown).
+   */
+  get lastSight(): KernelSight | undefined {
+    return this.sight;
+  }
+
   /** Is the VIP on the device now (kernel truth)? false when the device does not exist. */
   async read(): Promise<boolean> {
-    const reply = await this.request('read', [this.show()]);
-    return reply.output !== null && addrListed(reply.output, this.opts.vip, PREFIX);
+    return this.present(await this.request('read', [this.argv.show]));
   }
 
   /** DAD: does any host on the overlay answer for the VIP? */
@@ -112,9 +139,9 @@ export class VipLease {
   async claim(opts: { announce?: boolean } = {}): Promise<void> {
     const t = this.now();
     const generation = this.generation;
-    const reply = await this.request('claim', [this.lifetime('replace'), this.show()]);
+    const reply = await this.request('claim', [this.argv.replace, this.argv.show]);
     this.check('claim', reply);
-    if (reply.output === null || !addrListed(reply.output, this.opts.vip, PREFIX))
+    if (!this.present(reply))
       throw new HostError(
         ErrorType.HostCommandFailed,
         `vip claim on ${this.opts.dev}: not present after add`,
@@ -146,7 +173,7 @@ export class VipLease {
       return 'lapsed';
     }
     const generation = this.generation;
-    const reply = await this.request('renew', [this.lifetime('change'), this.show()]);
+    const reply = await this.request('renew', [this.argv.change, this.argv.show]);
     this.check('renew', reply);
     if (generation !== this.generation) return 'lapsed';
     this.sentAt = t;
@@ -157,14 +184,11 @@ export class VipLease {
   async release(): Promise<boolean> {
     this.sentAt = undefined;
     this.generation++;
-    const reply = await this.request('release', [
-      addrDelArgs(this.opts.dev, this.opts.vip, PREFIX),
-      this.show(),
-    ]);
+    const reply = await this.request('release', [this.argv.del, this.argv.show]);
     const failed = reply.failures.find((f) => f.index === 0);
     if (failed && !NOT_FOUND.test(failed.message))
       throw new HostError(ErrorType.HostCommandFailed, `vip release on ${this.opts.dev}: ${failed.message}`);
-    if (reply.output !== null && addrListed(reply.output, this.opts.vip, PREFIX))
+    if (this.present(reply))
       throw new HostError(ErrorType.HostCommandFailed, `vip release on ${this.opts.dev}: still present`);
     return !failed;
   }
@@ -174,17 +198,18 @@ export class VipLease {
     return this.batch.close();
   }
 
-  private lifetime(verb: 'replace' | 'change'): string[] {
-    return addrLifetimeArgs(verb, this.opts.dev, this.opts.vip, PREFIX, this.lifetimeS);
-  }
-
-  private show(): string[] {
-    return addrShowArgs(this.opts.dev, this.opts.vip, PREFIX);
+  /** The reply's closing show: is the VIP listed (a failed show, as a missing device, lists nothing)? */
+  private present(reply: BatchReply): boolean {
+    return reply.output !== null && addrListed(reply.output, this.opts.vip, PREFIX);
   }
 
   private async request(op: string, commands: string[][]): Promise<BatchReply> {
+    const at = this.now();
+    this.sight = undefined;
     try {
-      return await this.batch.request(commands);
+      const reply = await this.batch.request(commands);
+      this.sight = { present: this.present(reply), at };
+      return reply;
     } catch (err) {
       throw this.hostError(op, err);
     }

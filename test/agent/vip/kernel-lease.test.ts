@@ -1,6 +1,7 @@
 // The VIP lease against the real kernel (netns overlay): the lifetime makes the VIP vanish by itself
 // after the last renewal, renewals keep it, a late renewal is refused instead of re-creating an expired
-// address, release is idempotent. Prints the expiry distribution.
+// address, release is idempotent; each request's closing show is the lease's sight of the kernel (what
+// the elector's ticks use between reads). Prints the expiry distribution.
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VipLease } from '../../../src/agent/vip/kernel-lease.js';
@@ -100,5 +101,26 @@ describe.skipIf(notRoot('VIP kernel lease'))('VIP kernel lease (netns, real kern
     expect((err as HostError).type).toBe('HostCommandFailed');
     expect((err as HostError).message).toMatch(/nosuchdev0/);
     await expect(stray.probe()).rejects.toBeInstanceOf(HostError);
+  });
+
+  it('the sight is what the last request saw, when it was sent; only a read sees a change made by others', async () => {
+    const l = o.lease(0);
+    expect(l.lastSight).toBeUndefined();
+    const t0 = performance.now();
+    await l.claim();
+    expect(l.lastSight).toMatchObject({ present: true });
+    expect(l.lastSight!.at).toBeGreaterThanOrEqual(t0);
+    expect(await l.renew()).toBe('renewed');
+    expect(l.lastSight?.present).toBe(true);
+    await execaRunner.run('ip', ['-n', o.lab.hosts[0]!.ns, 'addr', 'del', `${VIP}/32`, 'dev', 'scbr-100']);
+    expect(l.lastSight?.present).toBe(true); // someone else's change: not seen until the next request
+    expect(await l.read()).toBe(false);
+    expect(l.lastSight?.present).toBe(false);
+    await l.claim();
+    await l.release();
+    expect(l.lastSight?.present).toBe(false);
+    await l.close();
+    await expect(l.read()).rejects.toBeInstanceOf(HostError);
+    expect(l.lastSight).toBeUndefined(); // a failed request: unknown
   });
 });

@@ -4,7 +4,8 @@
 // kernel add by another host.
 import { windowsOf } from '../../../../src/agent/vip/policy.js';
 import { Checker, failoverMs } from './sim-check.js';
-import { World, type WorldOptions } from './sim-world.js';
+import type { WorldOptions } from './sim-host.js';
+import { World } from './sim-world.js';
 
 export const FAULT_KINDS = [
   'isolate-holder',

@@ -1,47 +1,25 @@
 // A deterministic discrete-event world of N control-plane hosts running the REAL election.ts, with the
-// agent's glue emulated: a tick every T, an advert every A (and at once when a decision says so), every
-// action (advert send, advert processing, DAD, ip addr add/replace/del) delayed 0–maxDelay ms, adverts lost
-// at random, directed links that faults switch, and the kernel model (sim-core.ts). As the election's
-// contract asks, a host applies its kernel actions one at a time in order and reads the kernel for a tick
-// only after the actions it started (ticks that fall meanwhile read when they are done).
+// agent's glue emulated (src/agent/vip/elector-loop.ts): a tick T after the last evaluation (and at least
+// every KERNEL_RECHECK_MS), an advert every A (and at once when a decision says so), every action (advert
+// send, advert processing, DAD, ip addr add/replace/del) delayed 0–maxDelay ms, adverts lost at random,
+// directed links that faults switch, and the kernel model (sim-core.ts). As the election's contract asks,
+// a host applies its kernel actions one at a time in order and ticks only after the actions it started
+// (ticks that fall meanwhile run when they are done), on the kernel state its last action saw, or read
+// afresh when that sight is older than KERNEL_RECHECK_MS; a claim or release brings a tick; a renewal
+// more than the lease's maxRenewGap after the previous one is refused and deletes the address, as
+// kernel-lease.ts does.
 import { advertSchema, type VipAdvert } from '../../../../src/agent/vip/advert.js';
 import { createElection, type Election, type VipDecision } from '../../../../src/agent/vip/election.js';
+import { KERNEL_RECHECK_MS } from '../../../../src/agent/vip/elector-loop.js';
 import type { VipPolicy } from '../../../../src/agent/vip/policy.js';
 import { EventQueue, Rng, SimKernel } from './sim-core.js';
-
-export interface WorldOptions {
-  n: number;
-  seed: number;
-  /** Probability that one advert is lost on one link. */
-  loss: number;
-  /** Every action takes 0..maxDelayMs (uniform, drawn per action). */
-  maxDelayMs: number;
-  advertIntervalMs?: number;
-  /** Negative control only: the glue "forgets" to apply releases (the checker must then fail). */
-  dropReleases?: boolean;
-}
-
-export interface SimHost {
-  index: number;
-  id: string;
-  kernel: SimKernel;
-  election: Election | undefined;
-  /** Agent run: scheduled work of an earlier run (killed agent) is dropped. */
-  run: number;
-  /** Machine boot: in-flight kernel actions of an earlier boot are dropped by a reboot. */
-  boot: number;
-  starts: number;
-  /** The agent applies kernel actions one after the other (one ip -batch child): when the last ends. */
-  busyUntil: number;
-  /** Kernel actions scheduled and not yet applied. */
-  pending: number;
-}
-
-export interface KernelEvent {
-  at: number;
-  host: number;
-  kind: 'add' | 'del';
-}
+import {
+  freshGlue,
+  type KernelEvent,
+  MAX_RENEW_GAP_MS,
+  type SimHost,
+  type WorldOptions,
+} from './sim-host.js';
 
 export class World {
   now = 0;
@@ -77,6 +55,7 @@ export class World {
       starts: 0,
       busyUntil: 0,
       pending: 0,
+      glue: freshGlue(),
     }));
     this.up = ids.map(() => ids.map(() => true));
   }
@@ -131,23 +110,21 @@ export class World {
     const h = this.hosts[i]!;
     h.run += 1;
     h.starts += 1;
+    h.glue = freshGlue();
     const run = h.run;
     const epoch = 1_000_000 + this.now * 10 + h.starts;
     h.election = createElection({ hostId: h.id, epoch }, this.policy, this.now);
     const a = this.policy.advertIntervalMs;
-    const tickEvery = a / 2;
     const alive = () => h.run === run && h.election !== undefined;
-    // The glue reads the kernel after the actions it already started (the election's contract), so a
-    // tick that falls while actions run reads when they are done.
-    const read = () => {
+    const timer = () => {
       if (!alive()) return;
-      if (h.pending > 0) this.at(h.busyUntil, read);
-      else this.apply(h, h.election!.onTick(this.now, h.kernel.has(this.now)));
-    };
-    const tick = (t: number) => {
-      if (!alive()) return;
-      read();
-      this.at(t + tickEvery, () => tick(t + tickEvery));
+      if (this.now < h.glue.timerDue) {
+        this.at(h.glue.timerDue, timer); // refreshed meanwhile
+        return;
+      }
+      h.glue.timerDue = this.now + a / 2;
+      this.at(h.glue.timerDue, timer);
+      this.tick(h, run);
     };
     const advert = (t: number) => {
       if (!alive()) return;
@@ -155,16 +132,47 @@ export class World {
       this.at(t + a, () => advert(t + a));
     };
     const t0 = this.now;
-    const tickAt = t0 + this.rng.int(0, tickEvery - 1);
+    h.glue.timerDue = t0 + this.rng.int(0, a / 2 - 1);
     const advertAt = t0 + this.rng.int(0, a - 1);
-    this.at(tickAt, () => tick(tickAt));
+    this.at(h.glue.timerDue, timer);
     this.at(advertAt, () => advert(advertAt));
+  }
+
+  /** requestTick: after the actions already started, on the last sight of the kernel or a fresh read. */
+  private tick(h: SimHost, run: number): void {
+    const e = this.alive(h, run);
+    if (!e) return;
+    if (h.pending > 0) {
+      this.at(h.busyUntil, () => this.tick(h, run));
+      return;
+    }
+    const g = h.glue;
+    if (!g.sight || this.now - g.sight.at >= KERNEL_RECHECK_MS)
+      g.sight = { present: h.kernel.has(this.now), at: this.now };
+    g.lastTickAt = this.now;
+    const d = e.onTick(this.now, g.sight.present);
+    this.evaluated(h);
+    this.apply(h, d);
+  }
+
+  /** An input (advert, policy): evaluated at once; when it reached the rules, the tick timer moves on. */
+  private input(h: SimHost, e: Election, evaluate: () => VipDecision): void {
+    const before = e.evaluatedAt;
+    const d = evaluate();
+    if (e.evaluatedAt !== before) this.evaluated(h);
+    this.apply(h, d);
+  }
+
+  private evaluated(h: SimHost): void {
+    const a = this.policy.advertIntervalMs;
+    if (this.now - h.glue.lastTickAt < KERNEL_RECHECK_MS) h.glue.timerDue = this.now + a / 2;
   }
 
   /** The control plane's new policy reaches host i now (a restarted agent starts with the latest). */
   deliverPolicy(i: number, policy: VipPolicy): void {
     const h = this.hosts[i]!;
-    if (h.election) this.apply(h, h.election.setPolicy(policy, this.now));
+    const e = h.election;
+    if (e) this.input(h, e, () => e.setPolicy(policy, this.now));
   }
 
   /** SIGKILL: the agent stops acting at once; commands it already started still complete. */
@@ -198,31 +206,45 @@ export class World {
     if (d.advertNow) this.send(h);
     const run = h.run;
     const boot = h.boot;
-    const later = (fn: () => void) => {
-      const t = Math.max(this.now, h.busyUntil) + this.delay();
+    /** fn(start) runs when the action is applied; start: when its job began (after the earlier ones). */
+    const later = (fn: (start: number) => void) => {
+      const start = Math.max(this.now, h.busyUntil);
+      const t = start + this.delay();
       h.busyUntil = t;
       h.pending += 1;
       this.at(t, () => {
         if (h.boot !== boot) return;
         h.pending -= 1;
-        fn();
+        fn(start);
       });
+    };
+    // The kernel change, then what the deciding run's lease saw and when it last renewed (a killed
+    // run's commands still land, checked by its own lease); claim, release and a refused renewal bring a
+    // tick (if that run is still alive).
+    const g = h.glue;
+    const lease = (present: boolean, start: number, tick: boolean) => {
+      h.kernel[present ? 'addOrRenew' : 'del'](this.now);
+      this.kernelEvents.push({ at: this.now, host: h.index, kind: present ? 'add' : 'del' });
+      if (present) this.onKernelAdd(h.index);
+      g.sight = { present, at: start };
+      g.leaseSentAt = present ? start : undefined;
+      if (tick) this.tick(h, run);
     };
     switch (d.action) {
       case 'claim':
+        later((start) => lease(true, start, true));
+        break;
       case 'renew':
-        later(() => {
-          h.kernel.addOrRenew(this.now);
-          this.kernelEvents.push({ at: this.now, host: h.index, kind: 'add' });
-          this.onKernelAdd(h.index);
+        later((start) => {
+          const last = g.leaseSentAt;
+          // refused as too late: the lease deletes the address ('lapsed')
+          if (last === undefined || start - last > MAX_RENEW_GAP_MS) lease(false, start, true);
+          else lease(true, start, false);
         });
         break;
       case 'release':
         if (this.opts.dropReleases) break;
-        later(() => {
-          h.kernel.del();
-          this.kernelEvents.push({ at: this.now, host: h.index, kind: 'del' });
-        });
+        later((start) => lease(false, start, true));
         break;
       case 'probe':
         later(() => {
@@ -257,7 +279,7 @@ export class World {
         const run = r.run;
         this.at(this.now + this.delay(), () => {
           const re = this.alive(r, run);
-          if (re) this.apply(r, re.onAdvert(wire, this.now));
+          if (re) this.input(r, re, () => re.onAdvert(wire, this.now));
         });
       }
     });
