@@ -4,7 +4,7 @@
 // its own key: the registry records its public key, which every peer table carries), then opens its
 // channel to the broker the API named.
 // Protocol: JSON lines. stdout `{"ready":true}` once; stdin `{"id":N,"start":[{hostId,underlayIp}]}` →
-// stdout `{"id":N,"started":…}`; stdin `{"id":N,"stats":true}` → `{"id":N,"commands":{kind: count}}`.
+// stdout `{"progress":{done,total}}` lines, then `{"id":N,"started":…}`; stdin `{"id":N,"stats":true}` → `{"id":N,"commands":{kind: count}}`.
 // Stops (agents offline, sessions kept) on SIGTERM/SIGINT or when stdin closes.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,54 +38,80 @@ const dir = mkdtempSync(join(tmpdir(), 'eo-bench-agents-'));
 const fleet = new FakeAgentFleet({ stateRoot: dir, log, connectTimeoutMs: 60_000 });
 const send = (msg: unknown) => process.stdout.write(`${JSON.stringify(msg)}\n`);
 
-/** Join token, key, CSR, enrollment (timed: token and enroll are API calls), then the channel. */
-async function enrollAndStart(hostId: string, underlayIp: string, t0: number) {
+/** Tries to enroll again after an answer a real agent retries (no answer, 5xx: a loaded dev server). */
+const ENROLL_ATTEMPTS = 3;
+const retryable = (status: number) => status === 0 || status >= 500;
+
+/** One try: join token, key, CSR, enrollment (token and enroll are timed API calls). */
+async function enrollOnce(hostId: string, t0: number) {
   const token = await timedRequest(target, 'POST', '/v1/hosts/join-tokens', { hostId }, t0);
   const joinToken = (token.body as { token?: string } | null)?.token;
-  if (!joinToken) return { token, enroll: null, error: `join token: ${token.status} ${token.error ?? ''}` };
+  if (!joinToken) {
+    const error = `join token: ${token.status} ${token.error ?? ''}`;
+    return { token, enroll: null, identity: null, error, again: retryable(token.status) };
+  }
   const { privateKeyPem } = generateHostKey();
   const csr = await createCsr(hostId, privateKeyPem);
   const start = performance.now();
-  let enroll: Sample;
-  let answer: Awaited<ReturnType<typeof requestCertificate>>;
+  const sample = (status: number, error?: string): Sample => ({
+    status,
+    ms: performance.now() - start,
+    bytes: 0,
+    at: start - t0,
+    body: null,
+    ...(error ? { error } : {}),
+  });
   try {
-    answer = await requestCertificate({ apiUrl, hostId, joinToken, csr });
-    enroll = { status: 200, ms: performance.now() - start, bytes: 0, at: start - t0, body: null };
+    const answer = await requestCertificate({ apiUrl, hostId, joinToken, csr });
+    const identity = {
+      hostId,
+      brokerUrl: answer.broker,
+      caPem: answer.caCertificate,
+      certPem: answer.certificate,
+      privateKeyPem,
+    };
+    return { token, enroll: sample(200), identity, error: null, again: false };
   } catch (err) {
     const status = (err as { status?: number }).status ?? 0;
-    const s = {
-      status,
-      ms: performance.now() - start,
-      bytes: 0,
-      at: start - t0,
-      body: null,
-      error: String(err),
-    };
-    return { token, enroll: s, error: `enroll: ${String(err)}` };
+    const error = `enroll: ${String(err)}`;
+    return { token, enroll: sample(status, error), identity: null, error, again: retryable(status) };
   }
-  const identity = {
-    hostId,
-    brokerUrl: answer.broker,
-    caPem: answer.caCertificate,
-    certPem: answer.certificate,
-    privateKeyPem,
-  };
-  const error = await fleet.start(identity, underlayIp).then(
-    () => undefined,
-    (err: unknown) => `connect: ${String(err)}`,
-  );
-  return { token, enroll, error };
+}
+
+/** Enrolls (retrying as an agent does), then opens the host's channel. Every try's samples are kept. */
+async function enrollAndStart(hostId: string, underlayIp: string, t0: number) {
+  const tokens: Sample[] = [];
+  const enrolls: Sample[] = [];
+  for (let attempt = 1; ; attempt++) {
+    const r = await enrollOnce(hostId, t0);
+    tokens.push(r.token);
+    if (r.enroll) enrolls.push(r.enroll);
+    if (r.identity) {
+      const error = await fleet.start(r.identity, underlayIp).then(
+        () => null,
+        (err: unknown) => `connect: ${String(err)}`,
+      );
+      return { tokens, enrolls, error, attempts: attempt };
+    }
+    if (!r.again || attempt >= ENROLL_ATTEMPTS) return { tokens, enrolls, error: r.error, attempts: attempt };
+    await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+  }
 }
 
 async function startHosts(hosts: Array<{ hostId: string; underlayIp: string }>, concurrency: number) {
   const t0 = performance.now();
-  const results = await pool(hosts, concurrency, (h) => enrollAndStart(h.hostId, h.underlayIp, t0));
+  const step = Math.max(1, Math.ceil(hosts.length / 10));
+  let done = 0;
+  const results = await pool(hosts, concurrency, async (h) => {
+    const r = await enrollAndStart(h.hostId, h.underlayIp, t0);
+    // every 10 %: the parent logs it (thousands of enrollments take minutes on a loaded machine)
+    if (++done % step === 0 && done < hosts.length) send({ progress: { done, total: hosts.length } });
+    return r;
+  });
   const wallMs = performance.now() - t0;
   const failed = results.flatMap((r, i) => (r.error ? [{ hostId: hosts[i]!.hostId, error: r.error }] : []));
-  const { failureExamples: _t, ...joinToken } = latencyStats(results.map((r) => r.token));
-  const { failureExamples: _e, ...enroll } = latencyStats(
-    results.flatMap((r) => (r.enroll ? [r.enroll] : [])),
-  );
+  const { failureExamples: _t, ...joinToken } = latencyStats(results.flatMap((r) => r.tokens));
+  const { failureExamples: _e, ...enroll } = latencyStats(results.flatMap((r) => r.enrolls));
   return {
     hosts: hosts.length,
     concurrency,
@@ -95,6 +121,8 @@ async function startHosts(hosts: Array<{ hostId: string; underlayIp: string }>, 
     perSecond: Math.round((hosts.length * 10_000) / wallMs) / 10,
     joinToken,
     enroll,
+    /** Hosts that needed more than one try to enroll (each failed try is in the latency's failures). */
+    retried: results.filter((r) => r.attempts > 1).length,
     failed: failed.slice(0, 5),
     failedCount: failed.length,
   };

@@ -23,6 +23,7 @@ export interface AgentsStarted {
   joinToken: Record<string, unknown>;
   enroll: Record<string, unknown>;
   failed: Array<{ hostId: string; error: string }>;
+  retried: number;
   failedCount: number;
 }
 
@@ -70,6 +71,7 @@ export async function startAgentFleet(o: {
       return;
     }
     if (msg['ready'] === true) return ready();
+    if (msg['progress']) return o.log.info({ what: 'agents', ...(msg['progress'] as object) }, 'progress');
     const id = msg['id'];
     if (typeof id === 'number') waiting.get(id)?.(msg);
     waiting.delete(id as number);

@@ -27,9 +27,12 @@ export interface RunOptions {
   temporalAddress: string | null;
   /** The fake agents (null: no host answers, as with --no-agents). */
   agents: AgentFleet | null;
+  /** Each part's result as soon as it is measured (a run stopped half way still says what it saw). */
+  onPart?: (part: 'small' | 'big', result: unknown) => void;
 }
 
-async function smallClusters(target: HttpTarget, cfg: BenchConfig, log: Logger, agents: AgentFleet | null) {
+async function smallClusters(target: HttpTarget, cfg: BenchConfig, log: Logger, run: RunOptions) {
+  const { agents } = run;
   const { clusters, hostsPerCluster: per, concurrency } = cfg;
   const names = Array.from({ length: clusters }, (_, c) => clusterName(c));
   const sites = names.map((_, c) => smallClusterHosts(c, per));
@@ -38,7 +41,9 @@ async function smallClusters(target: HttpTarget, cfg: BenchConfig, log: Logger, 
   log.info({ hosts: clusters * per }, 'registering hosts');
   const hosts = sites.flat();
   const register = await registerAll(target, hosts, concurrency, log);
+  run.onPart?.('small', { register });
   const agentsStarted = agents ? await startAgents(agents, target, hosts, concurrency, log) : null;
+  run.onPart?.('small', { register, agents: agentsStarted });
 
   log.info({ clusters }, 'creating clusters');
   const tick = progress(log, 'create', clusters);
@@ -56,8 +61,7 @@ async function smallClusters(target: HttpTarget, cfg: BenchConfig, log: Logger, 
   );
   const complete = got.result.filter((s) => isOk(s) && viewSummary(s.body).hosts === per).length;
   const bytes = got.result.filter(isOk).map((s) => s.bytes);
-  const settled = agents ? await waitReady(target, names, concurrency, log, cfg.readyWait, t1) : null;
-  return {
+  const measured = {
     clusters,
     hostsPerCluster: per,
     register,
@@ -72,16 +76,20 @@ async function smallClusters(target: HttpTarget, cfg: BenchConfig, log: Logger, 
         50,
       ),
     },
-    ready: settled,
   };
+  run.onPart?.('small', measured);
+  const ready = agents ? await waitReady(target, names, concurrency, log, cfg.readyWait, t1) : null;
+  return { ...measured, ready };
 }
 
 export type ApiBenchResult = Awaited<ReturnType<typeof runApiBench>>;
 
 export async function runApiBench(target: HttpTarget, cfg: BenchConfig, log: Logger, run: RunOptions) {
   const startedAt = new Date().toISOString();
-  const small = await smallClusters(target, cfg, log, run.agents);
+  const small = await smallClusters(target, cfg, log, run);
+  run.onPart?.('small', small);
   const big = cfg.big > 0 ? await bigCluster(target, cfg, log, run) : null;
+  run.onPart?.('big', big);
   // What the control plane asked of the hosts over the broker, in total.
   const hostCommands = run.agents ? await run.agents.commands() : null;
   // Issue 11 point 5 in one place: the big cluster is created, and every GET of it answered within 1 s.

@@ -33,6 +33,8 @@ try {
 
 let stack: BenchStack | null = null;
 let stopping = false;
+/** What was measured so far: printed when the run is stopped half way (hours on a shared machine). */
+const partial: Record<string, unknown> = { benchmark: 'api', partial: true, config };
 // `on`, not `once`, and for every repeat: Ctrl-C reaches us twice (the terminal's process group and tsx's
 // relay), and a process left with no listener of its own is exited at once by execa's signal-exit and
 // tsx's preflight — before the stack is stopped and its temp dir removed.
@@ -41,6 +43,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     if (stopping) return;
     stopping = true;
     log.warn({ signal }, 'stopping the benchmark stack');
+    process.stdout.write(`${JSON.stringify(partial, null, 2)}\n`);
     void (stack?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
   });
 }
@@ -56,7 +59,13 @@ try {
     childLogLevel: process.env['EO_BENCH_CHILD_LOG_LEVEL'] ?? 'error',
   });
   const target = { baseUrl: stack.apiUrl, token: stack.token, timeoutMs: config.timeout * 1000 };
-  const run = { temporalAddress: stack.temporalAddress, agents: stack.agents };
+  const run = {
+    temporalAddress: stack.temporalAddress,
+    agents: stack.agents,
+    onPart: (part: string, result: unknown) => {
+      partial[part] = result;
+    },
+  };
   const result = await runApiBench(target, config, log, run);
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 } catch (err) {
