@@ -28,7 +28,7 @@ const repo = fileURLToPath(new URL('../../', import.meta.url));
 const AGENT_METRICS_PORT = 9464;
 
 /** The value of one exact series line (`name{labels}`), or undefined when the page has none. */
-function valueOf(page: string, series: string): number | undefined {
+function seriesValue(page: string, series: string): number | undefined {
   const line = page.split('\n').find((l) => l.startsWith(`${series} `));
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
@@ -137,41 +137,44 @@ describe.skipIf(notRoot('metrics end to end'))('metrics end to end', () => {
     // beacons go out once a second: wait until each agent has accepted its peer's
     await waitFor(
       'beacons accepted',
-      async () => (valueOf(await scrapeAgent(0), 'edge_overlay_agent_beacons_accepted_total') ?? 0) > 0,
+      async () => (seriesValue(await scrapeAgent(0), 'edge_overlay_agent_beacons_accepted_total') ?? 0) > 0,
       {
         timeoutMs: 15_000,
       },
     );
     const agent = await scrapeAgent(0);
-    expect(valueOf(agent, 'edge_overlay_agent_broker_connected')).toBe(1);
-    expect(valueOf(agent, 'edge_overlay_agent_peers_programmed')).toBe(1);
+    expect(seriesValue(agent, 'edge_overlay_agent_broker_connected')).toBe(1);
+    expect(seriesValue(agent, 'edge_overlay_agent_peers_programmed')).toBe(1);
     expect(
-      valueOf(agent, 'edge_overlay_agent_commands_total{kind="applyOverlay",outcome="ok"}'),
+      seriesValue(agent, 'edge_overlay_agent_commands_total{kind="applyOverlay",outcome="ok"}'),
     ).toBeGreaterThanOrEqual(1);
     expect(
-      valueOf(agent, 'edge_overlay_agent_commands_total{kind="setPeers",outcome="ok"}'),
+      seriesValue(agent, 'edge_overlay_agent_commands_total{kind="setPeers",outcome="ok"}'),
     ).toBeGreaterThanOrEqual(1);
-    expect(valueOf(agent, 'edge_overlay_agent_beacons_sent_total')).toBeGreaterThan(0);
+    expect(seriesValue(agent, 'edge_overlay_agent_beacons_sent_total')).toBeGreaterThan(0);
 
     const control = await scrapeControl();
-    expect(valueOf(control, 'edge_overlay_control_broker_connected')).toBe(1);
+    expect(seriesValue(control, 'edge_overlay_control_broker_connected')).toBe(1);
     expect(
-      valueOf(
+      seriesValue(
         control,
         'edge_overlay_control_command_publishes_total{kind="applyOverlay",outcome="published"}',
       ),
     ).toBeGreaterThanOrEqual(2);
     expect(
-      valueOf(control, 'edge_overlay_control_command_results_total{kind="applyOverlay",outcome="ok"}'),
+      seriesValue(control, 'edge_overlay_control_command_results_total{kind="applyOverlay",outcome="ok"}'),
     ).toBeGreaterThanOrEqual(2);
     expect(
-      valueOf(control, 'edge_overlay_control_command_round_trip_seconds_count{kind="setPeers"}'),
+      seriesValue(control, 'edge_overlay_control_command_round_trip_seconds_count{kind="setPeers"}'),
     ).toBeGreaterThanOrEqual(2);
     expect(
-      valueOf(control, 'edge_overlay_api_requests_total{method="POST",route="/v1/clusters",status="202"}'),
+      seriesValue(
+        control,
+        'edge_overlay_api_requests_total{method="POST",route="/v1/clusters",status="202"}',
+      ),
     ).toBe(1);
     expect(
-      valueOf(
+      seriesValue(
         control,
         'edge_overlay_api_requests_total{method="GET",route="/v1/clusters/:name",status="200"}',
       ),
@@ -180,7 +183,8 @@ describe.skipIf(notRoot('metrics end to end'))('metrics end to end', () => {
 
   it('a peer that renumbers: the other agent records its reconvergence', async () => {
     const before =
-      valueOf(await scrapeAgent(0), 'edge_overlay_agent_reconvergence_seconds_count{source="beacon"}') ?? 0;
+      seriesValue(await scrapeAgent(0), 'edge_overlay_agent_reconvergence_seconds_count{source="beacon"}') ??
+      0;
     const h2 = lab.hosts[1]!;
     const newIp = `${lab.subnet}.77`;
     await execa('ip', ['-n', h2.ns, 'addr', 'del', `${h2.underlayIp}/24`, 'dev', 'eth0']);
@@ -192,9 +196,9 @@ describe.skipIf(notRoot('metrics end to end'))('metrics end to end', () => {
     });
     const page = await scrapeAgent(0);
     const count = (source: string) =>
-      valueOf(page, `edge_overlay_agent_reconvergence_seconds_count{source="${source}"}`) ?? 0;
+      seriesValue(page, `edge_overlay_agent_reconvergence_seconds_count{source="${source}"}`) ?? 0;
     const sum = (source: string) =>
-      valueOf(page, `edge_overlay_agent_reconvergence_seconds_sum{source="${source}"}`) ?? 0;
+      seriesValue(page, `edge_overlay_agent_reconvergence_seconds_sum{source="${source}"}`) ?? 0;
     // whichever told it first (the peer's beacon or the pushed table), the move was timed once
     expect(count('beacon') - before + count('table')).toBeGreaterThanOrEqual(1);
     expect(sum('beacon') + sum('table')).toBeLessThan(30);
