@@ -1,6 +1,6 @@
 // Pure mapping tables: domain failure types → HTTP statuses, zod issues → field errors.
 import { ApplicationFailure } from '@temporalio/common';
-import { WorkflowNotFoundError } from '@temporalio/client';
+import { ServiceError, WorkflowNotFoundError } from '@temporalio/client';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { ErrorType } from '../../src/domain/errors.js';
@@ -40,6 +40,20 @@ describe('problem mapping', () => {
       failure(ErrorType.InvalidInput, [[{ path: 'hosts.0.hostId', message: 'bad' }]]),
     );
     expect(p?.problem.errors).toEqual([{ field: 'hosts.0.hostId', message: 'bad' }]);
+  });
+
+  it('maps a workflow whose task failed (gRPC FAILED_PRECONDITION on a query) to 503, not a 500', () => {
+    const grpc = Object.assign(
+      new Error('9 FAILED_PRECONDITION: Unable to query workflow due to Workflow Task in failed state.'),
+      {
+        code: 9,
+        details: 'Unable to query workflow due to Workflow Task in failed state.',
+      },
+    );
+    const err = new ServiceError('Failed to query Workflow', { cause: grpc });
+    const p = temporalProblem(err, () => new ProblemError(404, 'x', 'y'));
+    expect(p.problem.status).toBe(503);
+    expect(p.problem.detail).toContain('its last task failed');
   });
 
   it('maps a missing workflow to the given not-found problem', () => {
