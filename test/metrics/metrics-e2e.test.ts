@@ -16,6 +16,7 @@ import { type ControlPlane, startControlPlane } from '../../src/dev/control-plan
 import { freePort, waitFor } from '../../src/dev/process.js';
 import { type NetnsProcess, spawnInNetns, stopPid } from '../../src/lab/netns.js';
 import { createClusterAndWait } from '../../src/lab/scenario.js';
+import { ipv4Schema } from '../../src/domain/validation.js';
 import { createApiMetrics } from '../../src/metrics/api-metrics.js';
 import { createControlMetrics } from '../../src/metrics/control-metrics.js';
 import { Registry } from '../../src/metrics/registry.js';
@@ -130,6 +131,18 @@ describe.skipIf(notRoot('metrics end to end'))('metrics end to end', () => {
         .find((l) => l.includes('"event":"ready"'))!,
     );
     expect(ready.metricsUrl).toBe(`http://127.0.0.1:${AGENT_METRICS_PORT}/metrics`);
+    // "ready" says the agent serves commands; its underlay report (which registers the host) may still be
+    // on its way, and a create naming an unregistered host is a 400
+    await waitFor(
+      'both hosts registered with their underlay address',
+      async () => {
+        const hosts = await api.listHosts();
+        return ids.every((id) =>
+          hosts.some((h) => h.hostId === id && ipv4Schema.safeParse(h.underlayIp).success),
+        );
+      },
+      { timeoutMs: 30_000 },
+    );
     await createClusterAndWait(api, `mx-${lab.id}`, [
       { hostId: ids[0]!, role: 'control-plane' },
       { hostId: ids[1]!, role: 'control-plane' },
