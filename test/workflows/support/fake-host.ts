@@ -144,6 +144,9 @@ export class FakeHost {
         } finally {
           setPeersInFlight.now -= 1;
         }
+        // Checked again at apply time, as the agent does: a newer table applied during the delay wins.
+        if (version !== undefined && version < this.peersVersion)
+          return { added: 0, removed: 0, stale: true };
         const before = new Set(this.peers.map((p) => `${p.hostId}|${p.underlayIp}`));
         const after = new Set(peers.map((p) => `${p.hostId}|${p.underlayIp}`));
         this.peers = peers;
