@@ -28,9 +28,29 @@ export interface TemporalDevServer {
 export async function startTemporalDevServer(
   opts: TemporalDevServerOptions = {},
 ): Promise<TemporalDevServer> {
+  // A free port we picked can be taken before the server binds it (it is in the ephemeral range, where
+  // any outgoing connection on the machine may get it as its source port): pick again, twice at most.
+  // A port the caller fixed is the caller's to handle.
+  for (let attempt = 1; ; attempt++) {
+    const chosen = new Set<number>();
+    try {
+      return await startOnce(opts, chosen);
+    } catch (err) {
+      if (!(err instanceof PortInUseError && chosen.has(err.port)) || attempt >= 3) throw err;
+      opts.log?.warn({ port: err.port, attempt }, 'Temporal dev server: a free port was taken; retrying');
+    }
+  }
+}
+
+async function startOnce(opts: TemporalDevServerOptions, chosen: Set<number>): Promise<TemporalDevServer> {
   const ip = opts.ip ?? '127.0.0.1';
-  const port = opts.port ?? (await freePort(ip));
-  const uiPort = opts.headless ? undefined : (opts.uiPort ?? (await freePort(ip)));
+  const pick = async () => {
+    const p = await freePort(ip);
+    chosen.add(p);
+    return p;
+  };
+  const port = opts.port ?? (await pick());
+  const uiPort = opts.headless ? undefined : (opts.uiPort ?? (await pick()));
   const args = [
     'server',
     'start-dev',
@@ -39,9 +59,9 @@ export async function startTemporalDevServer(
     '--port',
     String(port),
     '--http-port',
-    String(await freePort(ip)),
+    String(await pick()),
     '--metrics-port',
-    String(await freePort(ip)),
+    String(await pick()),
     '--log-level',
     'warn',
     ...devServerSearchAttributeFlags,
