@@ -31,6 +31,31 @@ export class PortInUseError extends Error {
   }
 }
 
+/** Runs `start` with ports it picks through `pick` (free ones, remembered); when a port it picked was taken
+ * between the pick and the bind (ephemeral range: any outgoing connection on the machine may get it as its
+ * source port), runs it again, three times at most. A taken port the caller fixed fails at once. `start`
+ * must stop what it made when it fails. */
+export async function withPickedPorts<T>(
+  host: string,
+  start: (pick: () => Promise<number>) => Promise<T>,
+  onRetry: (port: number, attempt: number) => void,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const picked = new Set<number>();
+    const pick = async () => {
+      const port = await freePort(host);
+      picked.add(port);
+      return port;
+    };
+    try {
+      return await start(pick);
+    } catch (err) {
+      if (!(err instanceof PortInUseError && picked.has(err.port)) || attempt >= 3) throw err;
+      onRetry(err.port, attempt);
+    }
+  }
+}
+
 /** Fails with a clear message when something already listens on host:port. A child we start would
  * fail to bind, and a readiness probe on the port would meet the other listener and pass. */
 export async function assertPortFree(what: string, host: string, port: number): Promise<void> {

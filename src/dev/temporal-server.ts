@@ -4,7 +4,7 @@ import { execa } from 'execa';
 import type { Logger } from 'pino';
 import { devServerSearchAttributeFlags } from '../temporal/search-attributes.js';
 import { temporalBinary } from './paths.js';
-import { freePort, PortInUseError, stopChild, waitFor } from './process.js';
+import { PortInUseError, stopChild, waitFor, withPickedPorts } from './process.js';
 
 export interface TemporalDevServerOptions {
   port?: number;
@@ -28,27 +28,20 @@ export interface TemporalDevServer {
 export async function startTemporalDevServer(
   opts: TemporalDevServerOptions = {},
 ): Promise<TemporalDevServer> {
-  // A free port we picked can be taken before the server binds it (it is in the ephemeral range, where
-  // any outgoing connection on the machine may get it as its source port): pick again, twice at most.
-  // A port the caller fixed is the caller's to handle.
-  for (let attempt = 1; ; attempt++) {
-    const chosen = new Set<number>();
-    try {
-      return await startOnce(opts, chosen);
-    } catch (err) {
-      if (!(err instanceof PortInUseError && chosen.has(err.port)) || attempt >= 3) throw err;
-      opts.log?.warn({ port: err.port, attempt }, 'Temporal dev server: a free port was taken; retrying');
-    }
-  }
+  const ip = opts.ip ?? '127.0.0.1';
+  return withPickedPorts(
+    ip,
+    (pick) => startOnce(opts, ip, pick),
+    (port, attempt) =>
+      opts.log?.warn({ port, attempt }, 'Temporal dev server: a free port was taken; retrying'),
+  );
 }
 
-async function startOnce(opts: TemporalDevServerOptions, chosen: Set<number>): Promise<TemporalDevServer> {
-  const ip = opts.ip ?? '127.0.0.1';
-  const pick = async () => {
-    const p = await freePort(ip);
-    chosen.add(p);
-    return p;
-  };
+async function startOnce(
+  opts: TemporalDevServerOptions,
+  ip: string,
+  pick: () => Promise<number>,
+): Promise<TemporalDevServer> {
   const port = opts.port ?? (await pick());
   const uiPort = opts.headless ? undefined : (opts.uiPort ?? (await pick()));
   const args = [

@@ -4,7 +4,7 @@
 import type { WorkflowBundleOption } from '@temporalio/worker';
 import type { Logger } from 'pino';
 import { type ControlPlane, startControlPlane } from '../dev/control-plane.js';
-import { freePort, PortInUseError } from '../dev/process.js';
+import { withPickedPorts } from '../dev/process.js';
 import type { ControlTargets } from './control-access.js';
 
 export interface LoopbackPlaneOptions {
@@ -21,25 +21,15 @@ export interface LoopbackPlaneOptions {
 }
 
 export async function startLoopbackControlPlane(o: LoopbackPlaneOptions): Promise<ControlPlane> {
-  // A free port can be taken between our pick and the bind (any outgoing connection may get it as its
-  // source port): a failed start stops what it made, so pick again, twice at most.
-  for (let attempt = 1; ; attempt++) {
-    const chosen = new Set<number>();
-    try {
-      return await startOnce(o, chosen);
-    } catch (err) {
-      if (!(err instanceof PortInUseError && chosen.has(err.port)) || attempt >= 3) throw err;
-      o.log.warn({ port: err.port, attempt }, 'control plane: a free port was taken; retrying');
-    }
-  }
+  // A picked port can be taken before its server binds it: the start is tried again (withPickedPorts).
+  return withPickedPorts(
+    '127.0.0.1',
+    (pick) => startOnce(o, pick),
+    (port, attempt) => o.log.warn({ port, attempt }, 'control plane: a free port was taken; retrying'),
+  );
 }
 
-async function startOnce(o: LoopbackPlaneOptions, chosen: Set<number>): Promise<ControlPlane> {
-  const pick = async () => {
-    const p = await freePort();
-    chosen.add(p);
-    return p;
-  };
+async function startOnce(o: LoopbackPlaneOptions, pick: () => Promise<number>): Promise<ControlPlane> {
   return startControlPlane({
     host: '127.0.0.1',
     apiPort: o.apiPort || (await pick()),
