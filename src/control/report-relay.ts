@@ -7,13 +7,12 @@
 //   (online↔offline or a new boot epoch), so a heartbeat costs no history.
 // Calls for one host run in order, hosts in parallel (KeyedQueue); a host's newer report replaces one
 // still waiting, and each job relays the latest state it finds when it runs.
-// A report of a host whose cluster is known is also signalled straight to that cluster, at once and once
-// per seq, on a queue of its own: behind the host workflow's update (two workflow tasks, and a slot of the
-// shared queue while it waits) it reached the cluster 2-7 s late in a 20-host renumbering trace.
+// The host's cluster hears of each report from here, not from the host workflow (cluster-underlay.ts):
+// at once when this process knows the cluster, else (or if that failed) after the update, from the record.
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
-import { clusterWorkflowId, hostWorkflowId } from '../domain/ids.js';
+import { hostWorkflowId } from '../domain/ids.js';
 import type { HostRecord } from '../domain/types.js';
 import {
   type HostStatus,
@@ -23,22 +22,17 @@ import {
   type UnderlayReport,
   underlayReportSchema,
 } from '../contract/host-channel.js';
-import {
-  hostPresenceSignal,
-  reportUnderlayUpdate,
-  underlayChangedSignal,
-} from '../contract/workflow-messages.js';
+import { hostPresenceSignal, reportUnderlayUpdate } from '../contract/workflow-messages.js';
+import { type ClusterUnderlayStats, createClusterUnderlay } from './cluster-underlay.js';
 import { callHostWorkflow, type HostCallOptions, type HostCallOutcome } from './host-workflow-calls.js';
 import type { KeyedQueue } from './keyed-queue.js';
 import { parseJson } from './messages.js';
 import type { Publisher } from './publisher.js';
 
-export interface ReportRelayStats {
+export interface ReportRelayStats extends ClusterUnderlayStats {
   underlayRelayed: number;
   underlayStale: number;
   presenceSignals: number;
-  /** Underlay reports also signalled straight to the host's cluster. */
-  clusterSignals: number;
   presenceUnchanged: number;
   membershipPublished: number;
   noHostWorkflow: number;
@@ -49,7 +43,7 @@ export interface ReportRelayDeps {
   client: Client;
   publisher: Publisher;
   queue: KeyedQueue;
-  /** Direct underlay signals to clusters (never behind a host workflow update); default `queue`. */
+  /** Underlay signals to clusters (never behind a host workflow update); default `queue`. */
   signalQueue?: KeyedQueue;
   log: Logger;
   callOptions?: HostCallOptions;
@@ -63,11 +57,10 @@ const UNDERLAY_RETRY_MS = 2_000;
 
 export function createReportRelay(deps: ReportRelayDeps) {
   const { log } = deps;
-  const stats: ReportRelayStats = {
+  const stats: Omit<ReportRelayStats, keyof ClusterUnderlayStats> = {
     underlayRelayed: 0,
     underlayStale: 0,
     presenceSignals: 0,
-    clusterSignals: 0,
     presenceUnchanged: 0,
     membershipPublished: 0,
     noHostWorkflow: 0,
@@ -77,10 +70,12 @@ export function createReportRelay(deps: ReportRelayDeps) {
   const waitingUnderlay = new Map<string, UnderlayReport>();
   /** Seq of the last report the host workflow took, per host (drops duplicates before Temporal). */
   const relayedSeq = new Map<string, number>();
-  /** The newest report waiting for its direct signal, and the seq last signalled, per host. */
-  const waitingSignal = new Map<string, UnderlayReport>();
-  const signalledSeq = new Map<string, number>();
-  const signalQueue = deps.signalQueue ?? deps.queue;
+  const clusters = createClusterUnderlay({
+    client: deps.client,
+    queue: deps.signalQueue ?? deps.queue,
+    log,
+    ...(deps.callOptions ? { callOptions: deps.callOptions } : {}),
+  });
   const waitingStatus = new Map<string, { status: HostStatus; at: string }>();
   const relayedStatus = new Map<string, HostStatus>();
   /** The last membership published (retained), per host. */
@@ -100,31 +95,6 @@ export function createReportRelay(deps: ReportRelayDeps) {
     await deps.publisher.publish(hostTopic(hostId, 'membership'), message, { retain: true });
     publishedMembership.set(hostId, cluster);
     stats.membershipPublished += 1;
-  }
-
-  /**
-   * Tells the host's cluster at once, beside the host workflow (which tells it too, one workflow task
-   * after its update): after a site-wide renumbering that hop was a third of the time to the API's view. The
-   * cluster applies a host's reports by seq, so the second signal of the same report changes nothing, and a
-   * host that left the cluster meanwhile is ignored there. Best effort, once per seq: the host workflow's
-   * signal is the guaranteed path (and the only one before this process published the host's membership).
-   */
-  async function tellClusterDirectly(hostId: string): Promise<void> {
-    const report = waitingSignal.get(hostId);
-    if (!report) return;
-    waitingSignal.delete(hostId);
-    const cluster = publishedMembership.get(hostId);
-    if (!cluster || report.underlayIp === null || report.seq <= (signalledSeq.get(hostId) ?? 0)) return;
-    signalledSeq.set(hostId, report.seq);
-    const change = { hostId, underlayIp: report.underlayIp, seq: report.seq };
-    try {
-      const started = Date.now();
-      await deps.client.workflow.getHandle(clusterWorkflowId(cluster)).signal(underlayChangedSignal, change);
-      stats.clusterSignals += 1;
-      log.debug({ hostId, seq: report.seq, ms: Date.now() - started }, 'underlay signalled to the cluster');
-    } catch (err) {
-      log.debug({ hostId, cluster, err: String(err) }, 'direct underlay signal to the cluster failed');
-    }
   }
 
   async function relayUnderlay(hostId: string): Promise<void> {
@@ -156,7 +126,10 @@ export function createReportRelay(deps: ReportRelayDeps) {
     if (!outcome.ok) return dropped(hostId, 'underlay report', outcome);
     relayedSeq.set(hostId, Math.max(report.seq, relayedSeq.get(hostId) ?? 0));
     stats.underlayRelayed += 1;
-    await publishMembership(hostId, outcome.value.cluster);
+    // Independent: a membership the broker would not take must not keep the cluster from hearing.
+    const membership = publishMembership(hostId, outcome.value.cluster);
+    await clusters.afterUpdate(outcome.value);
+    await membership;
   }
 
   async function relayStatus(hostId: string): Promise<void> {
@@ -201,10 +174,9 @@ export function createReportRelay(deps: ReportRelayDeps) {
       }
       waitingUnderlay.set(hostId, report);
       deps.queue.push(hostId, 'underlay', () => relayUnderlay(hostId));
-      if (publishedMembership.get(hostId) && report.seq > (signalledSeq.get(hostId) ?? 0)) {
-        waitingSignal.set(hostId, report);
-        signalQueue.push(hostId, 'cluster-signal', () => tellClusterDirectly(hostId));
-      }
+      const cluster = publishedMembership.get(hostId);
+      if (cluster && report.underlayIp !== null)
+        clusters.early(hostId, cluster, { hostId, underlayIp: report.underlayIp, seq: report.seq });
     },
 
     onStatus(hostId: string, payload: Buffer): void {
@@ -224,6 +196,6 @@ export function createReportRelay(deps: ReportRelayDeps) {
      * this process yet. */
     clusterOf: (hostId: string): string | null | undefined => publishedMembership.get(hostId),
 
-    stats: (): ReportRelayStats => ({ ...stats }),
+    stats: (): ReportRelayStats => ({ ...stats, ...clusters.stats() }),
   };
 }

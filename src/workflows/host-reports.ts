@@ -1,8 +1,9 @@
 // v2 handlers of `host/<hostId>`: the agent's underlay reports and its broker liveness, both relayed by the
 // control worker from the host's own topic. Each is applied only when it changes something (a newer
-// report sequence, an online/offline transition) and only then told to the host's cluster: no history
-// events per heartbeat, and a reordered or duplicated report changes nothing.
-import { type ExternalWorkflowHandle, log, setHandler, upsertMemo } from '@temporalio/workflow';
+// report sequence, an online/offline transition); a presence change is told to the host's cluster here,
+// an address change by the relay (since 'relay-tells-cluster'): no history events per heartbeat, and a
+// reordered or duplicated report changes nothing.
+import { type ExternalWorkflowHandle, log, patched, setHandler, upsertMemo } from '@temporalio/workflow';
 import {
   hostPresenceSignal,
   reportUnderlayUpdate,
@@ -23,6 +24,9 @@ export interface HostEntityAccess {
 }
 
 const now = () => new Date().toISOString();
+
+/** Host workflow v4: reports are told to the cluster by the control worker's relay, not by this workflow. */
+export const RELAY_TELLS_CLUSTER_PATCH = 'relay-tells-cluster';
 
 export function installReportHandlers(host: HostEntityAccess): void {
   // The agent says it is online (on connect) just before its first underlay report; a host without a
@@ -45,7 +49,9 @@ export function installReportHandlers(host: HostEntityAccess): void {
       const saved = host.get() ?? change.record;
       upsertMemo({ record: saved });
       const { cluster, underlayIp, underlaySeq } = saved;
-      if (change.previousUnderlayIp !== null && cluster !== null) {
+      // Since 'relay-tells-cluster' the relay that sent this update tells the cluster (from the record this
+      // update returns, or earlier), so this second signal per report is gone (control/cluster-underlay.ts).
+      if (change.previousUnderlayIp !== null && cluster !== null && !patched(RELAY_TELLS_CLUSTER_PATCH)) {
         const payload = { hostId: host.hostId, underlayIp, seq: underlaySeq };
         await host.tellCluster(cluster, (h) => h.signal(underlayChangedSignal, payload));
       }

@@ -1,12 +1,16 @@
 // v2 underlay reports (issue 12, point 4): the agent's reports carry a per-host sequence; the host workflow
 // applies one only when it is newer, so reordered, duplicated and delayed reports change nothing, and the
 // cluster records exactly one UnderlayChanged per applied change, with the sequence carried into peer tables.
+// Reports are sent as the control worker's relay sends them: the host workflow's update, then the cluster
+// told from the record it returns (since 'relay-tells-cluster' the host workflow does not tell it).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { clusterWorkflowId } from '../../src/domain/ids.js';
+import { clusterWorkflowId, hostWorkflowId } from '../../src/domain/ids.js';
+import { patchIds } from '../replay/support/history-json.js';
 import { issueJoinToken } from '../../src/temporal/host-identity.js';
 import { getHost, reportPresence, reportUnderlay } from '../../src/temporal/hosts.js';
 import { ClusterHarness, roles } from './support/cluster-harness.js';
 import { recordHistory } from './support/record.js';
+import { tellClusterAsRelay } from './support/relay-tells-cluster.js';
 
 describe('underlay reports with sequences', () => {
   let h: ClusterHarness;
@@ -21,11 +25,14 @@ describe('underlay reports with sequences', () => {
     await h.waitForView(name, 'Ready', (v) => v.phase === 'Ready');
     const target = hosts[2]!;
     const base = target.underlaySeq;
-    const send = (seq: number, underlayIp: string) =>
-      reportUnderlay(
+    const send = async (seq: number, underlayIp: string) =>
+      tellClusterAsRelay(
         h.client,
-        { hostId: target.hostId, seq: base + seq, underlayIp, underlayIface: 'eth0' },
-        { taskQueue: h.taskQueue },
+        await reportUnderlay(
+          h.client,
+          { hostId: target.hostId, seq: base + seq, underlayIp, underlayIface: 'eth0' },
+          { taskQueue: h.taskQueue },
+        ),
       );
     // Delivered out of order: 3 (newest) first, then the delayed 1 and 2, then 3 again (a duplicate).
     await send(3, '10.213.77.3');
@@ -68,6 +75,28 @@ describe('underlay reports with sequences', () => {
     const record = await reportUnderlay(h.client, input, { taskQueue: h.taskQueue });
     expect(record.online).toBe(true);
     expect((await getHost(h.client, hostId))?.online).toBe(true);
+  });
+
+  it('a new address reaches the cluster in ONE signal: the relay tells it, the host workflow no longer does', async () => {
+    const hosts = await h.addHosts(2);
+    const { name } = await h.startCluster(roles(hosts, 1), { reconcileDebounceMs: 100 });
+    await h.waitForView(name, 'Ready', (v) => v.phase === 'Ready');
+    const mover = hosts[1]!;
+    await h.renumber([mover], 93);
+    await h.waitForView(name, 'moved', (v) => v.hosts[1]?.underlayIp === mover.underlayIp);
+    await new Promise((r) => setTimeout(r, 500)); // a late second signal would show up by now
+    const hostHistory = await h.client.workflow.getHandle(hostWorkflowId(mover.hostId)).fetchHistory();
+    await recordHistory(h.client, 'host', 'underlay-renumber', hostWorkflowId(mover.hostId));
+    const toCluster = (hostHistory.events ?? []).filter(
+      (e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName === 'underlayChanged',
+    );
+    expect(toCluster).toEqual([]);
+    expect(patchIds(hostHistory as Parameters<typeof patchIds>[0])).toContain('relay-tells-cluster');
+    const clusterHistory = await h.client.workflow.getHandle(clusterWorkflowId(name)).fetchHistory();
+    const heard = (clusterHistory.events ?? []).filter(
+      (e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'underlayChanged',
+    );
+    expect(heard).toHaveLength(1);
   });
 
   it('every peer table carries a version; a host keeps the newest one', async () => {

@@ -20,6 +20,7 @@ import {
 } from '../../../src/contract/workflow-messages.js';
 import { temporalAddress, uniqueTaskQueue, workflowBundle } from '../../helpers/temporal.js';
 import { FakeHost, type FakeHostBehaviour } from './fake-host.js';
+import { tellClusterAsRelay } from './relay-tells-cluster.js';
 import { createFakeRelayActivities } from './fake-relay.js';
 import { FakeSite } from './fake-site.js';
 
@@ -119,11 +120,16 @@ export class ClusterHarness {
     return made;
   }
 
-  /** The agent's underlay report with its next sequence, as the control worker relays it. */
-  report(f: FakeHost): Promise<unknown> {
+  /** The agent's underlay report with its next sequence, as the control worker relays it: the host
+   * workflow's update, then the host's cluster told from the record it returns (control/cluster-underlay.ts;
+   * since 'relay-tells-cluster' the host workflow does not tell it). */
+  async report(f: FakeHost): Promise<unknown> {
     f.underlaySeq += 1;
     const input = { hostId: f.hostId, seq: f.underlaySeq, underlayIp: f.underlayIp, underlayIface: 'eth0' };
-    return reportUnderlay(this.client, input, { taskQueue: this.taskQueue });
+    return tellClusterAsRelay(
+      this.client,
+      await reportUnderlay(this.client, input, { taskQueue: this.taskQueue }),
+    );
   }
 
   /** DHCP renumbering as the agent reports it: a newer underlay report with the new address. */
