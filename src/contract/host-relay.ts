@@ -18,6 +18,13 @@ import type {
   VipInput,
   VipResult,
 } from '../activities/host/contract.js';
+import type { PeerTableRef } from '../domain/peer-source.js';
+import type { Peer } from '../domain/types.js';
+
+/** A relayed setPeers: the table itself (before 'peer-tables-by-reference') or a reference the relay
+ * resolves to the table before it publishes the command (domain/peer-source.ts); the host gets `peers`. */
+export type RelaySetPeersInput = Omit<SetPeersInput, 'peers'> &
+  ({ peers: Peer[]; peersFrom?: never } | { peers?: never; peersFrom: PeerTableRef });
 
 /** Which host a relayed command goes to; the rest of the input is the host activity's own input. */
 export interface Addressed {
@@ -27,7 +34,7 @@ export interface Addressed {
 export interface HostRelayActivities {
   preflight(input: Addressed & PreflightInput): Promise<PreflightResult>;
   applyOverlay(input: Addressed & ApplyOverlayInput): Promise<ApplyOverlayResult>;
-  setPeers(input: Addressed & SetPeersInput): Promise<SetPeersResult>;
+  setPeers(input: Addressed & RelaySetPeersInput): Promise<SetPeersResult>;
   assignVip(input: Addressed & VipInput): Promise<VipResult>;
   releaseVip(input: Addressed & VipInput): Promise<VipResult>;
   probePeers(input: Addressed & ProbePeersInput): Promise<ProbePeersResult>;

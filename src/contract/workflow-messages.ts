@@ -2,6 +2,7 @@
 // activities, the API, the CLI and the agent (STYLE 2.2). Names carry the kind of message.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ClusterOptions } from '../domain/cluster-options.js';
+import type { PeerTableSource } from '../domain/peer-source.js';
 import type { HostIdentityState } from '../domain/join-token.js';
 import type { VipReportSignal } from '../domain/site-vip.js';
 import type { ClusterView, DomainEvent, HostRecord, HostSpec, OverlayMode } from '../domain/types.js';
@@ -56,6 +57,9 @@ export const vipReportSignal = defineSignal<[VipReportSignal]>('vipReport');
 export const admitClusterUpdate = defineUpdate<ClusterView, [ClusterInput]>('admitCluster');
 export const clusterStatusQuery = defineQuery<ClusterView>('clusterStatus');
 export const clusterEventsQuery = defineQuery<DomainEvent[]>('clusterEvents');
+/** The cluster's peering set now (domain/peer-source.ts): the control worker's relay cuts each host's table
+ * from it, so peer tables never enter history. ~100 KB at 1000 hosts. */
+export const peerTableSourceQuery = defineQuery<PeerTableSource>('peerTableSource');
 
 /** Body of POST /v1/hosts/register; also what the agent sends when its address changes. */
 export interface RegisterHostInput {

@@ -17,6 +17,7 @@ import { KeyedQueue } from './keyed-queue.js';
 import { type PendingCommand, PendingCommands } from './pending-commands.js';
 import { createPublisher } from './publisher.js';
 import { registryPeerKeys } from './peer-keys.js';
+import { createPeerTables, queryPeerSource } from './peer-tables.js';
 import { createRelayActivities } from './relay-activities.js';
 import { createRenewal, type HostCsrSigner, type RenewalStats, type RenewedCertificate } from './renewal.js';
 import { createReportRelay, type ReportRelayStats } from './report-relay.js';
@@ -101,6 +102,7 @@ export async function startHostRelay(opts: HostRelayOptions): Promise<HostRelay>
     log,
     onPublished: () => void published++,
     peerKeys: registryPeerKeys(opts.client),
+    peerTables: createPeerTables(queryPeerSource(opts.client)),
   });
   const results = createResultRouter({
     pending,

@@ -11,6 +11,8 @@ export const RelayErrorType = {
   /** The broker has no session (no subscription) for the host: it never connected, or its session
    * expired. The command would be dropped, so the attempt fails now rather than at its timeout. */
   HostNotConnected: 'HostNotConnected',
+  /** A setPeers reference could not be resolved now (the cluster's peerTableSource query failed). */
+  PeerSourceUnavailable: 'PeerSourceUnavailable',
 } as const;
 
 /** MQTT 5 PUBACK reason "No matching subscribers": accepted, but delivered to nobody. */

@@ -8,6 +8,8 @@ import type { Logger } from 'pino';
 import { ErrorType } from '../domain/errors.js';
 import type { Peer } from '../domain/types.js';
 import { hostIdSchema } from '../domain/validation.js';
+import { peerTableRefSchema, tableFromSource } from '../domain/peer-source.js';
+import type { PeerTableResolver } from './peer-tables.js';
 import {
   type HostCommand,
   type HostCommandKind,
@@ -25,6 +27,8 @@ export interface RelayActivityDeps {
   log: Logger;
   /** Counts commands handed to the broker. */
   onPublished?: () => void;
+  /** Resolves setPeers references to tables (peer-tables.ts); without it a reference is refused. */
+  peerTables?: PeerTableResolver;
   /** Fills in the peers' public keys of a setPeers table (peer-keys.ts); without it tables go as they are. */
   peerKeys?: PeerKeyLookup;
 }
@@ -46,6 +50,33 @@ export function commandDeadline(
   return limits.length > 0 ? Math.min(...limits) : now + 60_000;
 }
 
+/** The table a setPeers reference stands for (domain/peer-source.ts), cut for this host. A reference that
+ * does not parse is the workflow's bug: refused for good. A source that cannot be read now (the cluster's
+ * workflow task is failing, the server is busy) fails this attempt; the activity is retried. */
+export async function resolvePeers(
+  hostId: string,
+  raw: unknown,
+  resolver: PeerTableResolver | undefined,
+): Promise<Peer[]> {
+  const ref = peerTableRefSchema.safeParse(raw);
+  if (!ref.success || !resolver) {
+    throw ApplicationFailure.create({
+      type: ErrorType.InvalidInput,
+      message: `setPeers: ${ref.success ? 'no peer table source here' : `invalid peersFrom: ${ref.error.issues[0]?.message}`}`,
+      nonRetryable: true,
+    });
+  }
+  try {
+    return tableFromSource(await resolver(ref.data), hostId, ref.data.only);
+  } catch (err) {
+    throw ApplicationFailure.create({
+      type: RelayErrorType.PeerSourceUnavailable,
+      message: `setPeers: the peer table of ${ref.data.workflowId} cannot be read now: ${err instanceof Error ? err.message : String(err)}`,
+      nonRetryable: false,
+    });
+  }
+}
+
 export function createRelayActivities(deps: RelayActivityDeps): HostRelayActivities {
   const relay =
     (kind: HostCommandKind) =>
@@ -59,7 +90,15 @@ export function createRelayActivities(deps: RelayActivityDeps): HostRelayActivit
         });
       }
       const hostId = parsed.data;
-      const { hostId: _addressee, ...hostInput } = input as { hostId: string; peers?: unknown };
+      const { hostId: _addressee, ...hostInput } = input as {
+        hostId: string;
+        peers?: unknown;
+        peersFrom?: unknown;
+      };
+      if (kind === 'setPeers' && hostInput.peersFrom !== undefined) {
+        hostInput.peers = await resolvePeers(hostId, hostInput.peersFrom, deps.peerTables);
+        delete hostInput.peersFrom;
+      }
       if (kind === 'setPeers' && deps.peerKeys && Array.isArray(hostInput.peers)) {
         hostInput.peers = await withPeerKeys(hostInput.peers as Peer[], deps.peerKeys);
       }

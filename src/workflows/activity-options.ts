@@ -3,8 +3,8 @@
 // they run on the control worker's own task queue, addressed by hostId, and are completed when the host's
 // result arrives over the broker (src/control).
 import { type ActivityOptions, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { HostActivities } from '../activities/host/contract.js';
-import type { HostRelayActivities } from '../contract/host-relay.js';
+import type { HostActivities, SetPeersResult } from '../activities/host/contract.js';
+import type { HostRelayActivities, RelaySetPeersInput } from '../contract/host-relay.js';
 import type { ControlActivities } from '../activities/control/index.js';
 import { NON_RETRYABLE_ERROR_TYPES } from '../domain/errors.js';
 import { hostTaskQueue } from '../domain/ids.js';
@@ -27,7 +27,8 @@ export const control = proxyActivities<ControlActivities>({
 export interface HostProxies {
   preflight: HostActivities['preflight'];
   applyOverlay: HostActivities['applyOverlay'];
-  setPeers: HostActivities['setPeers'];
+  /** A reference only through the relay (hostRelayInUse): a host's own worker (v1) needs the table. */
+  setPeers: (input: RelaySetPeersInput) => Promise<SetPeersResult>;
   probePeers: HostActivities['probePeers'];
   assignVip: HostActivities['assignVip'];
   releaseVip: HostActivities['releaseVip'];
@@ -90,7 +91,7 @@ export function hostActivities(hostId: string, budgetMs: number): HostProxies {
   return {
     preflight: pick('preflight', opts('30s', 5)),
     applyOverlay: pick('applyOverlay', opts('60s', 10)),
-    setPeers: pick('setPeers', opts('30s', 20)),
+    setPeers: v1SetPeers(pick('setPeers', opts('30s', 20))),
     probePeers: pick('probePeers', opts('30s', 3)),
     assignVip: pick('assignVip', opts('20s', 10)),
     // Best effort on a host that is probably gone: two short tries.
@@ -98,6 +99,14 @@ export function hostActivities(hostId: string, budgetMs: number): HostProxies {
     teardown: pick('teardown', opts('60s', 5)),
   };
 }
+
+/** A host's own worker (v1) is given the table itself: runs without the relay never make references. */
+const v1SetPeers =
+  (setPeers: HostActivities['setPeers']) =>
+  (input: RelaySetPeersInput): Promise<SetPeersResult> => {
+    if (!input.peers) throw new Error('setPeers: a peer table reference needs the host relay');
+    return setPeers({ ...input, peers: input.peers });
+  };
 
 /** The same commands through the relay: same names, timeouts and retries; each input names its host. With
  * async completion a host that is away keeps its command in its broker session; a retry after the

@@ -5,6 +5,7 @@ import { type ClusterSnapshot, clusterView, type HostEntry } from '../domain/clu
 import { freeCount } from '../domain/ipam.js';
 import { desiredDigests } from '../domain/peer-digest.js';
 import { desiredPeers, peeringSet } from '../domain/peer-plan.js';
+import { type PeerTableSource, peerSourceOf } from '../domain/peer-source.js';
 import type {
   ClusterPhase,
   ClusterView,
@@ -97,6 +98,11 @@ export abstract class ClusterStateReads {
   /** Digest of the table every peering host should have now (O(N), see domain/peer-digest). */
   desiredDigests(): Record<string, string> {
     return desiredDigests(peeringSet(this.s.hosts));
+  }
+
+  /** The peering set as the relay cuts tables from it (peerTableSource query, references). */
+  peerSource(): PeerTableSource {
+    return peerSourceOf(this.s.hosts);
   }
 
   view(): ClusterView {

@@ -13,7 +13,12 @@ import { decodeSnapshot } from '../domain/cluster-snapshot.js';
 import { ErrorType } from '../domain/errors.js';
 import type { ClusterView } from '../domain/types.js';
 import { ClusterNameAttr, ClusterPhaseAttr, HostCountAttr } from '../temporal/search-attributes.js';
-import { type ClusterInput, clusterEventsQuery, clusterStatusQuery } from '../contract/workflow-messages.js';
+import {
+  type ClusterInput,
+  clusterEventsQuery,
+  clusterStatusQuery,
+  peerTableSourceQuery,
+} from '../contract/workflow-messages.js';
 import {
   CLUSTER_QUEUE_PATCH,
   HOST_CHANNEL_PATCH,
@@ -82,6 +87,10 @@ export async function clusterWorkflow(input: ClusterInput, carried?: unknown): P
   });
   setHandler(clusterEventsQuery, () => state.events.map((e) => ({ ...e })), {
     description: 'The recent domain events (HostJoined, UnderlayChanged, OverlayReconciled, VipMoved, …)',
+  });
+  setHandler(peerTableSourceQuery, () => state.peerSource(), {
+    description:
+      'The peering set the control worker cuts each host peer table from (hosts, addresses, digest)',
   });
   registerMessageHandlers(state, ctx.wake, admission, siteVip);
   return v4 ? runClusterLoop(ctx) : runClusterLoopV3(ctx);

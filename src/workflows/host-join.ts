@@ -2,7 +2,8 @@
 // Runs on the host's own task queue, or since 'host-channel-v2' through the control worker's relay; a
 // failure fails only this child.
 import { ApplicationFailure, isCancellation, log, patched } from '@temporalio/workflow';
-import type { ProbePeersResult } from '../activities/host/contract.js';
+import type { ApplyOverlayResult, ProbePeersResult } from '../activities/host/contract.js';
+import type { PeerTableRef } from '../domain/peer-source.js';
 import { ErrorType } from '../domain/errors.js';
 import type { OverlaySpec, Peer } from '../domain/types.js';
 import { HOST_CHANNEL_PATCH, type HostProxies, hostActivities, useHostRelay } from './activity-options.js';
@@ -21,10 +22,14 @@ export interface HostJoinInput {
   spec: OverlaySpec;
   hostId: string;
   overlayIp: string;
-  /** Full peer table for this host. */
+  /** Full peer table for this host (empty when `peersFrom` is given). */
   peers: Peer[];
-  /** Overlay IPs of peers that already joined: the connectivity check. */
+  /** Overlay IPs of peers that already joined: the connectivity check (empty when `peersFrom` is given). */
   probeTargets: string[];
+  /** Since 'peer-tables-by-reference': the table by reference (domain/peer-source.ts), resolved by the relay. */
+  peersFrom?: PeerTableRef;
+  /** With `peersFrom`: the host probes its table's peers with the push (some peer has joined). */
+  probeJoined?: boolean;
   activityBudgetMs: number;
 }
 
@@ -35,6 +40,8 @@ export interface HostJoinResult {
   mtu: number;
   probe: ProbePeersResult | null;
   warnings: string[];
+  /** With `peersFrom`: the digest of the table the host applied (it may be newer than the reference). */
+  peersDigest?: string;
 }
 
 export async function hostJoinWorkflow(input: HostJoinInput): Promise<HostJoinResult> {
@@ -59,14 +66,15 @@ export async function hostJoinWorkflow(input: HostJoinInput): Promise<HostJoinRe
       details: [{ overlayProblems }],
     });
   }
-  const program = async () => {
+  const program = async (): Promise<Programmed> => {
     const applied = await host.applyOverlay({ spec: input.spec, overlayIp: input.overlayIp });
+    if (input.peersFrom) return { applied, ...(await peersByRef(host, input, input.peersFrom)) };
     await host.setPeers({ spec: input.spec, peers: input.peers });
     const probe =
       input.probeTargets.length > 0 ? await host.probePeers({ targets: input.probeTargets }) : null;
     return { applied, probe };
   };
-  const { applied, probe } = checked ? await undoOnFailure(input, program) : await program();
+  const { applied, probe, digest } = checked ? await undoOnFailure(input, program) : await program();
   return {
     hostId: input.hostId,
     overlayIp: input.overlayIp,
@@ -74,7 +82,31 @@ export async function hostJoinWorkflow(input: HostJoinInput): Promise<HostJoinRe
     mtu: applied.mtu,
     probe,
     warnings: pre.problems,
+    ...(digest ? { peersDigest: digest } : {}),
   };
+}
+
+interface Programmed {
+  applied: ApplyOverlayResult;
+  probe: ProbePeersResult | null;
+  digest?: string;
+}
+
+/** The table by reference, probed with the push (one round trip; an agent that predates probe-with-push
+ * answers without a probe, and the join then reports none rather than put targets into history). */
+async function peersByRef(
+  host: HostProxies,
+  input: HostJoinInput,
+  ref: PeerTableRef,
+): Promise<Omit<Programmed, 'applied'>> {
+  const table = await host.setPeers({
+    spec: input.spec,
+    peersFrom: ref,
+    ...(input.probeJoined ? { probe: true } : {}),
+  });
+  // A stale answer: the host kept a newer table than this one; the loop compares and pushes as needed.
+  const digest = table.stale ? undefined : table.digest;
+  return { probe: table.probe ?? null, ...(digest ? { digest } : {}) };
 }
 
 /** Runs the programming steps; when one fails (not a cancellation: a deleted cluster tears down itself),

@@ -6,12 +6,14 @@ import { condition, executeChild, patched } from '@temporalio/workflow';
 import { hostJoinWorkflowId } from '../domain/ids.js';
 import { peerTableDigest } from '../domain/peer-digest.js';
 import { isPeering, peeringSet } from '../domain/peer-plan.js';
+import type { PeerTableRef } from '../domain/peer-source.js';
 import type { Peer } from '../domain/types.js';
 import { childQueueOptions } from './activity-options.js';
 import type { ClusterState, HostRecordView } from './cluster-state.js';
 import { describeFailure } from './failures.js';
 import { type HostJoinInput, type HostJoinResult, hostJoinWorkflow } from './host-join.js';
 import type { HostOps } from './host-ops.js';
+import { peerRefNow, usePeerRefs } from './peer-refs.js';
 import type { PeerSync } from './peer-sync.js';
 import { syncPeerTables } from './reconcile.js';
 
@@ -42,10 +44,15 @@ export class JoinTracker {
   /** Workflow time of the task that started the last wave of joins (since 'join-waves'). */
   private waveAt: number | null = null;
 
+  /** Since 'peer-tables-by-reference' (peer-refs.ts): a child gets a reference, not the joined peers. */
+  private readonly refs: boolean;
+
   constructor(
     private readonly state: ClusterState,
     private readonly onSettled: () => void,
-  ) {}
+  ) {
+    this.refs = usePeerRefs();
+  }
 
   has(hostId: string): boolean {
     return this.inFlight.has(hostId);
@@ -101,20 +108,29 @@ export class JoinTracker {
     const joinedIps = new Set(joined.map((h) => h.overlayIp));
     // A joining host is not Joined itself, so every newcomer gets the same table: computed once, O(hosts).
     const peers = peeringSet(joined);
+    const ref = this.refs ? peerRefNow(state, 'Joined') : undefined;
     const pushing = ops.hostsRunning('push');
     const ready = condition(() => ops.settledOrStalled('push', pushing));
     for (const h of state.hostsIn('Joining').filter((x) => !this.inFlight.has(x.hostId))) {
-      this.track(h, peers, joinedIps, ready);
+      this.track(h, peers, joinedIps, ready, ref);
     }
   }
 
   /** Starts the child now, or once `after` resolves (the start command order of old histories needs now). */
-  private track(h: HostRecordView, peers: Peer[], joinedIps: Set<string>, after?: Promise<void>): void {
+  private track(
+    h: HostRecordView,
+    peers: Peer[],
+    joinedIps: Set<string>,
+    after?: Promise<void>,
+    ref?: PeerTableRef,
+  ): void {
     const { state } = this;
     const start = () =>
       executeChild(hostJoinWorkflow, {
         workflowId: hostJoinWorkflowId(state.name, h.hostId),
-        args: [joinInput(state, h, peers, joinedIps)],
+        args: [
+          ref ? joinInputByRef(state, h, ref, joinedIps.size > 0) : joinInput(state, h, peers, joinedIps),
+        ],
         ...childQueueOptions(),
       });
     const run = (after ? after.then(start) : start())
@@ -178,9 +194,31 @@ function joinInput(
 function settleJoin(state: ClusterState, hostId: string, outcome: JoinOutcome): void {
   if (state.host(hostId)?.state !== 'Joining') return;
   if ('result' in outcome) {
-    const { overlayIp, mtu, probe } = outcome.result;
-    state.settleJoin(hostId, { joined: { digest: peerTableDigest(outcome.peers), overlayIp, mtu, probe } });
+    const { overlayIp, mtu, probe, peersDigest } = outcome.result;
+    // By reference the host may have been given a newer table than the one asked for: it says which.
+    const digest = peersDigest ?? peerTableDigest(outcome.peers);
+    state.settleJoin(hostId, { joined: { digest, overlayIp, mtu, probe } });
   } else {
     state.settleJoin(hostId, { failed: describeFailure(outcome.error) });
   }
+}
+
+/** Since 'peer-tables-by-reference': the Joined peers by reference (the relay cuts them), probed by the
+ * host with its table when any peer has joined. No table and no target list in history. */
+function joinInputByRef(
+  state: ClusterState,
+  h: HostRecordView,
+  ref: PeerTableRef,
+  probe: boolean,
+): HostJoinInput {
+  return {
+    spec: state.spec,
+    hostId: h.hostId,
+    overlayIp: h.overlayIp,
+    peers: [],
+    probeTargets: [],
+    peersFrom: ref,
+    probeJoined: probe,
+    activityBudgetMs: state.options.hostActivityTimeoutMs,
+  };
 }

@@ -6,11 +6,15 @@ import { patched } from '@temporalio/workflow';
 import { summarizeIds, summarizeMap } from '../domain/event-log.js';
 import { peerTableDigest } from '../domain/peer-digest.js';
 import { nextFutureRetry, retryDue } from '../domain/retry.js';
-import { hostActivities } from './activity-options.js';
+import type { ProbePeersResult } from '../activities/host/contract.js';
+import type { PeerTableRef } from '../domain/peer-source.js';
+import type { Peer } from '../domain/types.js';
+import { type HostProxies, hostActivities } from './activity-options.js';
+import { peerRefNow, usePeerRefs } from './peer-refs.js';
 import type { ClusterState } from './cluster-state.js';
 import { describeFailure } from './failures.js';
 import type { HostOps } from './host-ops.js';
-import { pushRoom, pushWaveSize } from './push-waves.js';
+import { pushRoom, pushWaveSize, REF_PUSH_WAVE } from './push-waves.js';
 import type { SiteVipState } from './site-vip-state.js';
 
 export type RoundTrigger = 'UnderlayChanged' | 'Membership' | 'HostRemoved' | 'Retry' | 'HostRecovered';
@@ -24,7 +28,13 @@ interface Round {
   failed: Record<string, string>;
   unreachable: Record<string, string[]>;
   /** Targets whose push waits for room in the wave (since 'bounded-push-waves'). */
-  queued: Array<{ hostId: string; check: boolean }>;
+  queued: Array<{ hostId: string; check: boolean; digest: string }>;
+}
+
+/** Since 'peer-tables-by-reference': the push carries a reference, and the digest of the table it asks for. */
+interface ByRef {
+  ref: PeerTableRef;
+  digest: string;
 }
 
 export class PeerSync {
@@ -45,7 +55,11 @@ export class PeerSync {
     private readonly siteVip: SiteVipState | null = null,
   ) {
     this.waves = patched('bounded-push-waves');
+    this.refs = usePeerRefs();
   }
+
+  /** Since 'peer-tables-by-reference' (peer-refs.ts): no table in any command. */
+  private readonly refs: boolean;
 
   private isQueued(hostId: string): boolean {
     return this.rounds.some((r) => r.queued.some((q) => q.hostId === hostId));
@@ -55,7 +69,8 @@ export class PeerSync {
   private room(): number {
     if (!this.waves) return Number.POSITIVE_INFINITY;
     const running = this.ops.hostsRunning('push').filter((id) => !this.ops.isStalled('push', id));
-    return pushRoom(pushWaveSize(this.state.hostsIn('Joined').length), running.length);
+    const wave = this.refs ? REF_PUSH_WAVE : pushWaveSize(this.state.hostsIn('Joined').length);
+    return pushRoom(wave, running.length);
   }
 
   /** Starts queued pushes of open rounds, oldest first, while the wave has room; a host that left the
@@ -63,11 +78,14 @@ export class PeerSync {
   private startQueued(): void {
     let room = this.room();
     const joined = new Set(this.state.hostsIn('Joined').map((h) => h.hostId));
+    let ref: PeerTableRef | null = null; // made once, when the first queued push starts
     for (const round of this.rounds) {
       while (room > 0 && round.queued.length > 0) {
-        const { hostId, check } = round.queued.shift()!;
+        const { hostId, check, digest } = round.queued.shift()!;
         if (!joined.has(hostId)) continue;
-        if (this.ops.start('push', hostId, () => this.push(hostId, round, check))) room -= 1;
+        if (this.refs) ref ??= peerRefNow(this.state);
+        const by = ref ? { ref, digest } : null;
+        if (this.ops.start('push', hostId, () => this.push(hostId, round, check, by))) room -= 1;
       }
     }
   }
@@ -108,13 +126,14 @@ export class PeerSync {
     };
     this.rounds.push(round);
     let room = this.room();
-    for (const { hostId } of due) {
+    const ref = this.refs ? peerRefNow(this.state) : null;
+    for (const { hostId, digest } of due) {
       const check = verify || this.recheck.has(hostId);
       if (room <= 0) {
-        round.queued.push({ hostId, check });
+        round.queued.push({ hostId, check, digest });
         continue;
       }
-      this.ops.start('push', hostId, () => this.push(hostId, round, check));
+      this.ops.start('push', hostId, () => this.push(hostId, round, check, ref ? { ref, digest } : null));
       room -= 1;
     }
   }
@@ -147,9 +166,10 @@ export class PeerSync {
       : nextFutureRetry(this.failedAt.values(), state.options.retryIntervalMs, Date.now());
   }
 
-  private async push(hostId: string, round: Round, verify: boolean): Promise<void> {
+  private async push(hostId: string, round: Round, verify: boolean, by: ByRef | null): Promise<void> {
     const { state } = this;
-    const peers = state.peersFor(hostId);
+    // Before 'peer-tables-by-reference' the table itself (N entries per push, N² per round in history).
+    const peers = by ? null : state.peersFor(hostId);
     const host = hostActivities(hostId, state.options.hostActivityTimeoutMs);
     // Since 'probe-with-push' the verify probe rides on the push (one round trip to the host, not two); an
     // agent that predates it answers without a probe, and the separate probe follows as before.
@@ -159,24 +179,26 @@ export class PeerSync {
     try {
       const result = await host.setPeers({
         spec: state.spec,
-        peers,
+        ...(by ? { peersFrom: by.ref } : { peers: peers! }),
         ...(withPush ? { probe: true } : {}),
         ...(vip ? { vip } : {}),
       });
       if (verify) {
-        const joined = new Set(state.hostsIn('Joined').map((h) => h.hostId));
-        const targets = peers.filter((p) => joined.has(p.hostId)).map((p) => p.overlayIp);
-        let probe = result.probe;
-        if (!probe && targets.length > 0) probe = await host.probePeers({ targets });
+        // By reference the probe rides on the push only (an agent that predates it is not probed: a
+        // separate probe would put the N targets back into history).
+        const { probe, counted } = peers
+          ? await probeTable(host, state, peers, result.probe)
+          : { probe: result.probe, counted: joinedIps(state, hostId) };
         // the host probed its whole table: a peer that is still joining does not count as unreachable
-        const counted = new Set(targets);
         const unreachable = probe?.unreachable.filter((ip) => counted.has(ip)) ?? [];
         if (unreachable.length > 0) round.unreachable[hostId] = unreachable;
       }
       if (!state.host(hostId)) return; // removed meanwhile
       this.failedAt.delete(hostId);
       this.recheck.delete(hostId);
-      state.markPushed(hostId, peerTableDigest(peers));
+      // By reference the relay may have sent a newer table than asked for: the host says which it applied.
+      const applied = by ? (!result.stale && result.digest) || by.digest : peerTableDigest(peers!);
+      state.markPushed(hostId, applied);
       if (vip) this.siteVip!.markAcked(hostId, vip.policyVersion);
       round.pushed.push(hostId);
     } catch (err) {
@@ -205,6 +227,29 @@ export class PeerSync {
     });
   }
 }
+
+/** Before 'peer-tables-by-reference': the Joined peers of the table sent, probed separately when the host
+ * did not probe with the push (an agent that predates 'probe-with-push'). */
+async function probeTable(
+  host: HostProxies,
+  state: ClusterState,
+  peers: Peer[],
+  probe: ProbePeersResult | undefined,
+): Promise<{ probe: ProbePeersResult | undefined; counted: Set<string> }> {
+  const joined = new Set(state.hostsIn('Joined').map((h) => h.hostId));
+  const targets = peers.filter((p) => joined.has(p.hostId)).map((p) => p.overlayIp);
+  if (!probe && targets.length > 0) probe = await host.probePeers({ targets });
+  return { probe, counted: new Set(targets) };
+}
+
+/** The overlay IPs of the Joined hosts other than this one. */
+const joinedIps = (state: ClusterState, hostId: string): Set<string> =>
+  new Set(
+    state
+      .hostsIn('Joined')
+      .filter((h) => h.hostId !== hostId)
+      .map((h) => h.overlayIp),
+  );
 
 const emptyRound = (trigger: RoundTrigger, started: number): Round => ({
   trigger,

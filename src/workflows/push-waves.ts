@@ -11,6 +11,10 @@ export const PEER_ENTRY_BYTES = 160;
 /** Never fewer than this many pushes at once, however large the tables. */
 export const MIN_WAVE = 8;
 
+/** Since 'peer-tables-by-reference' a command carries no table (a few hundred bytes whatever the cluster's
+ * size): the wave only bounds the relay's work in flight (each push becomes a whole table on the broker). */
+export const REF_PUSH_WAVE = 64;
+
 /** Pushes that may run at once when each table has `tableSize` entries. */
 export function pushWaveSize(tableSize: number): number {
   return Math.max(MIN_WAVE, Math.floor(PUSH_WAVE_BYTES / (PEER_ENTRY_BYTES * Math.max(1, tableSize))));

@@ -64,7 +64,7 @@ describe.skipIf(notRoot('host activities, multicast mode'))(
         overlayIp: `100.64.193.${11 + i}`,
       }));
       const before = await kernelSnapshot(lab.hosts[0]!.ns);
-      expect(await acts[0]!.setPeers({ spec, peers })).toEqual({ added: 0, removed: 0 });
+      expect(await acts[0]!.setPeers({ spec, peers })).toMatchObject({ added: 0, removed: 0 });
       expect(await kernelSnapshot(lab.hosts[0]!.ns)).toEqual(before);
       expect(await acts[0]!.probePeers({ targets: ['100.64.193.12'], count: 2 })).toMatchObject({ lost: 0 });
     });

@@ -81,7 +81,7 @@ describe.skipIf(notRoot('peer-table versions on the kernel'))('peer-table versio
     // the older command is in the agent's hands before the newer one's apply goes on
     await new Promise((resolve) => setTimeout(resolve, 50));
     release();
-    expect(await newer).toEqual({ added: 2, removed: 0 });
+    expect(await newer).toMatchObject({ added: 2, removed: 0 });
     expect(await older).toEqual({ added: 0, removed: 0, stale: true });
     const want = [lab.hosts[1]!.underlayIp, lab.hosts[2]!.underlayIp].sort();
     expect(await herDsts(lab.hosts[0]!.ns)).toEqual(want);

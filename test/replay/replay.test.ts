@@ -1,6 +1,7 @@
 // Recorded histories (scripts/record-histories.ts) replayed against the current workflow bundle: a change
 // that alters the commands a workflow issues fails here until it goes behind patched().
-// Versions: cluster v7 is current: v6's markers plus 'site-vip-election' (site-vip-state.ts, decided when the
+// Versions: cluster v8 is current: v7's markers plus 'peer-tables-by-reference' (peer-refs.ts: pushes and join
+// children carry a reference to the peering set; host-join v5 are such children). Cluster v7: v6's markers plus 'site-vip-election' (site-vip-state.ts, decided when the
 // cluster is created) and 'admission-underlay-check' (admission.ts). Cluster v6 (v5's markers, then 'cluster-task-queue' (activity-options.ts), 'bounded-push-waves'
 // (push-waves.ts), 'underlay-batch-per-activation' (cluster-loop.ts), 'join-waves' (joins.ts) and, where a verify
 // round ran, 'probe-with-push' (peer-sync.ts)). Cluster v5 ('host-channel-v2' right after 'control-plane-truth', src/workflows/cluster.ts:
@@ -32,7 +33,7 @@ describe('replay of recorded histories', () => {
     expect(files.some((f) => f.startsWith('host-register'))).toBe(true);
   });
 
-  it('covers every branch: v1 without markers, v2 awaited joins, v3 background joins, v4 control-plane truth, v5 host channel, v6 waves and cluster queue, v7 site VIP election', () => {
+  it('covers every branch: v1 without markers, v2 awaited joins, v3 background joins, v4 control-plane truth, v5 host channel, v6 waves and cluster queue, v7 site VIP election, v8 peer tables by reference', () => {
     const patchesOf = (version: string) =>
       files
         .filter((f) => f.startsWith('cluster-') && f.endsWith(`-${version}.json`))
@@ -88,6 +89,19 @@ describe('replay of recorded histories', () => {
     expect(v7.map(([f]) => f)).toEqual(
       expect.arrayContaining(['cluster-site-vip-reports-v7.json', 'cluster-site-vip-voter-steps-v7.json']),
     );
+    // v8: peer tables by reference: no table in any push or join input (peer-refs.ts)
+    const v8 = patchesOf('v8');
+    expect(v8.length).toBeGreaterThanOrEqual(16);
+    const v8Base = [...v7Base.slice(0, 4), 'peer-tables-by-reference', ...v7Base.slice(4)];
+    for (const [, ids] of v8)
+      expect((ids as string[]).filter((id) => id !== 'probe-with-push')).toEqual(v8Base);
+    const joinsV5 = files.filter((f) => f.startsWith('host-join-') && f.endsWith('-v5.json'));
+    expect(joinsV5.length).toBeGreaterThanOrEqual(2);
+    for (const f of joinsV5) {
+      const started = load(f).history.events?.[0]?.workflowExecutionStartedEventAttributes;
+      const input = JSON.parse(Buffer.from(started?.input?.payloads?.[0]?.data ?? []).toString());
+      expect(input).toMatchObject({ peers: [], probeTargets: [], peersFrom: { only: 'Joined' } });
+    }
     const joins = files.filter((f) => f.startsWith('host-join-') && f.endsWith('-v3.json'));
     expect(joins.length).toBeGreaterThanOrEqual(2);
     for (const f of joins) expect(patchIds(load(f).history)).toEqual(['host-channel-v2']);

@@ -61,6 +61,9 @@ export interface SetPeersResult {
   stale?: boolean;
   /** The probe of the table's peers, when asked for and the table was applied. */
   probe?: ProbePeersResult;
+  /** peerTableDigest of the table applied: what the host has now. A table sent by reference may be newer
+   * than the one the workflow asked for (domain/peer-source.ts); the workflow records this one. */
+  digest?: string;
 }
 
 export interface VipInput {

@@ -4,6 +4,7 @@ import type { HostActivities } from './contract.js';
 import { activity, checkHostOptions, type HostActivityOptions, parseInput } from './deps.js';
 import { applyOverlay, teardown } from './overlay.js';
 import { setPeers } from './peers.js';
+import { peerTableDigest } from '../../domain/peer-digest.js';
 import { preflight } from './preflight.js';
 import { probePeers } from './probe.js';
 import { reset } from './reset.js';
@@ -34,8 +35,10 @@ export function createHostActivities(opts: HostActivityOptions): HostActivities 
     setPeers: (input) =>
       activity(deps, 'setPeers', async () => {
         const { spec, peers, probe } = parseInput(setPeersInputSchema, input, 'input');
-        const result = await setPeers(deps, spec, peers);
-        const targets = peers.filter((p) => p.hostId !== deps.hostId).map((p) => p.overlayIp);
+        // The digest of the table as the workflow counts it (every other host): what this host has now.
+        const others = peers.filter((p) => p.hostId !== deps.hostId);
+        const result = { ...(await setPeers(deps, spec, peers)), digest: peerTableDigest(others) };
+        const targets = others.map((p) => p.overlayIp);
         if (!probe || targets.length === 0) return result;
         return { ...result, probe: await probePeers(deps, { targets }) };
       }),

@@ -1,6 +1,7 @@
 // In-memory hosts for workflow-logic tests: each implements HostActivities against a plain object instead of
 // the kernel and answers the commands the control worker relays to it (fake-relay.ts). Like an agent, it
 // never lets an older peer table (version) overwrite a newer one.
+import { peerTableDigest } from '../../../src/domain/peer-digest.js';
 import { ApplicationFailure } from '@temporalio/common';
 import type { HostActivities } from '../../../src/activities/host/contract.js';
 import { ErrorType } from '../../../src/domain/errors.js';
@@ -155,6 +156,7 @@ export class FakeHost {
         return {
           added: [...after].filter((k) => !before.has(k)).length,
           removed: [...before].filter((k) => !after.has(k)).length,
+          digest: peerTableDigest(peers),
           // as the real host: the probe asked for with the push runs once the table is in place
           ...(probe && peers.length > 0 ? { probe: await this.probe(peers.map((p) => p.overlayIp)) } : {}),
         };

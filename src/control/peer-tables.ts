@@ -1,0 +1,77 @@
+// The relay's side of peer tables by reference (domain/peer-source.ts): the peering set of each cluster as
+// last read with its `peerTableSource` query, so a push round to N hosts costs one query, not N tables in
+// history. A reference names the digest it was made at: a held source with that digest is used as is;
+// otherwise the source is read again, by a query that starts after the reference was made and so sees a
+// peering set at least as new (a newer table is always right to send: agents order entries by their seq and
+// tables by version, and the workflow pushes again when what it recorded differs from what it wants).
+import type { Client } from '@temporalio/client';
+import { peerTableSourceQuery } from '../contract/workflow-messages.js';
+import { type PeerTableRef, type PeerTableSource, peerTableSourceSchema } from '../domain/peer-source.js';
+
+/** Reads a cluster's current peering set (the query; parsed by the caller of createPeerTables). */
+export type ReadPeerSource = (workflowId: string) => Promise<PeerTableSource>;
+
+export type PeerTableResolver = (ref: PeerTableRef) => Promise<PeerTableSource>;
+
+/** Clusters whose source is held; the oldest read is dropped beyond it (a deleted cluster's stays until then). */
+const HELD_CLUSTERS = 256;
+
+export function createPeerTables(read: ReadPeerSource): PeerTableResolver {
+  // Order of calls and reads in this process (a clock's milliseconds cannot tell two in one ms apart).
+  let tick = 0;
+  const held = new Map<string, PeerTableSource>();
+  const reading = new Map<string, { since: number; done: Promise<PeerTableSource> }>();
+
+  /** A read that started after `since`: the one in flight if it qualifies, else a new one. */
+  function readAfter(workflowId: string, since: number): Promise<PeerTableSource> {
+    const running = reading.get(workflowId);
+    if (running && running.since > since) return running.done;
+    const started = ++tick;
+    const done = read(workflowId).then((source) => {
+      held.delete(workflowId);
+      held.set(workflowId, source);
+      if (held.size > HELD_CLUSTERS) held.delete(held.keys().next().value!);
+      return source;
+    });
+    const entry = { since: started, done };
+    reading.set(workflowId, entry);
+    const forget = () => {
+      if (reading.get(workflowId) === entry) reading.delete(workflowId);
+    };
+    done.then(forget, forget);
+    return done;
+  }
+
+  return async (ref) => {
+    const asked = ++tick;
+    const hit = held.get(ref.workflowId);
+    if (hit?.digest === ref.digest) return hit;
+    // A read already in flight may have been made for this very version (a round's pushes arrive together).
+    const running = reading.get(ref.workflowId);
+    if (running) {
+      const source = await running.done.catch(() => null);
+      if (source?.digest === ref.digest) return source;
+    }
+    return readAfter(ref.workflowId, asked);
+  };
+}
+
+/** A read gives up after this long (a stuck cluster workflow must not hold every push to it): the attempt
+ * fails and is retried. */
+const READ_TIMEOUT_MS = 10_000;
+
+/** Reads the source with the cluster's query, parsed like every message that crosses a process boundary. */
+export function queryPeerSource(client: Client): ReadPeerSource {
+  return async (workflowId) => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${READ_TIMEOUT_MS} ms`)), READ_TIMEOUT_MS);
+    });
+    try {
+      const answer = client.workflow.getHandle(workflowId).query(peerTableSourceQuery);
+      return peerTableSourceSchema.parse(await Promise.race([answer, timeout]));
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+}
