@@ -2,7 +2,12 @@
 // directed broadcast on the underlay interface and handing received datagrams, with their source, to a
 // callback. It knows nothing of the advert format: the election's glue encodes, signs and verifies.
 // Like the beacon it needs only the underlay (no overlay, no control plane): the election must go on
-// while either is down. The interface address is read on every send: DHCP may renumber it.
+// while either is down. The interface address (for the broadcast target and to know our own looped-back
+// broadcasts) is read again at most every ADDRESS_RECHECK_MS, at once after a failed send, and on every
+// send while the interface has none: DHCP may renumber it. Reading it (getifaddrs, a netlink dump) on
+// each of the 10 sends a second cost more than the send itself in the agent's --jitless node. The kernel
+// picks the source address of each datagram, so a renumbered host is heard from its new address at once;
+// only the broadcast target may be stale until the next read (the same one unless the subnet changed).
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
@@ -26,6 +31,9 @@ export const DEFAULT_ADVERT_LIMITS: VerifyBudgetLimits = {
   global: { burst: 200, perSecond: 500 },
   maxSources: 4096,
 };
+
+/** The interface address is read again when the last read is older than this (ms). */
+export const ADDRESS_RECHECK_MS = 1000;
 
 /** An advert fits one Ethernet frame; anything larger is not ours. */
 const MAX_DATAGRAM_BYTES = 1472;
@@ -64,6 +72,18 @@ export async function openAdvertSocket(opts: AdvertSocketOptions): Promise<Adver
   const dropped = { own: 0, tooLarge: 0, sourceLimit: 0, globalLimit: 0 };
   /** This host's own address as last used to send: its broadcasts come back to this socket. */
   let ownIp: string | undefined;
+  /** The broadcast target and when the interface address behind it was read (undefined: read again). */
+  let route: { target: string; at: number } | undefined;
+  const currentRoute = (): { target: string } | undefined => {
+    const now = performance.now();
+    if (route && now - route.at < ADDRESS_RECHECK_MS) return route;
+    route = undefined;
+    const current = ifaceIpv4(opts.iface);
+    if (!current) return undefined;
+    ownIp = current.ip;
+    route = { target: directedBroadcast(current.ip, current.prefixLength), at: now };
+    return route;
+  };
 
   const socket: Socket = createSocket({ type: 'udp4', reuseAddr: true });
   socket.on('message', (packet: Buffer, rinfo: RemoteInfo) => {
@@ -102,16 +122,16 @@ export async function openAdvertSocket(opts: AdvertSocketOptions): Promise<Adver
   return {
     port,
     send(packet) {
-      const current = stopped ? null : ifaceIpv4(opts.iface);
-      if (!current) {
+      const r = stopped ? undefined : currentRoute();
+      if (!r) {
         counters.noAddress++;
         return Promise.resolve(false);
       }
-      ownIp = current.ip;
-      const target = directedBroadcast(current.ip, current.prefixLength);
+      const target = r.target;
       return new Promise((resolve) => {
         socket.send(packet, port, target, (err) => {
           if (err) {
+            route = undefined; // the address may have gone: read it again on the next send
             counters.sendFailed++;
             opts.log?.debug({ err, target }, 'vip advert send failed');
           } else counters.sent++;

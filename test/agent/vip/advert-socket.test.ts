@@ -115,7 +115,7 @@ describe.skipIf(notRoot('VIP advert socket'))('VIP advert socket (netns, real L2
     expect((await a.stats()).dropped.own).toBeGreaterThanOrEqual(1);
   });
 
-  it('after A is renumbered, its next advert comes from the new address (re-read on send)', async () => {
+  it('after A is renumbered, its next advert comes from the new address (the kernel picks the source)', async () => {
     const [a, b] = peers as [Peer, Peer];
     const h = lab.hosts[0]!;
     const renumbered = `${lab.subnet}.99`;
