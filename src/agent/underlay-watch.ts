@@ -3,9 +3,15 @@
 // The periodic re-check is cheap when nothing changed: it compares the interface's addresses as
 // getifaddrs reports them (os.networkInterfaces, no process) and runs `ip` only when they moved, or once
 // a minute regardless. Spawning `ip` every 5 s was a third of the idle agent's CPU (bench:agent).
+// The monitor listens to the underlay interface only (`ip monitor address dev IFACE`, iproute2 filters by
+// ifindex) while that interface has an address: the site VIP holder renews its lease on the overlay
+// bridge several times a second, and each renewal woke `ip monitor` and this process for a line the
+// filter below then dropped. `dev` is resolved once, when the monitor starts: while the interface has no
+// address (missing, or being re-created) the monitor listens to every device, and it starts afresh
+// whenever the address changes, so a re-created interface (new ifindex) is followed from its new address on.
 import { networkInterfaces } from 'node:os';
 import type { Logger } from 'pino';
-import { addrList, addrMonitor, type LineProcess, type Runner } from '../net/index.js';
+import { addrList, type LineProcess, nsFlag, type Runner } from '../net/index.js';
 
 export interface UnderlayWatchOptions {
   runner: Runner;
@@ -71,28 +77,38 @@ export async function watchUnderlay(o: UnderlayWatchOptions): Promise<UnderlayWa
         const previous = ip;
         ip = next;
         o.log.info({ iface: o.iface, ip: next, previous }, 'underlay address changed');
+        restartMonitor();
         o.onChange(next, previous);
       }
     } catch (err) {
       o.log.warn({ err }, 'underlay address check failed');
     }
   };
-  const aboutIface = monitorLineFilter(o.iface);
-  const onEvent = (line: string) => {
-    if (!aboutIface(line)) return;
-    o.onEvent?.();
-    clearTimeout(debounce);
-    debounce = setTimeout(() => void check(), o.debounceMs ?? 50);
-  };
   const startMonitor = () => {
     if (stopped) return;
-    const m = addrMonitor(o.runner, onEvent, o.netns);
+    const aboutIface = monitorLineFilter(o.iface);
+    const onEvent = (line: string) => {
+      if (!aboutIface(line)) return;
+      o.onEvent?.();
+      clearTimeout(debounce);
+      debounce = setTimeout(() => void check(), o.debounceMs ?? 50);
+    };
+    const args = [...nsFlag(o.netns), 'monitor', 'address', ...(ip !== null ? ['dev', o.iface] : [])];
+    const m = o.runner.spawnLines('ip', args, onEvent);
     monitor = m;
     void m.done.then(() => {
-      if (stopped) return;
+      if (stopped || monitor !== m) return; // stopped, or replaced by restartMonitor
       o.log.warn('ip monitor exited; restarting in 1 s');
-      setTimeout(startMonitor, 1000).unref();
+      setTimeout(() => {
+        if (monitor === m) startMonitor();
+      }, 1000).unref();
     });
+  };
+  /** A new address (or none): the interface may be a new one, or gone; listen to the right device. */
+  const restartMonitor = () => {
+    const old = monitor;
+    startMonitor();
+    void old?.stop();
   };
   startMonitor();
   // With `netns` (tests) this process sees another namespace: getifaddrs says nothing, check every tick.
