@@ -1,5 +1,6 @@
 // The public surface of the VIP election (election.ts): what the agent's glue calls and what it gets back.
 import type { VipAdvert } from './advert.js';
+import type { Followed } from './advert-cadence.js';
 import type { Ballot } from './ballot.js';
 import type { VipPolicyInput } from './policy.js';
 
@@ -47,6 +48,9 @@ export interface Election {
   onTick(nowMs: number, kernelHolding: boolean): VipDecision;
   onDad(clean: boolean, nowMs: number): VipDecision;
   advertFor(nowMs: number): VipAdvert;
+  /** The holder this host follows (advert-cadence.ts): it holds nothing, probes nothing and votes for a
+   * present peer that advertises the VIP; undefined otherwise. */
+  follows(nowMs: number): Followed | undefined;
   setPolicy(policy: VipPolicyInput, nowMs: number): VipDecision;
   status(nowMs: number): ElectionStatus;
 }

@@ -16,8 +16,10 @@
 //    (QuorumLost) or the kernel lost the address (LeaseExpired);
 //  - a VIP in the kernel that this run did not claim is released: a host never claims from its state.
 import type { VipAdvert } from './advert.js';
+import type { Followed } from './advert-cadence.js';
 import type { Election, ElectionSelf, ElectionStatus, VipDecision, VipReason } from './election-types.js';
 import { type Ballot, keepPromise, laterBallot, mayVoteFor, sameBallot, type VotePromise } from './ballot.js';
+import { LastHolder } from './last-holder.js';
 import { PeerTable } from './peers.js';
 import {
   isEligible,
@@ -61,7 +63,7 @@ class VipElection implements Election {
   private promise: VotePromise | undefined;
   private probeSince: number | undefined;
   private dirtyAt = Number.NEGATIVE_INFINITY;
-  private lastHolder: { hostId: string; released: boolean } | undefined;
+  private readonly lastHolder = new LastHolder();
 
   constructor(
     private readonly self: ElectionSelf,
@@ -80,8 +82,7 @@ class VipElection implements Election {
       sentAt: (c) => this.sent.get(c),
     });
     if (!recorded) return NONE;
-    if (advert.holding) this.lastHolder = { hostId: advert.hostId, released: false };
-    else if (this.lastHolder?.hostId === advert.hostId) this.lastHolder.released = true;
+    this.lastHolder.seen(advert);
     return this.step(nowMs, () => this.decide(nowMs));
   }
 
@@ -102,12 +103,12 @@ class VipElection implements Election {
       }
       this.updateVote(nowMs);
       if (!this.canClaim(nowMs)) return this.decide(nowMs);
-      const reason = this.claimReason();
+      const reason = this.lastHolder.claimReason(this.policy, this.self.hostId);
       this.holding = true;
       this.kernel = true; // the add is on its way: "present" until a tick reads the kernel after it
       this.renewedAt = nowMs;
       this.claimedAt = nowMs;
-      this.lastHolder = { hostId: this.self.hostId, released: false };
+      this.lastHolder.claimed(this.self.hostId);
       return { action: 'claim', reason, advertNow: true };
     });
   }
@@ -138,6 +139,13 @@ class VipElection implements Election {
       sees: this.peers.seen(this.policy, nowMs, this.win.seenMs),
       ...(v && echo ? { vote: { ...v, ...echo } } : {}),
     };
+  }
+
+  follows(nowMs: number): Followed | undefined {
+    const v = this.vote;
+    if (this.vipPresent() || this.probeSince !== undefined || !v || v.hostId === this.self.hostId) return;
+    const e = this.peers.holding(v, this.policy, nowMs, this.win.freshMs);
+    return e && { hostId: e.advert.hostId, receivedAt: e.receivedAt };
   }
 
   setPolicy(input: VipPolicyInput, nowMs: number): VipDecision {
@@ -194,7 +202,7 @@ class VipElection implements Election {
         this.updateVote(nowMs);
         return { action: 'release', reason, advertNow: true };
       }
-      if (nowMs - this.renewedAt < this.win.advertMs) return NONE;
+      if (nowMs - this.renewedAt < this.win.renewMs) return NONE;
       this.renewedAt = nowMs;
       this.kernel = true;
       return { action: 'renew', advertNow: false };
@@ -232,13 +240,6 @@ class VipElection implements Election {
       this.votes(nowMs) >= majority(this.policy) &&
       this.peers.holdersSeen(nowMs, this.win.seenMs).length === 0
     );
-  }
-
-  private claimReason(): VipReason {
-    const last = this.lastHolder;
-    if (!last || last.hostId === this.self.hostId) return 'Initial';
-    if (!last.released) return 'HolderLost';
-    return ranksBetter(this.policy, this.self.hostId, last.hostId) ? 'Outranked' : 'HolderReleased';
   }
 
   private vipPresent(): boolean {

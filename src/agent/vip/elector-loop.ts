@@ -12,7 +12,9 @@
 //    refused by the lease's renewal, kernel-lease.ts): the read every second is for anything else;
 //  - the rules are evaluated at least every T: the periodic tick comes T after the last evaluation (an
 //    input evaluates them on the same kernel state a tick would, as on a control-plane host adverts
-//    arrive ~30 times a second, most ticks are not needed), and at least every KERNEL_RECHECK_MS;
+//    arrive ~30 times a second, most ticks are not needed), and at least every KERNEL_RECHECK_MS; a host
+//    that follows a holder ticks when the holder's advert ages past freshMs instead (advert-cadence.ts:
+//    no rule can act before, and it holds nothing a late tick could keep too long);
 //  - a probe's result is handed to onDad in the probe's own job, as soon as arping returns;
 //  - the gratuitous ARP of a claim is sent outside the queue (it changes no kernel state, takes ~100 ms,
 //    and a release decided meanwhile must not wait behind it);
@@ -53,6 +55,8 @@ export class ElectorLoop {
   private dadError: string | undefined;
   private reannounce: NodeJS.Timeout | undefined;
   private tickTimer: NodeJS.Timeout | undefined;
+  private tickDueAt = Number.POSITIVE_INFINITY;
+  private tickDue: ((evaluatedAt: number) => number) | undefined;
   private lastTickAt = Number.NEGATIVE_INFINITY;
   /** The last kernel read (undefined before the first). */
   kernel: boolean | undefined;
@@ -68,28 +72,31 @@ export class ElectorLoop {
     return this.actions.pending;
   }
 
-  /** An election input: evaluated now, or right after the kernel read in flight. */
-  input(evaluate: () => VipDecision): void {
+  /** An election input: evaluated now, or right after the kernel read in flight; `then` runs after the
+   * decision was acted on (its advert sent, its action queued). */
+  input(evaluate: () => VipDecision, then?: () => void): void {
     if (this.stopped) return;
-    if (this.reading) this.held.push(() => this.evaluateInput(evaluate));
-    else this.evaluateInput(evaluate);
+    if (this.reading) this.held.push(() => this.evaluateInput(evaluate, then));
+    else this.evaluateInput(evaluate, then);
   }
 
-  /** Periodic ticks, T after the last evaluation (restarted with a new T when the policy changes it). */
-  startTicks(tickMs: number): void {
+  /**
+   * Periodic ticks: `due(evaluatedAt)` says when the next is due after an evaluation at that time (a number:
+   * T after it), and one comes at least every KERNEL_RECHECK_MS. Restarted when the policy changes T.
+   */
+  startTicks(due: number | ((evaluatedAt: number) => number)): void {
     this.stopTicks();
     if (this.stopped) return;
-    const timer = setTimeout(() => {
-      timer.refresh();
-      this.requestTick();
-    }, tickMs);
-    this.tickTimer = timer;
+    this.tickDue = typeof due === 'number' ? (at) => at + due : due;
+    this.armTick(this.d.now());
   }
 
-  /** No periodic tick any more (a refresh() would bring a cleared timer back: it is dropped). */
+  /** No periodic tick any more. */
   stopTicks(): void {
     clearTimeout(this.tickTimer);
     this.tickTimer = undefined;
+    this.tickDue = undefined;
+    this.tickDueAt = Number.POSITIVE_INFINITY;
   }
 
   /** A tick is due: it runs as soon as no action is queued or running. */
@@ -154,17 +161,37 @@ export class ElectorLoop {
     return decision;
   }
 
-  private evaluateInput(evaluate: () => VipDecision): void {
+  private evaluateInput(evaluate: () => VipDecision, then?: () => void): void {
     const before = this.d.election.evaluatedAt;
     const decision = evaluate();
     if (this.d.election.evaluatedAt !== before) this.evaluated();
     this.decided(decision);
+    then?.();
   }
 
-  /** The rules were just evaluated: the next periodic tick is due T from now, unless the last tick (and
-   * with it the kernel recheck) is already KERNEL_RECHECK_MS old. */
+  /** The rules were just evaluated: the next periodic tick is due after this evaluation, but no later
+   * than KERNEL_RECHECK_MS after the last tick (and with it the kernel recheck). */
   private evaluated(): void {
-    if (this.tickTimer && this.d.now() - this.lastTickAt < KERNEL_RECHECK_MS) this.tickTimer.refresh();
+    if (this.tickDue) this.armTick(this.d.now());
+  }
+
+  /** `recheck` false: the tick being requested now is the recheck (it sets lastTickAt when it runs). */
+  private armTick(evaluatedAt: number, recheck = true): void {
+    const due = this.tickDue;
+    if (!due || this.stopped) return;
+    const next = due(evaluatedAt);
+    const at = recheck ? Math.min(next, this.lastTickAt + KERNEL_RECHECK_MS) : next;
+    if (this.tickTimer && Math.abs(at - this.tickDueAt) < 1) return; // as good as armed already
+    clearTimeout(this.tickTimer);
+    this.tickDueAt = at;
+    this.tickTimer = setTimeout(
+      () => {
+        this.tickTimer = undefined;
+        this.armTick(this.d.now(), false); // the next one, should this tick wait or not evaluate
+        this.requestTick();
+      },
+      Math.max(0, at - evaluatedAt),
+    );
   }
 
   private decided(d: VipDecision): void {

@@ -1,23 +1,32 @@
 // The VIP elector of one host: the pure election (election.ts) wired to the kernel lease
-// (kernel-lease.ts), the advert socket (advert-socket.ts) and two timers (an advert every A; a tick at
-// most T = A/2 after the last evaluation). How inputs, kernel reads and actions interleave — the glue
-// contract the election's safety rests on — is elector-loop.ts. Here: adverts are verified on arrival (signature with the sender's own
-// key, replay, budget) and only accepted ones reach the election; the first tick reads the kernel before
-// the socket opens, so before the first advert goes out; own adverts are signed with the host's key.
+// (kernel-lease.ts), the advert socket (advert-socket.ts) and two timers (the next periodic advert and the
+// next tick, when advert-cadence.ts says: an advert every A and a tick T = A/2 after the last evaluation,
+// or, following a holder, an answer to each of its adverts and ticks only when it goes quiet). How inputs,
+// kernel reads and actions interleave — the glue contract the election's safety rests on — is
+// elector-loop.ts. Here: adverts are verified on arrival (signature with the sender's own key, replay,
+// budget) and only accepted ones reach the election; the first tick reads the kernel before the socket
+// opens, so before the first advert goes out; own adverts are signed with the host's key.
 import type { KeyObject } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { VIP_ADVERT_PORT } from '../../domain/constants.js';
 import type { Runner } from '../../net/index.js';
 import { type BeaconPrivateKey, signingKey } from '../beacon/keys.js';
-import { encodeAdvert } from './advert.js';
+import { encodeAdvert, type VipAdvert } from './advert.js';
+import { answers, nextAdvertAt, nextTickAt } from './advert-cadence.js';
 import { type AdvertSocket, openAdvertSocket } from './advert-socket.js';
 import { AdvertVerifier, advertVerifyLimits } from './advert-verifier.js';
 import { createElection, type Election, type ElectionStatus } from './election.js';
 import { ElectorLoop } from './elector-loop.js';
 import { ElectorStats, type VipElectorCounters } from './elector-stats.js';
 import { VipLease, type VipLeaseOptions } from './kernel-lease.js';
-import { type VipPolicy, type VipPolicyInput, vipPolicySchema, windowsOf } from './policy.js';
+import {
+  type VipPolicy,
+  type VipPolicyInput,
+  type VipWindows,
+  vipPolicySchema,
+  windowsOf,
+} from './policy.js';
 import { TransitionReporter, type VipTransition } from './transitions.js';
 
 export type { VipTransition } from './transitions.js';
@@ -82,12 +91,15 @@ class Elector implements VipElector {
   private readonly reporter: TransitionReporter;
   private readonly loop: ElectorLoop;
   private policy: VipPolicy;
+  private win: VipWindows;
   private socket: AdvertSocket | undefined;
+  private lastSentAt = Number.NEGATIVE_INFINITY;
   private stopped = false;
   private advertTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: VipElectorOptions) {
     this.policy = vipPolicySchema.parse(opts.policy);
+    this.win = windowsOf(this.policy);
     if (this.policy.vip !== opts.vip) throw new Error(`the policy's VIP is not ${opts.vip}`);
     this.key = signingKey(opts.privateKey);
     this.election = createElection({ hostId: opts.hostId, epoch: opts.epoch }, this.policy, this.now());
@@ -145,6 +157,7 @@ class Elector implements VipElector {
       if (this.election.status(this.now()).policyVersion === next.policyVersion) {
         const interval = this.policy.advertIntervalMs;
         this.policy = next;
+        this.win = windowsOf(next);
         if (next.advertIntervalMs !== interval && !this.stopped) this.startTimers();
       }
       return d;
@@ -169,7 +182,7 @@ class Elector implements VipElector {
   async stop({ release }: { release: boolean }): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    clearInterval(this.advertTimer);
+    clearTimeout(this.advertTimer);
     this.loop.stopTicks();
     await this.socket?.stop();
     await this.loop.stop();
@@ -185,10 +198,16 @@ class Elector implements VipElector {
   }
 
   private startTimers(): void {
-    clearInterval(this.advertTimer);
-    const w = windowsOf(this.policy);
-    this.loop.startTicks(w.tickMs);
-    this.advertTimer = setInterval(() => this.sendAdvert(), w.advertMs);
+    this.loop.startTicks((at) => nextTickAt(at, this.election.follows(at), this.win));
+    this.armAdvert(this.now());
+  }
+
+  /** The next periodic advert, after the one sent at `sentAt` (every send moves it). */
+  private armAdvert(sentAt: number): void {
+    clearTimeout(this.advertTimer);
+    if (this.stopped) return;
+    const at = nextAdvertAt(sentAt, this.election.follows(sentAt), this.win);
+    this.advertTimer = setTimeout(() => this.sendAdvert(), Math.max(0, at - sentAt));
   }
 
   private onDatagram(packet: Buffer, sourceIp: string): void {
@@ -198,13 +217,26 @@ class Elector implements VipElector {
       return;
     }
     this.stats.count('accepted');
-    this.loop.input(() => this.election.onAdvert(res.advert, this.now()));
+    this.loop.input(
+      () => this.election.onAdvert(res.advert, this.now()),
+      () => this.answer(res.advert),
+    );
+  }
+
+  /** A follower answers each advert of its holder at once, in this same wake-up (advert-cadence.ts). */
+  private answer(advert: VipAdvert): void {
+    if (!advert.holding) return;
+    const now = this.now();
+    if (answers(advert.hostId, this.election.follows(now), this.lastSentAt, now, this.win)) this.sendAdvert();
   }
 
   private sendAdvert(): void {
     const socket = this.socket;
     if (!socket || this.stopped) return;
-    const packet = encodeAdvert(this.election.advertFor(this.now()), this.key);
+    const now = this.now();
+    const packet = encodeAdvert(this.election.advertFor(now), this.key);
+    this.lastSentAt = now;
+    this.armAdvert(now);
     void socket.send(packet).then((ok) => this.stats.count(ok ? 'sent' : 'sendFailed'));
   }
 }

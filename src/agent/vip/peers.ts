@@ -117,6 +117,13 @@ export class PeerTable {
     return entry.advert.holding || sameBallot(cur, want);
   }
 
+  /** The peer whose current ballot `vote` is, when it is present and advertises the VIP. */
+  holding(vote: Ballot, policy: VipPolicy, nowMs: number, freshMs: number): PeerEntry | undefined {
+    const e = this.entries.get(vote.hostId);
+    if (!e || e.advert.policyVersion !== policy.policyVersion || nowMs - e.receivedAt >= freshMs) return;
+    return e.advert.holding && sameBallot(vote, ballotOf(e.advert)) ? e : undefined;
+  }
+
   /** The voters listed in our `sees`: same policy version, advert younger than W_s. */
   seen(policy: VipPolicy, nowMs: number, seenMs: number): string[] {
     return this.current(policy, nowMs, seenMs)

@@ -36,6 +36,12 @@ export interface VipWindows {
   holdDownMs: number;
   /** DAD is retried this often until it is clean [100]. */
   dadRetryMs: number;
+  /** The holder renews its kernel lease this often: 2A [200]. A renewal comes at most T + the action delay
+   * later, well within the lease's limit for a renewal (kernel-lease.ts maxRenewGapMs, lifetime / 2 =
+   * 500 ms); renewing every A cost a kernel change, an `ip` wake-up and an `ip monitor` event twice as
+   * often for nothing: only the holder's own renewals keep its copy, and after a SIGKILL the copy lives at
+   * most a lifetime past the last one, whatever the interval. */
+  renewMs: number;
 }
 
 export function windowsOf(policy: Pick<VipPolicy, 'advertIntervalMs'>): VipWindows {
@@ -52,6 +58,7 @@ export function windowsOf(policy: Pick<VipPolicy, 'advertIntervalMs'>): VipWindo
     promiseMs,
     holdDownMs: Math.max(seenMs, promiseMs),
     dadRetryMs: a,
+    renewMs: 2 * a,
   };
 }
 

@@ -37,8 +37,14 @@ export interface SimHost {
 export interface Glue {
   sight: { present: boolean; at: number } | undefined;
   lastTickAt: number;
-  /** When the periodic tick timer fires (refreshed T ahead at every evaluation). */
+  /** When the periodic tick timer fires (moved at every evaluation, advert-cadence.ts nextTickAt). */
   timerDue: number;
+  /** The tick timer's and the advert timer's current arming: an earlier arming's event is void. */
+  timerArm: number;
+  advertDue: number;
+  advertArm: number;
+  /** When this run last sent an advert. */
+  lastSentAt: number;
   /** Start time of the last claim or renewal that went in (kernel-lease.ts sentAt); undefined: none. */
   leaseSentAt: number | undefined;
 }
@@ -49,6 +55,10 @@ export const freshGlue = (): Glue => ({
   sight: undefined,
   lastTickAt: Number.NEGATIVE_INFINITY,
   timerDue: Number.POSITIVE_INFINITY,
+  timerArm: 0,
+  advertDue: Number.POSITIVE_INFINITY,
+  advertArm: 0,
+  lastSentAt: Number.NEGATIVE_INFINITY,
   leaseSentAt: undefined,
 });
 

@@ -1,6 +1,8 @@
 // A deterministic discrete-event world of N control-plane hosts running the REAL election.ts, with the
-// agent's glue emulated (src/agent/vip/elector-loop.ts): a tick T after the last evaluation (and at least
-// every KERNEL_RECHECK_MS), an advert every A (and at once when a decision says so), every action (advert
+// agent's glue emulated (src/agent/vip/elector-loop.ts, elector.ts): ticks and periodic adverts when
+// advert-cadence.ts says (a tick T after the last evaluation, an advert every A; a follower answers each
+// advert of its holder and ticks when it goes quiet), a tick at least every KERNEL_RECHECK_MS, an advert
+// at once when a decision says so, every action (advert
 // send, advert processing, DAD, ip addr add/replace/del) delayed 0–maxDelay ms, adverts lost at random,
 // directed links that faults switch, and the kernel model (sim-core.ts). As the election's contract asks,
 // a host applies its kernel actions one at a time in order and ticks only after the actions it started
@@ -10,8 +12,10 @@
 // kernel-lease.ts does.
 import { advertSchema, type VipAdvert } from '../../../../src/agent/vip/advert.js';
 import { createElection, type Election, type VipDecision } from '../../../../src/agent/vip/election.js';
+import { answers, nextAdvertAt, nextTickAt } from '../../../../src/agent/vip/advert-cadence.js';
+import { armAdvert, armTimer } from './sim-glue.js';
 import { KERNEL_RECHECK_MS } from '../../../../src/agent/vip/elector-loop.js';
-import type { VipPolicy } from '../../../../src/agent/vip/policy.js';
+import { type VipPolicy, windowsOf } from '../../../../src/agent/vip/policy.js';
 import { EventQueue, Rng, SimKernel } from './sim-core.js';
 import {
   freshGlue,
@@ -111,35 +115,16 @@ export class World {
     h.run += 1;
     h.starts += 1;
     h.glue = freshGlue();
-    const run = h.run;
     const epoch = 1_000_000 + this.now * 10 + h.starts;
     h.election = createElection({ hostId: h.id, epoch }, this.policy, this.now);
     const a = this.policy.advertIntervalMs;
-    const alive = () => h.run === run && h.election !== undefined;
-    const timer = () => {
-      if (!alive()) return;
-      if (this.now < h.glue.timerDue) {
-        this.at(h.glue.timerDue, timer); // refreshed meanwhile
-        return;
-      }
-      h.glue.timerDue = this.now + a / 2;
-      this.at(h.glue.timerDue, timer);
-      this.tick(h, run);
-    };
-    const advert = (t: number) => {
-      if (!alive()) return;
-      this.send(h);
-      this.at(t + a, () => advert(t + a));
-    };
-    const t0 = this.now;
-    h.glue.timerDue = t0 + this.rng.int(0, a / 2 - 1);
-    const advertAt = t0 + this.rng.int(0, a - 1);
-    this.at(h.glue.timerDue, timer);
-    this.at(advertAt, () => advert(advertAt));
+    // its own phases: the first tick and advert come at random within T and A
+    armTimer(this, h, this.now + this.rng.int(0, a / 2 - 1));
+    armAdvert(this, h, this.now + this.rng.int(0, a - 1));
   }
 
   /** requestTick: after the actions already started, on the last sight of the kernel or a fresh read. */
-  private tick(h: SimHost, run: number): void {
+  tick(h: SimHost, run: number): void {
     const e = this.alive(h, run);
     if (!e) return;
     if (h.pending > 0) {
@@ -164,8 +149,10 @@ export class World {
   }
 
   private evaluated(h: SimHost): void {
-    const a = this.policy.advertIntervalMs;
-    if (this.now - h.glue.lastTickAt < KERNEL_RECHECK_MS) h.glue.timerDue = this.now + a / 2;
+    const e = h.election;
+    if (!e) return;
+    const due = nextTickAt(this.now, e.follows(this.now), windowsOf(this.policy));
+    armTimer(this, h, Math.min(due, h.glue.lastTickAt + KERNEL_RECHECK_MS));
   }
 
   /** The control plane's new policy reaches host i now (a restarted agent starts with the latest). */
@@ -197,7 +184,7 @@ export class World {
     return this.rng.int(0, this.opts.maxDelayMs);
   }
 
-  private alive(h: SimHost, run: number): Election | undefined {
+  alive(h: SimHost, run: number): Election | undefined {
     return h.run === run ? h.election : undefined;
   }
 
@@ -266,11 +253,13 @@ export class World {
   }
 
   /** One advert: built now, on the wire after the sender's delay, processed after each receiver's. */
-  private send(h: SimHost): void {
+  send(h: SimHost): void {
     const e = h.election;
     if (!e) return;
     // Through the wire schema, as the codec would: the election must only ever produce valid adverts.
     const wire: VipAdvert = advertSchema.parse(JSON.parse(JSON.stringify(e.advertFor(this.now))));
+    h.glue.lastSentAt = this.now;
+    armAdvert(this, h, nextAdvertAt(this.now, e.follows(this.now), windowsOf(this.policy)));
     const boot = h.boot;
     this.at(this.now + this.delay(), () => {
       if (h.boot !== boot) return;
@@ -279,7 +268,12 @@ export class World {
         const run = r.run;
         this.at(this.now + this.delay(), () => {
           const re = this.alive(r, run);
-          if (re) this.input(r, re, () => re.onAdvert(wire, this.now));
+          if (!re) return;
+          this.input(r, re, () => re.onAdvert(wire, this.now));
+          // a follower answers its holder's advert at once (elector.ts answer)
+          const w = windowsOf(this.policy);
+          if (wire.holding && answers(wire.hostId, re.follows(this.now), r.glue.lastSentAt, this.now, w))
+            this.send(r);
         });
       }
     });
