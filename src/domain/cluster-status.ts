@@ -14,6 +14,9 @@ export interface StatusSnapshot {
   vipHolder: string | null;
   /** Hosts with a command running past stallAfterMs (reported, not waited for). */
   stalled?: string[];
+  /** Since 'ready-after-table-pushes': some Joined host still waits for its peer table (being pushed, queued
+   * or due; not one whose push failed or stalled: that is Degraded). A cluster is not Ready before. */
+  tablesPending?: boolean;
 }
 
 export function computePhase(s: StatusSnapshot): ClusterPhase {
@@ -21,6 +24,7 @@ export function computePhase(s: StatusSnapshot): ClusterPhase {
   if (s.initializing) return 'Provisioning';
   if (s.hosts.some((h) => h.state === 'Pending' || h.state === 'Joining')) return 'Provisioning';
   if (s.reconciling) return 'Recovering';
+  if (s.tablesPending) return 'Provisioning';
   if (degraded(s)) return 'Degraded';
   return 'Ready';
 }

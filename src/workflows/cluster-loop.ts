@@ -15,6 +15,9 @@ import { deleteAll, startRemovals } from './removal.js';
 import { VipAssigner } from './vip-assign.js';
 import { markLostHosts, nextLivenessDeadline } from './vip.js';
 
+/** v9: the phase is Ready only once every Joined host has its peer table (PeerSync.tablesPending). */
+export const READY_AFTER_TABLE_PUSHES_PATCH = 'ready-after-table-pushes';
+
 export async function runClusterLoop(ctx: LoopContext): Promise<ClusterView> {
   const { input, state, flags, publish } = ctx;
   const ops = new HostOps(state, ctx.wake);
@@ -47,6 +50,9 @@ export async function runClusterLoop(ctx: LoopContext): Promise<ClusterView> {
   // that arrive while a workflow task runs come together in the next one, which batches a site-wide
   // renumbering by itself, while a debounce timer cost its window plus the timer's lateness (seen ~1 s).
   const debounce = new Debounce(state, patched('underlay-batch-per-activation'));
+  // Ready means every Joined host has its table: before, the last membership round's pushes were still in
+  // flight when the phase said Ready (a test that counted pushes at Ready saw an older table land after).
+  if (patched(READY_AFTER_TABLE_PUSHES_PATCH)) state.watchTablesPending(() => pushes.tablesPending());
 
   while (!state.deleting) {
     ops.reportStalled();

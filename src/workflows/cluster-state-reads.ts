@@ -4,7 +4,7 @@ import type { ClusterOptions } from '../domain/cluster-options.js';
 import { type ClusterSnapshot, clusterView, type HostEntry } from '../domain/cluster-snapshot.js';
 import { freeCount } from '../domain/ipam.js';
 import { desiredDigests } from '../domain/peer-digest.js';
-import { desiredPeers, peeringSet } from '../domain/peer-plan.js';
+import { desiredPeers, peeringEntries } from '../domain/peer-plan.js';
 import { type PeerTableSource, peerSourceOf } from '../domain/peer-source.js';
 import type {
   ClusterPhase,
@@ -29,6 +29,8 @@ export abstract class ClusterStateReads {
   protected quiescingNow = false;
   /** An underlay change is being reconciled (phase Recovering). */
   protected reconcilingNow = false;
+  /** Since 'ready-after-table-pushes': asked at every status refresh (PeerSync.tablesPending). */
+  protected tablesPendingNow: () => boolean = () => false;
 
   constructor(protected readonly s: ClusterSnapshot) {
     this.reindex();
@@ -97,7 +99,7 @@ export abstract class ClusterStateReads {
 
   /** Digest of the table every peering host should have now (O(N), see domain/peer-digest). */
   desiredDigests(): Record<string, string> {
-    return desiredDigests(peeringSet(this.s.hosts));
+    return desiredDigests(peeringEntries(this.s.hosts));
   }
 
   /** The peering set as the relay cuts tables from it (peerTableSource query, references). */

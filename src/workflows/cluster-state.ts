@@ -62,6 +62,9 @@ export class ClusterState extends ClusterStateReads {
   setReconciling(reconciling: boolean): void {
     this.reconcilingNow = reconciling;
   }
+  watchTablesPending(pending: () => boolean): void {
+    this.tablesPendingNow = pending;
+  }
   setQuiescing(quiescing: boolean): void {
     this.quiescingNow = quiescing;
   }
@@ -280,6 +283,7 @@ export class ClusterState extends ClusterStateReads {
       hosts: this.s.hosts,
       vipHolder: this.s.vipHolder,
       stalled: [...this.stalledHosts.keys()],
+      tablesPending: this.tablesPendingNow(),
     };
     const now = nowIso();
     this.s.conditions = computeConditions(snapshot, this.s.conditions, now);

@@ -153,6 +153,22 @@ export class PeerSync {
     }
   }
 
+  /** Since 'ready-after-table-pushes': some Joined host's table is being pushed, queued or due, other than
+   * hosts whose last push failed (retried later) or stalled: those are reported, the phase says Degraded. */
+  tablesPending(): boolean {
+    const { state } = this;
+    const desired = state.desiredDigests();
+    return state
+      .hostsIn('Joined')
+      .some(
+        (h) =>
+          desired[h.hostId] !== undefined &&
+          state.appliedDigest(h.hostId) !== desired[h.hostId] &&
+          !this.failedAt.has(h.hostId) &&
+          !this.ops.isStalled('push', h.hostId),
+      );
+  }
+
   /** True while an underlay change waits for its round or a round for one is open (phase Recovering). */
   reconciling(): boolean {
     return this.changed.length > 0 || this.rounds.some((r) => r.trigger === 'UnderlayChanged');

@@ -24,6 +24,14 @@ describe('computePhase', () => {
     ['no VIP holder', snap(['Joined'], { vipHolder: null }), 'Degraded'],
     ['deleting wins', snap(['Joining'], { deleting: true }), 'Deleting'],
     ['a host command stalled', snap(['Joined', 'Joined'], { stalled: ['h1'] }), 'Degraded'],
+    ['tables still being pushed', snap(['Joined', 'Joined'], { tablesPending: true }), 'Provisioning'],
+    [
+      'tables pending, reconciling',
+      snap(['Joined'], { tablesPending: true, reconciling: true }),
+      'Recovering',
+    ],
+    ['tables pending, a host lost', snap(['Joined', 'Lost'], { tablesPending: true }), 'Provisioning'],
+    ['tables pushed, a host lost', snap(['Joined', 'Lost'], { tablesPending: false }), 'Degraded'],
   ])('%s → %s', (_n, s, phase) => {
     expect(computePhase(s)).toBe(phase);
   });

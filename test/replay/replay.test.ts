@@ -1,7 +1,8 @@
 // Recorded histories (scripts/record-histories.ts) replayed against the current workflow bundle: a change
 // that alters the commands a workflow issues fails here until it goes behind patched().
-// Versions: cluster v8 is current: v7's markers plus 'peer-tables-by-reference' (peer-refs.ts: pushes and join
-// children carry a reference to the peering set; host-join v5 are such children). Cluster v7: v6's markers plus 'site-vip-election' (site-vip-state.ts, decided when the
+// Versions: cluster v9 is current: v8's markers plus 'ready-after-table-pushes' (cluster-loop.ts). Cluster v8: v7's
+// plus 'peer-tables-by-reference' (peer-refs.ts: pushes and join children carry a reference to the peering set;
+// host-join v5 are such children). Cluster v7: v6's markers plus 'site-vip-election' (site-vip-state.ts, decided when the
 // cluster is created) and 'admission-underlay-check' (admission.ts). Cluster v6 (v5's markers, then 'cluster-task-queue' (activity-options.ts), 'bounded-push-waves'
 // (push-waves.ts), 'underlay-batch-per-activation' (cluster-loop.ts), 'join-waves' (joins.ts) and, where a verify
 // round ran, 'probe-with-push' (peer-sync.ts)). Cluster v5 ('host-channel-v2' right after 'control-plane-truth', src/workflows/cluster.ts:
@@ -33,7 +34,7 @@ describe('replay of recorded histories', () => {
     expect(files.some((f) => f.startsWith('host-register'))).toBe(true);
   });
 
-  it('covers every branch: v1 without markers, v2 awaited joins, v3 background joins, v4 control-plane truth, v5 host channel, v6 waves and cluster queue, v7 site VIP election, v8 peer tables by reference', () => {
+  it('covers every branch: v1 without markers, v2 awaited joins, v3 background joins, v4 control-plane truth, v5 host channel, v6 waves and cluster queue, v7 site VIP election, v8 peer tables by reference, v9 ready after table pushes', () => {
     const patchesOf = (version: string) =>
       files
         .filter((f) => f.startsWith('cluster-') && f.endsWith(`-${version}.json`))
@@ -95,6 +96,12 @@ describe('replay of recorded histories', () => {
     const v8Base = [...v7Base.slice(0, 4), 'peer-tables-by-reference', ...v7Base.slice(4)];
     for (const [, ids] of v8)
       expect((ids as string[]).filter((id) => id !== 'probe-with-push')).toEqual(v8Base);
+    // v9: Ready only once every Joined host has its table (cluster-loop.ts)
+    const v9 = patchesOf('v9');
+    expect(v9.length).toBeGreaterThanOrEqual(16);
+    const v9Base = [...v8Base.slice(0, 8), 'ready-after-table-pushes', ...v8Base.slice(8)];
+    for (const [, ids] of v9)
+      expect((ids as string[]).filter((id) => id !== 'probe-with-push')).toEqual(v9Base);
     const joinsV5 = files.filter((f) => f.startsWith('host-join-') && f.endsWith('-v5.json'));
     expect(joinsV5.length).toBeGreaterThanOrEqual(2);
     for (const f of joinsV5) {
