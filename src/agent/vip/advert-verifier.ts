@@ -19,7 +19,9 @@ export type AdvertRejectReason =
   | 'unknown-host'
   | 'replay'
   | 'rate-limited'
-  | 'bad-signature';
+  | 'bad-signature'
+  /** Not a rejection: the caller's `drop` said it repeats what is known (advert-cadence.ts). */
+  | 'repeat';
 
 export type AdvertVerifyResult =
   | { accepted: true; advert: VipAdvert }
@@ -60,8 +62,17 @@ export class AdvertVerifier {
     return this.senders.set(keys);
   }
 
-  /** `nowMs`: a monotonic clock (it only drives the rate limit); `sourceIp`: the UDP source address. */
-  verify(packet: Buffer, nowMs: number, sourceIp: string): AdvertVerifyResult {
+  /**
+   * `nowMs`: a monotonic clock (it only drives the rate limit); `sourceIp`: the UDP source address;
+   * `drop`: asked after the cheap checks, before the budget and the signature: true drops the advert
+   * unverified (it can only ever drop: nothing unverified is accepted).
+   */
+  verify(
+    packet: Buffer,
+    nowMs: number,
+    sourceIp: string,
+    drop?: (advert: VipAdvert) => boolean,
+  ): AdvertVerifyResult {
     const parsed = parseAdvert(packet);
     if (!parsed.ok) return { accepted: false, reason: parsed.reason };
     const advert = parsed.unverified.msg;
@@ -70,6 +81,7 @@ export class AdvertVerifier {
     const sender = this.senders.get(advert.hostId);
     if (!sender) return { accepted: false, reason: 'unknown-host' };
     if (!isAfter(advert, sender.last)) return { accepted: false, reason: 'replay' };
+    if (drop?.(advert)) return { accepted: false, reason: 'repeat' };
     if (this.budget.take(sourceIp, nowMs) !== 'ok') return { accepted: false, reason: 'rate-limited' };
     this.verifications++;
     if (!verifyAdvert(parsed.unverified, sender.key)) return { accepted: false, reason: 'bad-signature' };

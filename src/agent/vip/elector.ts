@@ -13,7 +13,7 @@ import { VIP_ADVERT_PORT } from '../../domain/constants.js';
 import type { Runner } from '../../net/index.js';
 import { type BeaconPrivateKey, signingKey } from '../beacon/keys.js';
 import { encodeAdvert, type VipAdvert } from './advert.js';
-import { answers, nextAdvertAt, nextTickAt } from './advert-cadence.js';
+import { type Accepted, answers, dropsRepeat, nextAdvertAt, nextTickAt } from './advert-cadence.js';
 import { type AdvertSocket, openAdvertSocket } from './advert-socket.js';
 import { AdvertVerifier, advertVerifyLimits } from './advert-verifier.js';
 import { createElection, type Election, type ElectionStatus } from './election.js';
@@ -94,6 +94,8 @@ class Elector implements VipElector {
   private win: VipWindows;
   private socket: AdvertSocket | undefined;
   private lastSentAt = Number.NEGATIVE_INFINITY;
+  /** The last advert accepted from each host (a repeat of it may be dropped unverified). */
+  private readonly accepted = new Map<string, Accepted>();
   private stopped = false;
   private advertTimer: NodeJS.Timeout | undefined;
 
@@ -211,11 +213,15 @@ class Elector implements VipElector {
   }
 
   private onDatagram(packet: Buffer, sourceIp: string): void {
-    const res = this.verifier.verify(packet, this.now(), sourceIp);
+    const now = this.now();
+    const res = this.verifier.verify(packet, now, sourceIp, (a) =>
+      dropsRepeat(a, this.accepted.get(a.hostId), this.election.follows(now), now, this.win),
+    );
     if (!res.accepted) {
       this.stats.rejected(res.reason);
       return;
     }
+    this.accepted.set(res.advert.hostId, { advert: res.advert, at: now });
     this.stats.count('accepted');
     this.loop.input(
       () => this.election.onAdvert(res.advert, this.now()),

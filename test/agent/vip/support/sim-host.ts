@@ -1,5 +1,6 @@
 // The simulated world's parts (sim-world.ts): its options, one host (kernel, agent run, serial action
 // queue) and the glue state of its agent run, the one elector-loop.ts keeps.
+import type { Accepted } from '../../../../src/agent/vip/advert-cadence.js';
 import type { Election } from '../../../../src/agent/vip/election.js';
 import type { SimKernel } from './sim-core.js';
 
@@ -45,6 +46,8 @@ export interface Glue {
   advertArm: number;
   /** When this run last sent an advert. */
   lastSentAt: number;
+  /** The last advert this run accepted from each host (elector.ts: a repeat may be dropped). */
+  accepted: Map<string, Accepted>;
   /** Start time of the last claim or renewal that went in (kernel-lease.ts sentAt); undefined: none. */
   leaseSentAt: number | undefined;
 }
@@ -59,6 +62,7 @@ export const freshGlue = (): Glue => ({
   advertDue: Number.POSITIVE_INFINITY,
   advertArm: 0,
   lastSentAt: Number.NEGATIVE_INFINITY,
+  accepted: new Map(),
   leaseSentAt: undefined,
 });
 

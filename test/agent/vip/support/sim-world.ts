@@ -12,7 +12,7 @@
 // kernel-lease.ts does.
 import { advertSchema, type VipAdvert } from '../../../../src/agent/vip/advert.js';
 import { createElection, type Election, type VipDecision } from '../../../../src/agent/vip/election.js';
-import { answers, nextAdvertAt, nextTickAt } from '../../../../src/agent/vip/advert-cadence.js';
+import { answers, dropsRepeat, nextAdvertAt, nextTickAt } from '../../../../src/agent/vip/advert-cadence.js';
 import { armAdvert, armTimer } from './sim-glue.js';
 import { KERNEL_RECHECK_MS } from '../../../../src/agent/vip/elector-loop.js';
 import { type VipPolicy, windowsOf } from '../../../../src/agent/vip/policy.js';
@@ -269,9 +269,12 @@ export class World {
         this.at(this.now + this.delay(), () => {
           const re = this.alive(r, run);
           if (!re) return;
-          this.input(r, re, () => re.onAdvert(wire, this.now));
-          // a follower answers its holder's advert at once (elector.ts answer)
+          // elector.ts onDatagram: a follower drops a repeat unverified, answers its holder at once
           const w = windowsOf(this.policy);
+          const prev = r.glue.accepted.get(wire.hostId);
+          if (dropsRepeat(wire, prev, re.follows(this.now), this.now, w)) return;
+          r.glue.accepted.set(wire.hostId, { advert: wire, at: this.now });
+          this.input(r, re, () => re.onAdvert(wire, this.now));
           if (wire.holding && answers(wire.hostId, re.follows(this.now), r.glue.lastSentAt, this.now, w))
             this.send(r);
         });
