@@ -2,8 +2,12 @@
 // last read with its `peerTableSource` query, so a push round to N hosts costs one query, not N tables in
 // history. A reference names the digest it was made at: a held source with that digest is used as is;
 // otherwise the source is read again, by a query that starts after the reference was made and so sees a
-// peering set at least as new (a newer table is always right to send: agents order entries by their seq and
-// tables by version, and the workflow pushes again when what it recorded differs from what it wants).
+// peering set at least as new.
+// A query waits behind the cluster's workflow tasks: while a 1000-host cluster admits and joins, reads took
+// over 10 s and every push waiting for one failed. So when a source is held, a push waits for the new read at
+// most FALLBACK_MS and then goes with the held one. That is safe: the host answers the digest of the table it
+// applied and the workflow records that one, so a table older than wanted is pushed again (agents also never
+// take an older address for a peer over a newer one: entries carry their report seq).
 import type { Client } from '@temporalio/client';
 import { peerTableSourceQuery } from '../contract/workflow-messages.js';
 import { type PeerTableRef, type PeerTableSource, peerTableSourceSchema } from '../domain/peer-source.js';
@@ -16,7 +20,10 @@ export type PeerTableResolver = (ref: PeerTableRef) => Promise<PeerTableSource>;
 /** Clusters whose source is held; the oldest read is dropped beyond it (a deleted cluster's stays until then). */
 const HELD_CLUSTERS = 256;
 
-export function createPeerTables(read: ReadPeerSource): PeerTableResolver {
+/** How long a push waits for a newer source when it could go with the one held (see above). */
+export const FALLBACK_MS = 2_000;
+
+export function createPeerTables(read: ReadPeerSource, fallbackMs = FALLBACK_MS): PeerTableResolver {
   // Order of calls and reads in this process (a clock's milliseconds cannot tell two in one ms apart).
   let tick = 0;
   const held = new Map<string, PeerTableSource>();
@@ -42,10 +49,7 @@ export function createPeerTables(read: ReadPeerSource): PeerTableResolver {
     return done;
   }
 
-  return async (ref) => {
-    const asked = ++tick;
-    const hit = held.get(ref.workflowId);
-    if (hit?.digest === ref.digest) return hit;
+  async function wanted(ref: PeerTableRef, asked: number): Promise<PeerTableSource> {
     // A read already in flight may have been made for this very version (a round's pushes arrive together).
     const running = reading.get(ref.workflowId);
     if (running) {
@@ -53,12 +57,29 @@ export function createPeerTables(read: ReadPeerSource): PeerTableResolver {
       if (source?.digest === ref.digest) return source;
     }
     return readAfter(ref.workflowId, asked);
+  }
+
+  return async (ref) => {
+    const asked = ++tick;
+    const hit = held.get(ref.workflowId);
+    if (hit?.digest === ref.digest) return hit;
+    const fresh = wanted(ref, asked);
+    if (!hit) return fresh;
+    let timer: NodeJS.Timeout | undefined;
+    const fallback = new Promise<PeerTableSource>((resolve) => {
+      timer = setTimeout(() => resolve(hit), fallbackMs);
+    });
+    try {
+      return await Promise.race([fresh.catch(() => hit), fallback]);
+    } finally {
+      clearTimeout(timer);
+    }
   };
 }
 
-/** A read gives up after this long (a stuck cluster workflow must not hold every push to it): the attempt
- * fails and is retried. */
-const READ_TIMEOUT_MS = 10_000;
+/** A read gives up after this long (a stuck cluster workflow must not hold every push to it): pushes with no
+ * source held fail their attempt and are retried; the others went with the held source long before. */
+const READ_TIMEOUT_MS = 20_000;
 
 /** Reads the source with the cluster's query, parsed like every message that crosses a process boundary. */
 export function queryPeerSource(client: Client): ReadPeerSource {

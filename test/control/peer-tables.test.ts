@@ -9,12 +9,12 @@ const d = (n: number) => `${String(n).padStart(16, '0')}/1`;
 
 /** A cluster whose query answers what `current` is when the read starts, after `delayMs`. */
 function cluster(delayMs = 5) {
-  const c = { current: source(d(1)), reads: 0, fail: false };
+  const c = { current: source(d(1)), reads: 0, fail: false, delayMs };
   const read = async (_id: string): Promise<PeerTableSource> => {
     c.reads += 1;
     const at = c.current;
     const fail = c.fail;
-    await new Promise((r) => setTimeout(r, delayMs));
+    await new Promise((r) => setTimeout(r, c.delayMs));
     if (fail) throw new Error('workflow task failed');
     return at;
   };
@@ -60,5 +60,22 @@ describe('peer table sources on the relay', () => {
     c.fail = false;
     expect((await resolve({ workflowId: 'w', digest: d(1) })).digest).toBe(d(1));
     expect(c.reads).toBe(2);
+  });
+
+  it('a push waits at most the fallback for a newer source when one is held, then goes with it', async () => {
+    const { c, read } = cluster();
+    const resolve = createPeerTables(read, 30);
+    await resolve({ workflowId: 'w', digest: d(1) }); // held: version 1
+    c.current = source(d(2));
+    c.delayMs = 300; // the cluster's workflow is busy: its query answers late
+    const t0 = Date.now();
+    expect((await resolve({ workflowId: 'w', digest: d(2) })).digest).toBe(d(1));
+    expect(Date.now() - t0).toBeLessThan(250);
+    await new Promise((r) => setTimeout(r, 350)); // the read went on and is held now
+    expect((await resolve({ workflowId: 'w', digest: d(2) })).digest).toBe(d(2));
+    expect(c.reads).toBe(2);
+    c.fail = true;
+    c.current = source(d(3));
+    expect((await resolve({ workflowId: 'w', digest: d(3) })).digest).toBe(d(2)); // a failed read: the held one
   });
 });
