@@ -73,8 +73,9 @@ try {
     const seconds = (Date.now() - t0) / 1000;
     const cpu = pids.map((p, i) => ((cpuTicksWithChildren(p) - before[i]!) / USER_HZ / seconds) * 100);
     const pss = pids.map(pssMb);
-    // The control-plane hosts run the site VIP election (10 signed adverts a second each way, a kernel read
-    // every 50 ms, the holder's lease renewals): their idle cost is reported apart from the workers'.
+    // The control-plane hosts run the site VIP election (the holder: a signed advert every 100 ms, its
+    // lease renewed every 200 ms; the others answer each of its adverts, src/agent/vip/advert-cadence.ts;
+    // every advert received is a signature check): their idle cost is reported apart from the workers'.
     const roleOf = new Map(stack.cluster.hosts.map((h) => [h.hostId, h.role]));
     const roles = stack.lab.hosts.map((h) => roleOf.get(h.hostId) ?? 'worker');
     const pick = <T>(xs: T[], role: string) => xs.filter((_, i) => roles[i] === role);
