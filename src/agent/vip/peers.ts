@@ -72,14 +72,19 @@ export class PeerTable {
   /** Voters (not this host) with an advert of this policy version younger than `windowMs`. */
   current(policy: VipPolicy, nowMs: number, windowMs: number): PeerEntry[] {
     const out: PeerEntry[] = [];
-    for (const e of this.entries.values())
-      if (e.advert.policyVersion === policy.policyVersion && nowMs - e.receivedAt < windowMs) out.push(e);
+    for (const e of this.entries.values()) if (this.isCurrent(e, policy, nowMs, windowMs)) out.push(e);
     return out;
+  }
+
+  private isCurrent(e: PeerEntry, policy: VipPolicy, nowMs: number, windowMs: number): boolean {
+    return e.advert.policyVersion === policy.policyVersion && nowMs - e.receivedAt < windowMs;
   }
 
   /** Any version: an advertised VIP blocks a claim whatever policy its holder runs. */
   holdersSeen(nowMs: number, seenMs: number): PeerEntry[] {
-    return [...this.entries.values()].filter((e) => e.advert.holding && nowMs - e.receivedAt < seenMs);
+    const out: PeerEntry[] = [];
+    for (const e of this.entries.values()) if (e.advert.holding && nowMs - e.receivedAt < seenMs) out.push(e);
+    return out;
   }
 
   /** Voters whose counted vote is for ballot gen `gen` of this host and whose lease has not run out. */
@@ -98,7 +103,11 @@ export class PeerTable {
 
   /** How many voters (not `hostId`) list `hostId` in the `sees` of an advert younger than `windowMs`. */
   seenBy(hostId: string, policy: VipPolicy, nowMs: number, windowMs: number): number {
-    return this.current(policy, nowMs, windowMs).filter((e) => e.advert.sees.includes(hostId)).length;
+    // counted in place: evaluated several times per advert received (an allocation-free loop)
+    let n = 0;
+    for (const e of this.entries.values())
+      if (this.isCurrent(e, policy, nowMs, windowMs) && e.advert.sees.includes(hostId)) n++;
+    return n;
   }
 
   /** The best-ranked present candidate's current ballot; `own` is this host's when it is a candidate. */
@@ -112,8 +121,14 @@ export class PeerTable {
   /** A vote for a peer's ballot stands while that ballot is current, the peer present and eligible, and it
    * either holds the VIP (voters stay with a holder; it steps down itself when outranked) or is `want`. */
   backs(cur: Ballot, want: Ballot | undefined, policy: VipPolicy, nowMs: number, freshMs: number): boolean {
-    const entry = this.current(policy, nowMs, freshMs).find((e) => e.advert.hostId === cur.hostId);
-    if (!entry || !sameBallot(cur, ballotOf(entry.advert)) || !isEligible(policy, cur.hostId)) return false;
+    const entry = this.entries.get(cur.hostId);
+    if (
+      !entry ||
+      !this.isCurrent(entry, policy, nowMs, freshMs) ||
+      !sameBallot(cur, ballotOf(entry.advert)) ||
+      !isEligible(policy, cur.hostId)
+    )
+      return false;
     return entry.advert.holding || sameBallot(cur, want);
   }
 
