@@ -24,6 +24,13 @@ import { tellClusterAsRelay } from './relay-tells-cluster.js';
 import { createFakeRelayActivities } from './fake-relay.js';
 import { FakeSite } from './fake-site.js';
 
+/** The n-th fake host's underlay address: 10.213.<subnet>.<10+n> as always; past one /24, the next ones
+ * (a 1000-host cluster) go on in 10.214-217.x. */
+const underlayAddress = (subnet: number, n: number): string =>
+  n < 240
+    ? `10.213.${subnet}.${10 + n}`
+    : `10.${214 + Math.floor((n - 240) / 250)}.${subnet}.${1 + ((n - 240) % 250)}`;
+
 export const suffix = (): string => randomUUID().slice(0, 6);
 
 export class ClusterHarness {
@@ -100,7 +107,7 @@ export class ClusterHarness {
     for (let i = 0; i < n; i++) {
       const host = new FakeHost(
         `${prefix}${i + 1}-${s}`,
-        `10.213.${this.subnet}.${10 + this.hosts.length + i}`,
+        underlayAddress(this.subnet, this.hosts.length + i),
         behaviour(i),
       );
       host.site = this.site;
