@@ -60,6 +60,10 @@ export function createResultRouter(deps: ResultRouterDeps) {
         else stats.failed += 1;
         deps.onOutcome?.(command, result.ok ? 'ok' : 'error');
         deps.onRoundTrip?.(Date.now() - command.publishedAt, command);
+        log.debug(
+          { hostId: command.hostId, commandId: command.id, kind: command.kind, ok: result.ok, attempt },
+          'activity completed',
+        );
         return;
       } catch (err) {
         if (err instanceof ActivityNotFoundError) {

@@ -53,6 +53,10 @@ export class CommandDispatcher {
     this.stats.received++;
     const command = this.parse(payload);
     if (!command) return;
+    this.o.log.debug(
+      { id: command.id, kind: command.kind, deadlineInMs: command.deadline - this.now() },
+      'command received',
+    );
     const known = this.seen.get(command.id);
     if (known) {
       this.stats.duplicates++;

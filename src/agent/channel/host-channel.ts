@@ -20,6 +20,7 @@ import {
 import type { VipReport } from '../../domain/site-vip.js';
 import type { RenewalChannel } from '../identity/renewal.js';
 import { CommandDispatcher, type DispatcherStats } from './dispatcher.js';
+import { publishQos1 } from './qos1-publish.js';
 import {
   type ChannelIdentity,
   OFFLINE,
@@ -110,16 +111,15 @@ export async function startHostChannel(o: HostChannelOptions): Promise<HostChann
   let membershipChain: Promise<unknown> = Promise.resolve();
 
   const client: MqttClient = openAgentSession(identity, o);
+  // A QoS 1 message that has not gone out yet waits in MQTT.js's store and goes out on the next connect;
+  // one MQTT.js drops on a close is published again (qos1-publish.ts).
   const publish = (t: string, payload: unknown, retain: boolean, what: string) =>
-    client.publish(t, JSON.stringify(payload), { qos: 1, retain }, (err) => {
-      // a QoS 1 message that did not go out stays in MQTT.js's store and is sent again on reconnect
-      if (err && !stopping) log.debug({ what, err: err.message }, 'publish not acknowledged yet');
-    });
+    publishQos1(client, t, JSON.stringify(payload), { retain, what, log, stopping: () => stopping });
 
   const dispatcher = new CommandDispatcher({
     handlers: o.handlers,
     log,
-    publish: (result) => publish(topic.results, result, false, 'result'),
+    publish: (result) => publish(topic.results, result, false, `result ${result.id}`),
   });
 
   // While stopping, a command is neither run nor acknowledged: the broker keeps it in the session and

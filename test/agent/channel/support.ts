@@ -68,7 +68,7 @@ export const commandId = () => `cmd-${process.pid}-${++ids}-${Date.now()}`;
 
 export async function startControl(
   tb: TestBroker,
-  leaves = ['results', 'status', 'underlay', 'renew'] as const,
+  leaves: readonly HostTopicLeaf[] = ['results', 'status', 'underlay', 'renew'],
 ): Promise<Control> {
   const client = await tb.connect(CONTROL_IDENTITY);
   const seen: Seen[] = [];
