@@ -45,6 +45,46 @@ describe('PendingCommands', () => {
   });
 });
 
+describe('PendingCommands heartbeats (an attempt the worker never got ends at its heartbeat timeout)', () => {
+  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it('heartbeats an unanswered entry with a heartbeat timeout every 40 % of it, and stops once taken', async () => {
+    const beats: string[] = [];
+    const p = new PendingCommands({ heartbeat: (c) => beats.push(c.id) });
+    const now = Date.now();
+    p.add({ ...command('cmd-beat', now + 60_000), heartbeatTimeoutMs: 250 }, now); // every 100 ms
+    p.add(command('cmd-none', now + 60_000), now); // no heartbeat timeout: never heartbeated
+    await pause(30);
+    expect(beats).toEqual([]); // an answer within the first share costs no heartbeat
+    await pause(350);
+    const counted = beats.length;
+    expect(counted).toBeGreaterThanOrEqual(2);
+    expect(new Set(beats)).toEqual(new Set(['cmd-beat']));
+    p.take('cmd-beat');
+    await pause(250);
+    expect(beats.length).toBe(counted);
+    p.clear();
+  });
+
+  it('stops heartbeating an entry that expired, and after clear()', async () => {
+    const beats: string[] = [];
+    const expired: string[] = [];
+    const p = new PendingCommands({
+      heartbeat: (c) => beats.push(c.id),
+      onExpired: (c) => expired.push(c.id),
+    });
+    const now = Date.now();
+    p.add({ ...command('cmd-exp', now), heartbeatTimeoutMs: 250 }, now); // expires after the 1 s grace
+    p.add({ ...command('cmd-clr', now + 60_000), heartbeatTimeoutMs: 250 }, now);
+    await pause(1_150);
+    expect(expired).toEqual(['cmd-exp']);
+    p.clear();
+    const counted = beats.length;
+    await pause(250);
+    expect(beats.length).toBe(counted);
+  });
+});
+
 describe('commandDeadline', () => {
   const base = {
     scheduledTimestampMs: 1_000_000,
