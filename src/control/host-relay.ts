@@ -90,9 +90,14 @@ export async function startHostRelay(opts: HostRelayOptions): Promise<HostRelay>
   const completionQueue = new KeyedQueue(opts.concurrency ?? 16, onJobError);
   // Direct underlay signals to clusters: never behind the slots of slow host workflow updates.
   const signalQueue = new KeyedQueue(opts.concurrency ?? 16, onJobError);
-  const pending = new PendingCommands((c) => {
-    opts.onCommandOutcome?.(c, 'expired');
-    log.debug({ hostId: c.hostId, kind: c.kind, commandId: c.id }, 'command expired without a result');
+  const pending = new PendingCommands({
+    onExpired: (c) => {
+      opts.onCommandOutcome?.(c, 'expired');
+      log.debug({ hostId: c.hostId, kind: c.kind, commandId: c.id }, 'command expired without a result');
+    },
+    // The attempts this relay holds stay alive; one the server started but never handed over ends after
+    // its heartbeat timeout and is retried (RELAY_HEARTBEAT_TIMEOUT in workflows/activity-options.ts).
+    heartbeat: (c) => void opts.client.activity.heartbeat(c.taskToken).catch(() => undefined),
   });
   let published = 0;
 

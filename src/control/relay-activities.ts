@@ -77,6 +77,17 @@ export async function resolvePeers(
   }
 }
 
+/** Runs `work` heartbeating the current attempt every few seconds (inside any heartbeat timeout it has). */
+export async function whileBeating<T>(work: () => Promise<T>): Promise<T> {
+  const ctx = Context.current();
+  const beat = setInterval(() => ctx.heartbeat(), 3_000);
+  try {
+    return await work();
+  } finally {
+    clearInterval(beat);
+  }
+}
+
 export function createRelayActivities(deps: RelayActivityDeps): HostRelayActivities {
   const relay =
     (kind: HostCommandKind) =>
@@ -95,14 +106,19 @@ export function createRelayActivities(deps: RelayActivityDeps): HostRelayActivit
         peers?: unknown;
         peersFrom?: unknown;
       };
-      if (kind === 'setPeers' && hostInput.peersFrom !== undefined) {
-        hostInput.peers = await resolvePeers(hostId, hostInput.peersFrom, deps.peerTables);
-        delete hostInput.peersFrom;
-      }
-      if (kind === 'setPeers' && deps.peerKeys && Array.isArray(hostInput.peers)) {
-        hostInput.peers = await withPeerKeys(hostInput.peers as Peer[], deps.peerKeys);
-      }
       const { info } = Context.current();
+      if (kind === 'setPeers') {
+        // Reading the table and its keys can take seconds on a busy cluster: the attempt is kept alive.
+        await whileBeating(async () => {
+          if (hostInput.peersFrom !== undefined) {
+            hostInput.peers = await resolvePeers(hostId, hostInput.peersFrom, deps.peerTables);
+            delete hostInput.peersFrom;
+          }
+          if (deps.peerKeys && Array.isArray(hostInput.peers)) {
+            hostInput.peers = await withPeerKeys(hostInput.peers as Peer[], deps.peerKeys);
+          }
+        });
+      }
       const now = Date.now();
       const command: HostCommand = {
         id: randomUUID(),
@@ -118,6 +134,7 @@ export function createRelayActivities(deps: RelayActivityDeps): HostRelayActivit
           kind,
           taskToken: info.taskToken,
           deadline: command.deadline,
+          ...(info.heartbeatTimeoutMs ? { heartbeatTimeoutMs: info.heartbeatTimeoutMs } : {}),
           publishedAt: now,
         },
         now,

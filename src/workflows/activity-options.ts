@@ -35,6 +35,13 @@ export interface HostProxies {
   teardown: HostActivities['teardown'];
 }
 
+/** Relayed host commands are heartbeated by the relay while it waits for the host (control/pending-commands).
+ * Under overload the Temporal server recorded an attempt as started but never handed it to the control worker
+ * (20 hosts renumbered, load ~30: its AddActivityTask timed out): no command went out and the attempt waited its
+ * whole 30 s start-to-close. Now it ends after this and the retry publishes the command. Timeouts are not part
+ * of the replay check, so histories recorded before it replay unchanged. */
+export const RELAY_HEARTBEAT_TIMEOUT = '10s';
+
 /** v5 (host channel v2): the patch every run that relays host commands through the control worker records. */
 export const HOST_CHANNEL_PATCH = 'host-channel-v2';
 
@@ -120,6 +127,7 @@ function relayActivities(hostId: string, budgetMs: number): HostProxies {
   const opts = (startToClose: string, _attempts: number, budget = budgetMs): ActivityOptions => ({
     taskQueue,
     startToCloseTimeout: startToClose,
+    heartbeatTimeout: RELAY_HEARTBEAT_TIMEOUT,
     scheduleToCloseTimeout: budget,
     retry: untilBudget,
   });

@@ -8,7 +8,7 @@ import type { Client } from '@temporalio/client';
 import { hostCommandKinds } from '../../../src/contract/host-channel.js';
 import type { HostRelayActivities } from '../../../src/contract/host-relay.js';
 import { createPeerTables, queryPeerSource } from '../../../src/control/peer-tables.js';
-import { resolvePeers } from '../../../src/control/relay-activities.js';
+import { resolvePeers, whileBeating } from '../../../src/control/relay-activities.js';
 import type { FakeHost } from './fake-host.js';
 
 type Kind = keyof HostRelayActivities;
@@ -32,8 +32,16 @@ export function createFakeRelayActivities(
       const { taskToken } = Context.current().info;
       if (input.peersFrom !== undefined) {
         const { peersFrom, ...rest } = input;
-        input = { ...rest, peers: await resolvePeers(hostId, peersFrom, peerTables) };
+        input = { ...rest, peers: await whileBeating(() => resolvePeers(hostId, peersFrom, peerTables)) };
       }
+      // Heartbeated until answered or the attempt's deadline, as the real relay does for what it waits on.
+      const { startToCloseTimeoutMs } = Context.current().info;
+      const beat = setInterval(() => void client.activity.heartbeat(taskToken).catch(() => undefined), 3_000);
+      const stopBeat = setTimeout(() => clearInterval(beat), startToCloseTimeoutMs || 60_000);
+      const done = () => {
+        clearInterval(beat);
+        clearTimeout(stopBeat);
+      };
       const host = lookup(hostId);
       if (host) {
         void host
@@ -42,7 +50,8 @@ export function createFakeRelayActivities(
             (result) => client.activity.complete(taskToken, result),
             (err: unknown) => client.activity.fail(taskToken, err as Error),
           )
-          .catch(() => undefined); // the activity timed out meanwhile: nobody waits for this result
+          .catch(() => undefined) // the activity timed out meanwhile: nobody waits for this result
+          .finally(done);
       }
       throw new CompleteAsyncError();
     };
