@@ -151,6 +151,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
               createHostActivities({ ...base, memory: beacon.memory, brokerAddress: () => brokerAddress() }),
             ),
           ),
+          { log }, // an apply past its bound and the repair after it are logged
         ),
       ),
     ),
