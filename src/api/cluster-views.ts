@@ -7,7 +7,10 @@
 //   freshWaitMs the GET answers with the last view this API got (from a query or from the cluster's answer
 //   to a change made through this API), if it is at most maxAgeMs old; the query goes on and refreshes it.
 //   Such an answer carries its age (HTTP `Age`). Without a recent enough view the GET waits for the query.
+// - a query now and then is held for seconds while the workflow is idle: a late one is asked again
+//   (clients/temporal/hedged.ts).
 import { type Client, QueryRejectedError, WorkflowClient, WorkflowNotFoundError } from '@temporalio/client';
+import { QUERY_HEDGE, hedged } from '../clients/temporal/hedged.js';
 import { clusterStatusQuery } from '../contract/workflow-messages.js';
 import { clusterWorkflowId } from '../domain/ids.js';
 import type { ClusterView } from '../domain/types.js';
@@ -61,9 +64,8 @@ export function createClusterViews(client: Client, opts: ClusterViewsOptions = {
     let running = inFlight.get(name);
     if (running) return running;
     const startedAt = now();
-    running = openOnly
-      .getHandle(clusterWorkflowId(name))
-      .query(clusterStatusQuery)
+    const handle = openOnly.getHandle(clusterWorkflowId(name));
+    running = hedged(() => handle.query(clusterStatusQuery), QUERY_HEDGE)
       .then(
         (view) => {
           // A change answered meanwhile is newer than what this query saw when it was sent.

@@ -107,7 +107,7 @@ export async function startHostRelay(opts: HostRelayOptions): Promise<HostRelay>
     log,
     onPublished: () => void published++,
     peerKeys: registryPeerKeys(opts.client),
-    peerTables: createPeerTables(queryPeerSource(opts.client)),
+    peerTables: createPeerTables(queryPeerSource(opts.client, log)),
   });
   const results = createResultRouter({
     pending,

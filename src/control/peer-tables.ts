@@ -9,6 +9,8 @@
 // applied and the workflow records that one, so a table older than wanted is pushed again (agents also never
 // take an older address for a peer over a newer one: entries carry their report seq).
 import type { Client } from '@temporalio/client';
+import type { Logger } from 'pino';
+import { QUERY_HEDGE, hedged } from '../clients/temporal/hedged.js';
 import { peerTableSourceQuery } from '../contract/workflow-messages.js';
 import { type PeerTableRef, type PeerTableSource, peerTableSourceSchema } from '../domain/peer-source.js';
 
@@ -82,15 +84,29 @@ export function createPeerTables(read: ReadPeerSource, fallbackMs = FALLBACK_MS)
 const READ_TIMEOUT_MS = 20_000;
 
 /** Reads the source with the cluster's query, parsed like every message that crosses a process boundary. */
-export function queryPeerSource(client: Client): ReadPeerSource {
+export function queryPeerSource(client: Client, log?: Logger): ReadPeerSource {
   return async (workflowId) => {
+    const startedAt = Date.now();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${READ_TIMEOUT_MS} ms`)), READ_TIMEOUT_MS);
     });
     try {
-      const answer = client.workflow.getHandle(workflowId).query(peerTableSourceQuery);
-      return peerTableSourceSchema.parse(await Promise.race([answer, timeout]));
+      // Asked again when late (hedged.ts): the pushes of a round wait for this read.
+      const handle = client.workflow.getHandle(workflowId);
+      let attempts = 1;
+      const answer = hedged(() => handle.query(peerTableSourceQuery), {
+        ...QUERY_HEDGE,
+        onHedge: (n) => {
+          attempts = n;
+        },
+      });
+      const source = peerTableSourceSchema.parse(await Promise.race([answer, timeout]));
+      log?.debug(
+        { workflowId, digest: source.digest, ms: Date.now() - startedAt, attempts },
+        'peer table source read',
+      );
+      return source;
     } finally {
       clearTimeout(timer);
     }

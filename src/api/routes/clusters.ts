@@ -2,6 +2,7 @@
 // workflow updates, so the workflow's own validation comes back synchronously as 400/404/409.
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { QUERY_HEDGE, hedged } from '../../clients/temporal/hedged.js';
 import { clusterWorkflowId } from '../../domain/ids.js';
 import type { ClusterView } from '../../domain/types.js';
 import {
@@ -225,7 +226,9 @@ export const clusterRoutes =
       },
       async (req) => {
         const { name } = req.params;
-        const events = await onCluster(name, () => handle(name).query(clusterEventsQuery));
+        const events = await onCluster(name, () =>
+          hedged(() => handle(name).query(clusterEventsQuery), QUERY_HEDGE),
+        );
         const after = req.query.after;
         return after === undefined ? events : events.filter((e) => e.seq > after);
       },
