@@ -21,6 +21,7 @@ import { VipReports } from './channel/vip-reports.js';
 import { createMembershipGuard } from './membership.js';
 import { withReset } from './reset.js';
 import { guardPeerVersions } from './peer-version.js';
+import { probeAfterApply } from './probe-after-apply.js';
 import { reapplyStoredOverlay } from './reapply.js';
 import { createSiteVipHook, type SiteVipHook } from './site-vip/hook.js';
 import { type AgentState, StateStore } from './state.js';
@@ -142,18 +143,26 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   const membership = createMembershipGuard({ state: () => store.current(), log });
   // Inside the membership guard (its stale teardown stops the election before the overlay goes), outside
   // the version guard (only a table that was applied, not a stale one, moves the election).
+  // A pushed table's probe runs after the apply, outside every queue the apply goes through.
   const activities = withReset(
-    membership.bind(
-      siteVip.bind(
-        guardPeerVersions(
-          beacon.bind(
-            timed(
-              createHostActivities({ ...base, memory: beacon.memory, brokerAddress: () => brokerAddress() }),
+    probeAfterApply(
+      membership.bind(
+        siteVip.bind(
+          guardPeerVersions(
+            beacon.bind(
+              timed(
+                createHostActivities({
+                  ...base,
+                  memory: beacon.memory,
+                  brokerAddress: () => brokerAddress(),
+                }),
+              ),
             ),
+            { log }, // an apply past its bound and the repair after it are logged
           ),
-          { log }, // an apply past its bound and the repair after it are logged
         ),
       ),
+      o.hostId,
     ),
     () => store.current(),
     log,
