@@ -53,6 +53,9 @@ export function monitorLineFilter(iface: string): (line: string) => boolean {
   };
 }
 
+/** How long a replaced `ip monitor` keeps listening beside its successor (see restartMonitor). */
+const MONITOR_OVERLAP_MS = 500;
+
 /** Re-checks through `ip` at least every this many ticks, whatever getifaddrs says. */
 const FULL_CHECK_EVERY = 12;
 
@@ -104,11 +107,24 @@ export async function watchUnderlay(o: UnderlayWatchOptions): Promise<UnderlayWa
       }, 1000).unref();
     });
   };
-  /** A new address (or none): the interface may be a new one, or gone; listen to the right device. */
+  /** Monitors replaced but still listening (see restartMonitor). */
+  const retiring = new Set<LineProcess>();
+  /** A new address (or none): the interface may be a new one, or gone; listen to the right device.
+   * A new `ip monitor` subscribes some time after its start (hundreds of ms on a loaded host), and DHCP sets
+   * the new address right after removing the old one: stopped at once, the old monitor left a gap in which
+   * that address went unseen until the next re-check tick (the 20-host lab: agents saw their own new
+   * address 2-5 s after the lease). So the old one listens on for MONITOR_OVERLAP_MS, and a check after it
+   * stops covers a change neither monitor caught. */
   const restartMonitor = () => {
     const old = monitor;
     startMonitor();
-    void old?.stop();
+    if (!old) return;
+    retiring.add(old);
+    setTimeout(() => {
+      retiring.delete(old);
+      void old.stop();
+      void check();
+    }, MONITOR_OVERLAP_MS).unref();
   };
   startMonitor();
   // With `netns` (tests) this process sees another namespace: getifaddrs says nothing, check every tick.
@@ -130,7 +146,7 @@ export async function watchUnderlay(o: UnderlayWatchOptions): Promise<UnderlayWa
       stopped = true;
       clearInterval(timer);
       clearTimeout(debounce);
-      await monitor?.stop();
+      await Promise.all([monitor?.stop(), ...[...retiring].map((m) => m.stop())]);
     },
   };
 }
