@@ -11,5 +11,6 @@ export * from './neigh.js';
 export * from './netns.js';
 export * from './ns.js';
 export * from './probe.js';
+export * from './ping-many.js';
 export * from './runner.js';
 export * from './sysctl.js';

@@ -3,11 +3,12 @@
 // about a millisecond, so a verify round after an underlay change costs one round trip, not the 0.4 s that
 // three echoes 0.2 s apart take), and only targets that did not answer get the full three-echo probe, so one
 // lost packet never marks a peer unreachable.
-import { ping, type PingResult } from '../../net/index.js';
+import { type PingResult, pingMany } from '../../net/index.js';
 import type { HostDeps } from './deps.js';
 import type { ProbePeersInput, ProbePeersResult } from './contract.js';
 
-const PARALLEL = 16;
+/** Targets pinged at once (one `sh` each batch: net/ping-many.ts). */
+const PARALLEL = 64;
 const FULL_COUNT = 3;
 const QUICK_TIMEOUT_MS = 300;
 
@@ -19,9 +20,8 @@ async function pingAll(
 ): Promise<PingResult[]> {
   const results: PingResult[] = [];
   for (let i = 0; i < targets.length; i += PARALLEL) {
-    const chunk = targets.slice(i, i + PARALLEL);
     results.push(
-      ...(await Promise.all(chunk.map((t) => ping(deps.runner, t, count, timeoutMs, deps.netns)))),
+      ...(await pingMany(deps.runner, targets.slice(i, i + PARALLEL), count, timeoutMs, deps.netns)),
     );
   }
   return results;

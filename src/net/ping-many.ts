@@ -1,0 +1,41 @@
+// Many pings from one process. probePeers pings every peer of a table (a verify round after a site-wide
+// renumbering: every agent, every peer). Spawned one by one from the agent, each `ping` cost a fork of
+// the agent's Node process: ~45 ms of the agent's CPU per 19 targets, ~0.9 s of CPU per round at 20
+// hosts on a machine the renumbering already keeps busy. One `sh` that starts them all costs ~4 ms.
+import { z } from 'zod';
+import { ipv4 } from './check.js';
+import { inNetns } from './ns.js';
+import type { PingResult } from './probe.js';
+import type { Runner } from './runner.js';
+
+/** `ping -n -q -c COUNT -i 0.2 -W SECONDS` to every target at once, in one `sh`. Each ping's summary
+ * becomes one short line "INDEX TRANSMITTED RECEIVED" (one write, far below PIPE_BUF, so the lines of
+ * pings ending together never mix); a ping that could not send (no route) reports nothing: 0 received. */
+export async function pingMany(
+  r: Runner,
+  targets: readonly string[],
+  count: number,
+  timeoutMs: number,
+  netns?: string,
+): Promise<PingResult[]> {
+  if (targets.length === 0) return [];
+  const n = z.number().int().min(1).max(100).parse(count);
+  const wait = (z.number().int().min(50).max(60_000).parse(timeoutMs) / 1000).toFixed(2);
+  // Validated addresses only: they are written into a shell script.
+  const checked = targets.map((t) => ipv4(t));
+  const summary = "sed -n 's/^\\([0-9]*\\) packets transmitted, \\([0-9]*\\) .*/\\1 \\2/p'";
+  const script = [
+    ...checked.map(
+      (t, i) => `(s=$(ping -n -q -c ${n} -i 0.2 -W ${wait} ${t} 2>/dev/null | ${summary}); echo "${i} $s") &`,
+    ),
+    'wait',
+  ].join('\n');
+  const [file, args] = inNetns(netns, 'sh', ['-c', script]);
+  const res = await r.run(file, args, { reject: false, timeoutMs: timeoutMs * n + 5000 });
+  const byIndex = new Map<number, { sent: number; received: number }>();
+  for (const line of res.stdout.split('\n')) {
+    const m = /^(\d+) (\d+) (\d+)$/.exec(line.trim());
+    if (m) byIndex.set(Number(m[1]), { sent: Number(m[2]), received: Number(m[3]) });
+  }
+  return checked.map((target, i) => ({ target, ...(byIndex.get(i) ?? { sent: n, received: 0 }) }));
+}
