@@ -204,10 +204,16 @@ export class PeerSync {
         // separate probe would put the N targets back into history).
         const { probe, counted } = peers
           ? await probeTable(host, state, peers, result.probe)
-          : { probe: result.probe, counted: joinedIps(state, hostId) };
-        // the host probed its whole table: a peer that is still joining does not count as unreachable
-        const unreachable = probe?.unreachable.filter((ip) => counted.has(ip)) ?? [];
-        if (unreachable.length > 0) round.unreachable[hostId] = unreachable;
+          : { probe: result.probe, counted: undefined };
+        // the host probed its whole table: a peer that is still joining does not count as unreachable.
+        // The Joined set (N entries) is made only when a peer did not answer: at 1000 hosts a verify round
+        // made it once per push, a million entries for answers that were nearly all empty.
+        const silent = probe?.unreachable ?? [];
+        if (silent.length > 0) {
+          const counts = counted ?? joinedIps(state, hostId);
+          const unreachable = silent.filter((ip) => counts.has(ip));
+          if (unreachable.length > 0) round.unreachable[hostId] = unreachable;
+        }
       }
       if (!state.host(hostId)) return; // removed meanwhile
       this.failedAt.delete(hostId);

@@ -20,6 +20,8 @@ export interface FakeHostBehaviour {
   failSetPeers?: boolean;
   /** probePeers fails (retryably) this many more times before it answers again. */
   failProbes?: number;
+  /** Overlay IPs this host's probe finds silent (whether or not they are in its table). */
+  silentTargets?: string[];
 }
 
 /** setPeers calls in flight across every fake host of the process, and the most seen at once. */
@@ -207,6 +209,12 @@ export class FakeHost {
         nonRetryable: true,
       });
     }
-    return { reachable: targets, unreachable: [], sent: targets.length, lost: 0 };
+    const silent = this.behaviour.silentTargets ?? [];
+    return {
+      reachable: targets.filter((t) => !silent.includes(t)),
+      unreachable: silent,
+      sent: targets.length,
+      lost: silent.length,
+    };
   }
 }
