@@ -12,7 +12,8 @@ export function probeAfterApply(a: HostActivities, hostId: string): HostActiviti
   return {
     ...a,
     setPeers: async (input) => {
-      if (!input.probe) return a.setPeers(input);
+      // Not an object at all: the apply refuses it with the host's usual InvalidInput.
+      if (!input?.probe) return a.setPeers(input);
       const { probe: _probe, ...table } = input;
       const result = await a.setPeers(table);
       // A stale table was not applied (a newer one is in place): there is nothing of it to probe.

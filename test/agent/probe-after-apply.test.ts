@@ -89,5 +89,10 @@ describe('probe after apply', () => {
     expect(await a.setPeers({ spec, peers, version: 4, probe: true })).toMatchObject({ stale: true });
     expect(host.probeTargets).toEqual([]);
     expect(host.log).toEqual(['apply 5']);
+    // No input at all goes to the apply as is (which refuses it), not into a TypeError here.
+    await probeAfterApply(host.activities, 'h1')
+      .setPeers(undefined as unknown as SetPeersInput)
+      .catch(() => undefined);
+    expect(host.applied.at(-1)).toBeUndefined();
   });
 });
