@@ -1,12 +1,18 @@
-// Many pings from one process. probePeers pings every peer of a table (a verify round after a site-wide
-// renumbering: every agent, every peer). Spawned one by one from the agent, each `ping` cost a fork of
-// the agent's Node process: ~45 ms of the agent's CPU per 19 targets, ~0.9 s of CPU per round at 20
-// hosts on a machine the renumbering already keeps busy. One `sh` that starts them all costs ~4 ms.
+// Pings, many from one process (one target is a batch of one). probePeers pings every peer of a table
+// (a verify round after a site-wide renumbering: every agent, every peer). Spawned one by one from the
+// agent, each `ping` cost a fork of the agent's Node process: ~45 ms of the agent's CPU per 19 targets,
+// ~0.9 s of CPU per round at 20 hosts on a machine the renumbering already keeps busy. One `sh` that
+// starts them all costs ~4 ms.
 import { z } from 'zod';
 import { ipv4 } from './check.js';
 import { inNetns } from './ns.js';
-import type { PingResult } from './probe.js';
 import type { Runner } from './runner.js';
+
+export interface PingResult {
+  target: string;
+  sent: number;
+  received: number;
+}
 
 /** `ping -n -q -c COUNT -i 0.2 -W SECONDS` to every target at once, in one `sh`. Each ping's summary
  * becomes one short line "INDEX TRANSMITTED RECEIVED" (one write, far below PIPE_BUF, so the lines of
@@ -38,4 +44,15 @@ export async function pingMany(
     if (m) byIndex.set(Number(m[1]), { sent: Number(m[2]), received: Number(m[3]) });
   }
   return checked.map((target, i) => ({ target, ...(byIndex.get(i) ?? { sent: n, received: 0 }) }));
+}
+
+/** One target: pingMany of one (a single place that builds and reads ping's command line). */
+export async function ping(
+  r: Runner,
+  target: string,
+  count: number,
+  timeoutMs: number,
+  netns?: string,
+): Promise<PingResult> {
+  return (await pingMany(r, [target], count, timeoutMs, netns))[0]!;
 }

@@ -1,40 +1,7 @@
-// Reachability and announcements: ping (overlay probes) and arping (gratuitous ARP for the VIP).
-import { z } from 'zod';
+// Reachability and announcements: arping (gratuitous ARP for the VIP) and ss (sockets); pings are in ping-many.ts.
 import { iface, ipv4 } from './check.js';
 import { inNetns } from './ns.js';
 import { CommandError, type Runner } from './runner.js';
-
-export interface PingResult {
-  target: string;
-  sent: number;
-  received: number;
-}
-
-/** ping -n -q -c COUNT -i 0.2 -W SECONDS TARGET → transmitted/received from the summary line */
-export async function ping(
-  r: Runner,
-  target: string,
-  count: number,
-  timeoutMs: number,
-  netns?: string,
-): Promise<PingResult> {
-  const n = z.number().int().min(1).max(100).parse(count);
-  const wait = (z.number().int().min(50).max(60_000).parse(timeoutMs) / 1000).toFixed(2);
-  const [file, args] = inNetns(netns, 'ping', [
-    '-n',
-    '-q',
-    '-c',
-    String(n),
-    '-i',
-    '0.2',
-    '-W',
-    wait,
-    ipv4(target),
-  ]);
-  const res = await r.run(file, args, { reject: false, timeoutMs: timeoutMs * n + 5000 });
-  const m = /(\d+) packets transmitted, (\d+) (?:packets )?received/.exec(res.stdout);
-  return { target, sent: m ? Number(m[1]) : n, received: m ? Number(m[2]) : 0 };
-}
 
 export type ArpingVariant = 'habets' | 'iputils';
 const variants = new WeakMap<Runner, Promise<ArpingVariant>>();
