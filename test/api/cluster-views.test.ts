@@ -1,6 +1,6 @@
 // GET's view source (src/api/cluster-views.ts) against the real dev server: one query, a closed run is
-// "not running", and a query that cannot be answered in time (here: no worker) falls back to the last view
-// only when that view is recent enough.
+// "not running", and a query that cannot be answered in time or fails (here: no worker) falls back to the
+// last view only when that view is recent enough.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClusterViews } from '../../src/api/cluster-views.js';
 import { deleteClusterUpdate } from '../../src/contract/workflow-messages.js';
@@ -34,9 +34,17 @@ describe('cluster views', () => {
     expect(Date.now() - t0).toBeLessThan(1_500);
     expect(remembered).toMatchObject({ ageMs: 2_000, view: { name, phase: 'Ready' } });
 
+    // The query fails outright before freshWaitMs (a deadline shorter than it): the recent view answers.
+    await new Promise((r) => setTimeout(r, 1_600)); // the query still in flight from above has failed by now
+    const quickFail = await h.client.connection.withDeadline(Date.now() + 100, () => views.read(name));
+    expect(quickFail).toMatchObject({ ageMs: 2_000, view: { name, phase: 'Ready' } });
+
     // Too old to answer with: the GET waits for the query (here until its deadline).
     clock += 10_000;
     await expect(underDeadline()).rejects.toThrow();
+    await expect(
+      h.client.connection.withDeadline(Date.now() + 100, () => views.read(name)),
+    ).rejects.toThrow();
 
     await h.startControlWorker();
     expect((await views.read(name))?.ageMs).toBe(0);
