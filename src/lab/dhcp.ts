@@ -8,6 +8,7 @@ import { hostIdSchema, ifaceNameSchema, ipv4Schema } from '../domain/validation.
 import { addrList, execaRunner, type Runner } from '../net/index.js';
 import { labHostNice } from './host-priority.js';
 import { spawnInNetns, stopPid } from './netns.js';
+import { type DaemonSpec, spawnManyInNetns } from './spawn-many.js';
 
 export interface DnsmasqOptions {
   ns: string;
@@ -132,29 +133,42 @@ export const eventsFileFor = (runDir: string, hostId: string): string =>
   join(runDir, `${hostIdSchema.parse(hostId)}.dhcp-events`);
 
 /** busybox udhcpc in the foreground with fast timings (-t 8 -T 1 -A 1, REPORT pitfall 3). */
-export async function startUdhcpc(o: UdhcpcOptions): Promise<UdhcpcClient> {
+function udhcpcSpec(o: UdhcpcOptions): DaemonSpec & { eventsFile: string } {
   const iface = ifaceNameSchema.parse(o.iface);
   const hostId = hostIdSchema.parse(o.hostId);
   const eventsFile = eventsFileFor(o.runDir, hostId);
-  const proc = await spawnInNetns(
-    o.ns,
-    'udhcpc',
-    ['-f', '-i', iface, '-s', o.hookPath, '-x', `hostname:${hostId}`, '-t', '8', '-T', '1', '-A', '1'],
-    {
-      env: {
-        PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin',
-        EXPECT_IFACE: iface,
-        EVENTS_FILE: eventsFile,
-      },
-      logFile: join(o.runDir, `${hostId}.udhcpc.log`),
-      nice: labHostNice(),
-    },
-  );
   return {
-    pid: proc.pid,
+    ns: o.ns,
+    cmd: 'udhcpc',
+    args: ['-f', '-i', iface, '-s', o.hookPath, '-x', `hostname:${hostId}`, '-t', '8', '-T', '1', '-A', '1'],
+    env: {
+      PATH: process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+      EXPECT_IFACE: iface,
+      EVENTS_FILE: eventsFile,
+    },
+    logFile: join(o.runDir, `${hostId}.udhcpc.log`),
+    nice: labHostNice(),
     eventsFile,
-    stop: () => stopPid(proc.pid, { expectComm: 'udhcpc', graceMs: 2000 }),
   };
+}
+
+const client = (pid: number, eventsFile: string): UdhcpcClient => ({
+  pid,
+  eventsFile,
+  stop: () => stopPid(pid, { expectComm: 'udhcpc', graceMs: 2000 }),
+});
+
+export async function startUdhcpc(o: UdhcpcOptions): Promise<UdhcpcClient> {
+  const spec = udhcpcSpec(o);
+  const proc = await spawnInNetns(spec.ns, spec.cmd, spec.args, spec);
+  return client(proc.pid, spec.eventsFile);
+}
+
+/** Many clients at once, as after a site outage, with one spawn from this process (spawn-many.ts). */
+export async function startUdhcpcMany(all: readonly UdhcpcOptions[]): Promise<UdhcpcClient[]> {
+  const specs = all.map(udhcpcSpec);
+  const pids = await spawnManyInNetns(specs);
+  return pids.map((pid, i) => client(pid, specs[i]!.eventsFile));
 }
 
 export interface LeaseEvent {

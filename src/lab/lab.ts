@@ -10,6 +10,7 @@ import {
   currentAddress,
   startDnsmasq,
   startUdhcpc,
+  startUdhcpcMany,
   waitForLease,
   writeUdhcpcHook,
 } from './dhcp.js';
@@ -192,6 +193,19 @@ export async function startDhcpClient(
   });
   host.udhcpc = { pid: client.pid, comm: 'udhcpc' };
   if (o.save !== false) saveLabState(state);
+}
+
+/** Every host's DHCP client at once (one spawn from this process: see startUdhcpcMany). */
+export async function startDhcpClients(state: LabState, hosts: readonly LabHost[]): Promise<void> {
+  const hookPath = state.hookPath;
+  if (!hookPath) throw new Error('lab has no DHCP');
+  const clients = await startUdhcpcMany(
+    hosts.map((h) => ({ ns: h.ns, iface: h.iface, hostId: h.hostId, runDir: state.runDir, hookPath })),
+  );
+  hosts.forEach((h, i) => {
+    h.udhcpc = { pid: clients[i]!.pid, comm: 'udhcpc' };
+  });
+  saveLabState(state);
 }
 
 export async function stopDhcpClient(
