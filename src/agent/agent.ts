@@ -213,9 +213,9 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     },
   });
   vipReports.attach((r) => channel.reportVip(r));
-  const report = async (ip: string | null) => {
+  const report = async (ip: string | null, prefixLength?: number) => {
     try {
-      latest = await channel.reportUnderlay(ip, o.underlayIface, await prefixOf(deps, ip));
+      latest = await channel.reportUnderlay(ip, o.underlayIface, prefixLength ?? (await prefixOf(deps, ip)));
       beacon.recheckAddress(); // a beacon held back for this report goes out now
     } catch (err) {
       log.error({ err: String(err) }, 'could not number the underlay report');
@@ -228,13 +228,16 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
     ...(o.netns ? { netns: o.netns } : {}),
     ...(o.recheckMs ? { recheckMs: o.recheckMs } : {}),
     onEvent: () => beacon.recheckAddress(),
-    onChange: (ip) => {
-      // A new address means the session's TCP connection (from the old address) is dead, and a reconnect
-      // tried while the host had no address is waiting out its backoff: reconnect now, once, so the report
-      // below goes out the moment the lease is there. (Not on the loss itself: nothing connects without an
-      // address, and two forced reconnects in quick succession are what we avoid.)
+    onChange: (ip, _previous, prefixLength) => {
+      // The report is numbered first (with the prefix the watcher read, not a second `ip` run): the beacon
+      // holds the new address back until the report names it, so this is the data plane's critical path.
+      // A new address also means the session's TCP connection (from the old address) is dead, and a
+      // reconnect tried while the host had no address is waiting out its backoff: reconnect now, once, so
+      // the report goes out the moment the lease is there (it is published after this, once numbered). Not
+      // on the loss itself: nothing connects without an address, and two forced reconnects in quick
+      // succession are what we avoid.
+      void report(ip, ip === null ? undefined : prefixLength);
       if (ip !== null) channel.reconnectNow();
-      void report(ip);
       if (ip) void healMulticast(deps, store, log);
     },
   });

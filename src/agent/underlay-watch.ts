@@ -22,7 +22,8 @@ export interface UnderlayWatchOptions {
   debounceMs?: number;
   /** Every raw `ip monitor address` event, before the debounce (the beacon re-reads its address). */
   onEvent?: () => void;
-  onChange: (ip: string | null, previous: string | null) => void;
+  /** `prefixLength`: the new address's, as the same read saw it (the report carries it; no second read). */
+  onChange: (ip: string | null, previous: string | null, prefixLength?: number) => void;
 }
 
 export interface UnderlayWatcher {
@@ -32,9 +33,19 @@ export interface UnderlayWatcher {
   stop(): Promise<void>;
 }
 
-export async function readUnderlayIp(runner: Runner, iface: string, netns?: string): Promise<string | null> {
+/** The interface's (first non-host-scope) IPv4 address and its prefix length; null when it has none. */
+export async function readUnderlayAddress(
+  runner: Runner,
+  iface: string,
+  netns?: string,
+): Promise<{ ip: string; prefixLength: number } | null> {
   const addrs = await addrList(runner, iface, netns);
-  return addrs.find((a) => a.scope !== 'host')?.ip ?? null;
+  const a = addrs.find((x) => x.scope !== 'host');
+  return a ? { ip: a.ip, prefixLength: a.prefixLength } : null;
+}
+
+export async function readUnderlayIp(runner: Runner, iface: string, netns?: string): Promise<string | null> {
+  return (await readUnderlayAddress(runner, iface, netns))?.ip ?? null;
 }
 
 /**
@@ -75,13 +86,15 @@ export async function watchUnderlay(o: UnderlayWatchOptions): Promise<UnderlayWa
   const check = async () => {
     if (stopped) return;
     try {
-      const next = await readUnderlayIp(o.runner, o.iface, o.netns);
+      const read = await readUnderlayAddress(o.runner, o.iface, o.netns);
+      const next = read?.ip ?? null;
       if (next !== ip && !stopped) {
         const previous = ip;
         ip = next;
         o.log.info({ iface: o.iface, ip: next, previous }, 'underlay address changed');
+        // The change first (the report it starts is what the beacon waits for), then the new monitor.
+        o.onChange(next, previous, read?.prefixLength);
         restartMonitor();
-        o.onChange(next, previous);
       }
     } catch (err) {
       o.log.warn({ err }, 'underlay address check failed');

@@ -78,7 +78,7 @@ describe('watchUnderlay', () => {
     let ip = '127.0.0.1';
     const rec = recordingRunner(() => loAnswer(ip));
     const events: number[] = [];
-    const changes: (string | null)[] = [];
+    const changes: Array<[string | null, number | undefined]> = [];
     watcher = await watchUnderlay({
       runner: rec.runner,
       iface: 'lo',
@@ -86,14 +86,17 @@ describe('watchUnderlay', () => {
       recheckMs: 60_000,
       debounceMs: 20,
       onEvent: () => events.push(Date.now()),
-      onChange: (next) => changes.push(next),
+      onChange: (next, _previous, prefixLength) => changes.push([next, prefixLength]),
     });
+    const reads = rec.calls.length;
     ip = '127.0.0.2';
     rec.event('2: lo    inet 127.0.0.2/8 scope host lo');
     expect(events).toHaveLength(1); // synchronously, before the debounce
     expect(changes).toEqual([]);
     await sleep(80);
-    expect(changes).toEqual(['127.0.0.2']);
+    // With the prefix the same read saw: the agent's report needs no `ip` run of its own.
+    expect(changes).toEqual([['127.0.0.2', 8]]);
+    expect(rec.calls.length - reads).toBe(1);
   });
   it("events of other devices (the VIP lease renewed on the overlay bridge) are not the underlay's", async () => {
     const rec = recordingRunner(() => loAnswer('127.0.0.1'));
