@@ -9,7 +9,7 @@
 import { setPriority } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
-import { processComm } from './netns.js';
+import { isAlive, processComm, stopPid } from './netns.js';
 
 export interface DaemonSpec {
   ns: string;
@@ -57,13 +57,19 @@ export async function spawnManyInNetns(specs: readonly DaemonSpec[], waitMs = 5_
   });
   // Until each one is its command (not env, setsid or ip any more): stopPid checks the name.
   const deadline = Date.now() + waitMs;
-  for (const [i, pid] of pids.entries()) {
-    const want = specs[i]!.cmd.slice(0, 15);
-    while (processComm(pid) !== want) {
-      if (processComm(pid) === null) throw new Error(`${specs[i]!.cmd} in ${specs[i]!.ns} exited at once`);
-      if (Date.now() > deadline) throw new Error(`${specs[i]!.cmd} in ${specs[i]!.ns} did not start`);
-      await sleep(10);
+  try {
+    for (const [i, pid] of pids.entries()) {
+      const want = specs[i]!.cmd.slice(0, 15);
+      while (processComm(pid) !== want) {
+        if (!isAlive(pid)) throw new Error(`${specs[i]!.cmd} in ${specs[i]!.ns} exited at once`);
+        if (Date.now() > deadline) throw new Error(`${specs[i]!.cmd} in ${specs[i]!.ns} did not start`);
+        await sleep(10);
+      }
     }
+  } catch (err) {
+    // Nobody else knows these PIDs yet: stop the ones that did start, then fail.
+    await Promise.all(pids.map((pid) => stopPid(pid, { graceMs: 1000 })));
+    throw err;
   }
   return pids;
 }

@@ -11,6 +11,17 @@ import { createNetns, deleteNetns, processComm, stopPid } from '../../src/lab/ne
 import { type DaemonSpec, spawnManyInNetns, spawnScript } from '../../src/lab/spawn-many.js';
 import { notRoot } from '../helpers/netns-lab.js';
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** PIDs of live `sleep 30` processes (zombies aside). */
+const sleepers = async (): Promise<number[]> => {
+  const { stdout } = await execa('ps', ['-eo', 'pid=,stat=,args='], { reject: false });
+  return stdout
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter(([, st, ...args]) => !st?.startsWith('Z') && args.join(' ') === 'sleep 30')
+    .map(([pid]) => Number(pid));
+};
+
 const stat = (pid: number) => {
   const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
   return s.slice(s.lastIndexOf(')') + 2).split(' '); // fields from 3 (state) on
@@ -81,5 +92,16 @@ describe.skipIf(notRoot('spawnManyInNetns'))('spawnManyInNetns (netns)', () => {
       }
       expect(readFileSync(join(dir, `d${i}.log`), 'utf8')).toBe(`started it's #${i}\n`);
     }
+  });
+  it('when one daemon exits at once, the others it started are stopped and the call fails', async () => {
+    const base = { ns, env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' }, logFile: join(dir, 'x.log') };
+    const specs: DaemonSpec[] = [
+      { ...base, cmd: 'sleep', args: ['30'] },
+      { ...base, cmd: 'eo-no-such-daemon', args: [] },
+    ];
+    const before = new Set(await sleepers());
+    await expect(spawnManyInNetns(specs, 2_000)).rejects.toThrow(/exited at once|did not start/);
+    for (const end = Date.now() + 3_000; (await sleepers()).some((p) => !before.has(p)); await sleep(50))
+      if (Date.now() > end) throw new Error('a started daemon was left running');
   });
 });
