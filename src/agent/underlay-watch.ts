@@ -26,8 +26,16 @@ export interface UnderlayWatchOptions {
   onChange: (ip: string | null, previous: string | null, prefixLength?: number) => void;
 }
 
+/** An interface address as one read saw it. */
+export interface UnderlayAddress {
+  ip: string;
+  prefixLength: number;
+}
+
 export interface UnderlayWatcher {
   current(): string | null;
+  /** The current address with its prefix length, as the read that found it saw it; null without one. */
+  currentAddress(): UnderlayAddress | null;
   /** Re-reads now (also used by tests). */
   check(): Promise<void>;
   stop(): Promise<void>;
@@ -38,14 +46,10 @@ export async function readUnderlayAddress(
   runner: Runner,
   iface: string,
   netns?: string,
-): Promise<{ ip: string; prefixLength: number } | null> {
+): Promise<UnderlayAddress | null> {
   const addrs = await addrList(runner, iface, netns);
   const a = addrs.find((x) => x.scope !== 'host');
   return a ? { ip: a.ip, prefixLength: a.prefixLength } : null;
-}
-
-export async function readUnderlayIp(runner: Runner, iface: string, netns?: string): Promise<string | null> {
-  return (await readUnderlayAddress(runner, iface, netns))?.ip ?? null;
 }
 
 /**
@@ -78,7 +82,8 @@ const ifaceFingerprint = (iface: string): string =>
     .join(',');
 
 export async function watchUnderlay(o: UnderlayWatchOptions): Promise<UnderlayWatcher> {
-  let ip = await readUnderlayIp(o.runner, o.iface, o.netns);
+  let address = await readUnderlayAddress(o.runner, o.iface, o.netns);
+  let ip = address?.ip ?? null;
   let stopped = false;
   let debounce: NodeJS.Timeout | undefined;
   let monitor: LineProcess | undefined;
@@ -91,6 +96,7 @@ export async function watchUnderlay(o: UnderlayWatchOptions): Promise<UnderlayWa
       if (next !== ip && !stopped) {
         const previous = ip;
         ip = next;
+        address = read;
         o.log.info({ iface: o.iface, ip: next, previous }, 'underlay address changed');
         // The change first (the report it starts is what the beacon waits for), then the new monitor.
         o.onChange(next, previous, read?.prefixLength);
@@ -154,6 +160,7 @@ export async function watchUnderlay(o: UnderlayWatchOptions): Promise<UnderlayWa
 
   return {
     current: () => ip,
+    currentAddress: () => address,
     check,
     async stop() {
       stopped = true;

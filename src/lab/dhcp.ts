@@ -158,12 +158,6 @@ const client = (pid: number, eventsFile: string): UdhcpcClient => ({
   stop: () => stopPid(pid, { expectComm: 'udhcpc', graceMs: 2000 }),
 });
 
-export async function startUdhcpc(o: UdhcpcOptions): Promise<UdhcpcClient> {
-  const spec = udhcpcSpec(o);
-  const proc = await spawnInNetns(spec.ns, spec.cmd, spec.args, spec);
-  return client(proc.pid, spec.eventsFile);
-}
-
 /** Many clients at once, as after a site outage, with one spawn from this process (spawn-many.ts). */
 export async function startUdhcpcMany(all: readonly UdhcpcOptions[]): Promise<UdhcpcClient[]> {
   const specs = all.map(udhcpcSpec);

@@ -9,7 +9,6 @@ import {
   clearLeases,
   currentAddress,
   startDnsmasq,
-  startUdhcpc,
   startUdhcpcMany,
   waitForLease,
   writeUdhcpcHook,
@@ -146,7 +145,7 @@ export async function createLab(o: CreateLabOptions): Promise<LabState> {
     if (state.dhcp) {
       state.hookPath = writeUdhcpcHook(state.runDir);
       await startDhcpServer(state);
-      for (const host of state.hosts) await startDhcpClient(state, host);
+      await startDhcpClients(state, state.hosts);
       await Promise.all(state.hosts.map((h) => waitForLease(h.ns, h.iface, { timeoutMs: 30_000 })));
     }
     return state;
@@ -174,25 +173,6 @@ export async function stopDhcpServer(state: LabState, opts: { clearLeases?: bool
   delete state.dnsmasq;
   if (opts.clearLeases) clearLeases(state.runDir);
   saveLabState(state);
-}
-
-/** `save: false` leaves writing the lab state to the caller (once for many hosts: each write of lab.json
- * is a synchronous write in the process that may run the control plane too). */
-export async function startDhcpClient(
-  state: LabState,
-  host: LabHost,
-  o: { save?: boolean } = {},
-): Promise<void> {
-  if (!state.hookPath) throw new Error('lab has no DHCP');
-  const client = await startUdhcpc({
-    ns: host.ns,
-    iface: host.iface,
-    hostId: host.hostId,
-    runDir: state.runDir,
-    hookPath: state.hookPath,
-  });
-  host.udhcpc = { pid: client.pid, comm: 'udhcpc' };
-  if (o.save !== false) saveLabState(state);
 }
 
 /** Every host's DHCP client at once (one spawn from this process: see startUdhcpcMany). */

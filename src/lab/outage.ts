@@ -35,7 +35,7 @@ export async function runOutage(state: LabState, o: OutageOptions = {}): Promise
   state.activePool = state.activePool === 0 ? 1 : 0;
   await startDhcpServer(state);
   // A killed udhcpc (without -R) leaves its address; the new instance's deconfig removes it. The lab
-  // state is written once per step, not once per host (see startDhcpClient).
+  // state is written once per step, not once per host (see startDhcpClients).
   await Promise.all(state.hosts.map((h) => stopDhcpClient(state, h, { save: false })));
   saveLabState(state);
   if (o.whileDown) await o.whileDown();
