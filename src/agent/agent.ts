@@ -13,7 +13,7 @@ import { createHostActivities, flushLearned } from '../activities/host/index.js'
 import type { UnderlayReport } from '../contract/host-channel.js';
 import { OVERLAY_BRIDGE } from '../domain/constants.js';
 import type { AgentMetrics } from '../metrics/agent-metrics.js';
-import { addrList, arpingUnsolicited, execaRunner, type Runner } from '../net/index.js';
+import { arpingUnsolicited, execaRunner, type Runner } from '../net/index.js';
 import { createBeaconAgentHook, nextBootEpoch } from './beacon/index.js';
 import { type HostChannel, startHostChannel } from './channel/index.js';
 import { loadOrEnroll, startRenewal } from './identity/index.js';
@@ -26,6 +26,7 @@ import { reapplyStoredOverlay } from './reapply.js';
 import { createSiteVipHook, type SiteVipHook } from './site-vip/hook.js';
 import { type AgentState, StateStore } from './state.js';
 import { watchUnderlay } from './underlay-watch.js';
+import { addressLossGrace } from './address-loss-grace.js';
 
 export const AGENT_VERSION = '2.0.0';
 
@@ -35,6 +36,8 @@ export const AGENT_VERSION = '2.0.0';
  * default 50 ms the poll (getifaddrs, 20 times a second) was the idle agent's largest CPU cost.
  */
 const BEACON_ADDRESS_POLL_MS = 1000;
+/** How long a lost underlay address goes unreported, waiting for a new one (address-loss-grace.ts). */
+export const ADDRESS_LOSS_GRACE_MS = 2000;
 
 export interface AgentOptions {
   hostId: string;
@@ -84,12 +87,6 @@ async function healMulticast(deps: HostDeps, store: StateStore, log: Logger): Pr
 /** Peers the applied overlay programs (0 without an overlay). */
 const programmedPeers = (s: AgentState, hostId: string): number =>
   s.overlay ? s.peers.filter((p) => p.hostId !== hostId).length : 0;
-
-async function prefixOf(deps: HostDeps, ip: string | null): Promise<number | undefined> {
-  if (ip === null) return undefined;
-  const addrs = await addrList(deps.runner, deps.underlayIface, deps.netns).catch(() => []);
-  return addrs.find((a) => a.ip === ip)?.prefixLength;
-}
 
 export async function startAgent(o: AgentOptions): Promise<Agent> {
   const runner = o.runner ?? execaRunner;
@@ -215,12 +212,13 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
   vipReports.attach((r) => channel.reportVip(r));
   const report = async (ip: string | null, prefixLength?: number) => {
     try {
-      latest = await channel.reportUnderlay(ip, o.underlayIface, prefixLength ?? (await prefixOf(deps, ip)));
+      latest = await channel.reportUnderlay(ip, o.underlayIface, prefixLength);
       beacon.recheckAddress(); // a beacon held back for this report goes out now
     } catch (err) {
       log.error({ err: String(err) }, 'could not number the underlay report');
     }
   };
+  const lossGrace = addressLossGrace({ graceMs: ADDRESS_LOSS_GRACE_MS, onLoss: () => void report(null) });
   const watcher = await watchUnderlay({
     runner,
     iface: o.underlayIface,
@@ -236,12 +234,14 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       // the report goes out the moment the lease is there (it is published after this, once numbered). Not
       // on the loss itself: nothing connects without an address, and two forced reconnects in quick
       // succession are what we avoid.
-      void report(ip, ip === null ? undefined : prefixLength);
-      if (ip !== null) channel.reconnectNow();
-      if (ip) void healMulticast(deps, store, log);
+      if (!lossGrace.change(ip)) return; // a loss waits for a new address (address-loss-grace.ts)
+      void report(ip, prefixLength);
+      channel.reconnectNow();
+      void healMulticast(deps, store, log);
     },
   });
-  await report(watcher.current());
+  const first = watcher.currentAddress();
+  await report(first?.ip ?? null, first?.prefixLength);
   const renewal = startRenewal({ identity, channel, log });
 
   return {
@@ -260,6 +260,7 @@ export async function startAgent(o: AgentOptions): Promise<Agent> {
       await vipReports.idle();
       await renewal.stop();
       await watcher.stop();
+      lossGrace.stop();
       await channel.stop();
       await beacon.stop();
       log.info('agent stopped (the overlay stays up)');

@@ -36,6 +36,12 @@ export interface ChangeOverlayInput {
 export interface UnderlayChangedInput {
   hostId: string;
   underlayIp: string;
+  /** The host's report sequence (newest wins). */
+  seq?: number;
+}
+/** Several hosts' changes at once (underlayChangesSignal); at most one entry per host, newest seq. */
+export interface UnderlayChangesInput {
+  changes: UnderlayChangedInput[];
 }
 export interface HostHeartbeatInput {
   hostId: string;
@@ -48,6 +54,11 @@ export const removeHostUpdate = defineUpdate<ClusterView, [RemoveHostInput]>('re
 export const changeOverlayUpdate = defineUpdate<ClusterView, [ChangeOverlayInput]>('changeOverlay');
 export const deleteClusterUpdate = defineUpdate<ClusterView, []>('deleteCluster');
 export const underlayChangedSignal = defineSignal<[UnderlayChangedInput]>('underlayChanged');
+/** Since 'relay-batches-underlay': the relay sends a cluster every host's change that arrived while its
+ * previous signal to that cluster was in flight in ONE signal (signals to one workflow are written one at a
+ * time: a 20-host renumbering made 20 signals queue for up to 1.5 s). Same effect as one underlayChanged
+ * per entry. */
+export const underlayChangesSignal = defineSignal<[UnderlayChangesInput]>('underlayChanges');
 export const hostHeartbeatSignal = defineSignal<[HostHeartbeatInput]>('hostHeartbeat');
 /** The relay forwards a host's site-VIP report (domain/site-vip.ts) to the host's cluster: the host gained or
  * lost the VIP. Handled since 'site-vip-election'; parsed with vipReportSignalSchema, older seqs ignored. */

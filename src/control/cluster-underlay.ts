@@ -5,7 +5,10 @@
 // Two paths, and in the common case one signal per report:
 // - early: when a report arrives and this process has published the host's membership, that cluster is
 //   signalled at once, on a queue of its own (behind the host workflow's update it came 2-7 s late in a
-//   20-host renumbering trace). Best effort, once per seq.
+//   20-host renumbering trace). Best effort, once per seq. Since 'relay-batches-underlay' one signal
+//   (underlayChanges) carries every change of the cluster that arrived while its previous one was in
+//   flight: the server writes a workflow's signals one at a time, and in a 20-host renumbering the 20
+//   signals of one cluster queued for up to 1.5 s, all answered at the same moment.
 // - after the update: the host workflow's answer says which cluster counts the host and which address and
 //   seq it holds. Unless that cluster was told that seq already (by the early path), it is signalled now,
 //   retried until delivered or superseded. The record is the truth: the published membership the early
@@ -16,7 +19,7 @@
 // applies a report only if its seq is newer, so that costs a signal and changes nothing.
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
-import { underlayChangedSignal } from '../contract/workflow-messages.js';
+import { underlayChangedSignal, underlayChangesSignal } from '../contract/workflow-messages.js';
 import { clusterWorkflowId } from '../domain/ids.js';
 import type { HostRecord } from '../domain/types.js';
 import { callHostWorkflow, type HostCallOptions } from './host-workflow-calls.js';
@@ -29,8 +32,10 @@ export interface UnderlayChange {
 }
 
 export interface ClusterUnderlayStats {
-  /** underlayChanged signals delivered to clusters (both paths). */
+  /** Hosts' changes delivered to clusters (both paths). */
   clusterSignals: number;
+  /** Early-path signals, each carrying every change of one cluster that was waiting (batches). */
+  clusterBatches: number;
   /** Of those, sent after the host workflow's update because the early path had not told that cluster. */
   clusterSignalsAfterUpdate: number;
   /** Signals after an update that could not reach Temporal and were scheduled again. */
@@ -60,10 +65,16 @@ export async function signalUnderlayChanged(client: Client, cluster: string, cha
   await client.workflow.getHandle(clusterWorkflowId(cluster)).signal(underlayChangedSignal, change);
 }
 
+/** Several hosts' changes in one underlayChanges signal (at most one per host). */
+export async function signalUnderlayChanges(client: Client, cluster: string, changes: UnderlayChange[]) {
+  await client.workflow.getHandle(clusterWorkflowId(cluster)).signal(underlayChangesSignal, { changes });
+}
+
 export function createClusterUnderlay(deps: ClusterUnderlayDeps) {
   const { log } = deps;
   const stats: ClusterUnderlayStats = {
     clusterSignals: 0,
+    clusterBatches: 0,
     clusterSignalsAfterUpdate: 0,
     clusterSignalRetries: 0,
   };
@@ -86,31 +97,53 @@ export function createClusterUnderlay(deps: ClusterUnderlayDeps) {
     stats.clusterSignals += 1;
   };
 
-  async function runEarly(hostId: string): Promise<void> {
-    const next = waitingEarly.get(hostId);
-    waitingEarly.delete(hostId);
-    try {
-      if (!next || next.change.seq <= (triedSeq.get(hostId) ?? 0)) return;
+  /** Hosts with an early report waiting, per cluster: one job per cluster sends them all in one signal. */
+  const earlyHosts = new Map<string, Set<string>>();
+
+  /** Sends every early report waiting for `cluster` in one signal. The cluster's jobs run one at a time
+   * (KeyedQueue), so what arrives while a signal is in flight goes out together in the next one. */
+  async function runEarly(cluster: string): Promise<void> {
+    const hostIds = [...(earlyHosts.get(cluster) ?? [])];
+    earlyHosts.delete(cluster);
+    const batch: UnderlayChange[] = [];
+    const taken: string[] = [];
+    for (const hostId of hostIds) {
+      const next = waitingEarly.get(hostId);
+      // a newer report of a host that moved to another cluster waits for that cluster's job
+      if (!next || next.cluster !== cluster) continue;
+      waitingEarly.delete(hostId);
+      taken.push(hostId);
+      if (next.change.seq <= (triedSeq.get(hostId) ?? 0)) continue;
       triedSeq.set(hostId, next.change.seq);
+      batch.push(next.change);
+    }
+    try {
+      if (batch.length === 0) return;
       const started = Date.now();
       const outcome = await callHostWorkflow(
         deps.client,
-        () => signalUnderlayChanged(deps.client, next.cluster, next.change),
+        () => signalUnderlayChanges(deps.client, cluster, batch),
         { ...deps.callOptions, retryDelaysMs: [] },
       );
       if (!outcome.ok) return;
-      delivered(hostId, next.cluster, next.change.seq);
+      for (const c of batch) delivered(c.hostId, cluster, c.seq);
+      stats.clusterBatches += 1;
       log.debug(
-        { hostId, seq: next.change.seq, ms: Date.now() - started },
+        { cluster, hosts: batch.length, ms: Date.now() - started },
         'underlay signalled to the cluster',
       );
     } catch (err) {
-      log.debug({ hostId, err: String(err) }, 'early underlay signal to the cluster failed');
+      log.debug({ cluster, err: String(err) }, 'early underlay signal to the cluster failed');
     } finally {
-      earlyDone.get(hostId)?.settle();
-      earlyDone.delete(hostId);
+      for (const hostId of taken) settleEarly(hostId);
     }
   }
+
+  const settleEarly = (hostId: string) => {
+    if (waitingEarly.has(hostId)) return; // a newer report is on its way: afterUpdate waits for that one
+    earlyDone.get(hostId)?.settle();
+    earlyDone.delete(hostId);
+  };
 
   async function payOwed(hostId: string): Promise<void> {
     const due = owed.get(hostId);
@@ -157,7 +190,9 @@ export function createClusterUnderlay(deps: ClusterUnderlayDeps) {
         });
         earlyDone.set(hostId, { done, settle });
       }
-      deps.queue.push(hostId, 'cluster-signal', () => runEarly(hostId));
+      const hosts = earlyHosts.get(cluster) ?? new Set<string>();
+      earlyHosts.set(cluster, hosts.add(hostId));
+      deps.queue.push(`cluster/${cluster}`, 'cluster-signal', () => runEarly(cluster));
     },
 
     /** The host workflow's record after a report: its cluster gets the record's address unless told already.

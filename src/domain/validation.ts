@@ -107,6 +107,11 @@ export const underlayChangedInputSchema = z.object({
   /** v2: the host's report sequence, carried into peer tables so agents can order them against beacons. */
   seq: seqSchema.optional(),
 });
+/** Many hosts' underlay changes in one signal (the relay batches a cluster's while one is in flight). Each
+ * entry is parsed on its own with underlayChangedInputSchema: one bad entry costs only itself. */
+export const underlayChangesInputSchema = z.object({
+  changes: z.array(z.unknown()).min(1).max(MAX_CLUSTER_HOSTS),
+});
 /** v2: an underlay report relayed from the host's own topic (the host workflow's reportUnderlay update). */
 export const underlayReportInputSchema = z.object({
   hostId: hostIdSchema,

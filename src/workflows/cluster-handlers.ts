@@ -9,6 +9,7 @@ import {
   hostPresenceInputSchema,
   removeHostInputSchema,
   underlayChangedInputSchema,
+  underlayChangesInputSchema,
 } from '../domain/validation.js';
 import { Admission } from './admission.js';
 import { clusterInputSchema } from './cluster-init.js';
@@ -22,6 +23,7 @@ import {
   hostPresenceSignal,
   removeHostUpdate,
   underlayChangedSignal,
+  underlayChangesSignal,
   vipReportSignal,
 } from '../contract/workflow-messages.js';
 import { admitClaims, claimHosts, releaseClaim } from './membership.js';
@@ -167,6 +169,21 @@ export function registerMessageHandlers(
     },
     {
       description: "A host's new underlay address (its agent's report, newest seq wins): peers are re-pushed",
+    },
+  );
+
+  setHandler(
+    underlayChangesSignal,
+    (input) => {
+      const batch = safeParseSignal(state, 'underlayChanges', underlayChangesInputSchema, input);
+      for (const entry of batch?.changes ?? []) {
+        const change = safeParseSignal(state, 'underlayChanges', underlayChangedInputSchema, entry);
+        if (change) noteUnderlay(state, change.hostId, change.underlayIp, wake, change.seq);
+      }
+    },
+    {
+      description:
+        "Several hosts' new underlay addresses at once (the relay's batch): as underlayChanged each",
     },
   );
 

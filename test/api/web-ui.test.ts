@@ -57,6 +57,7 @@ describe('the cluster in the Temporal Web UI', () => {
     for (const u of ['admitCluster', 'addHosts', 'removeHost', 'changeOverlay', 'deleteCluster'])
       expect(updates[u], u).not.toBe('');
     const signals = described_(meta.definition?.signalDefinitions);
-    for (const s of ['underlayChanged', 'hostPresence', 'vipReport']) expect(signals[s], s).not.toBe('');
+    for (const s of ['underlayChanged', 'underlayChanges', 'hostPresence', 'vipReport'])
+      expect(signals[s], s).not.toBe('');
   });
 });

@@ -10,6 +10,7 @@ import { clusterWorkflowId, hostWorkflowId } from '../../src/domain/ids.js';
 import { getHost, registerHost, reportUnderlay } from '../../src/temporal/hosts.js';
 import { startFakeHost } from './support/fake-host.js';
 import { useRelayHarness } from './support/harness.js';
+import { sinkSignals } from './support/sink-signals.js';
 import { uniqueHostId, waitUntil } from './support/wait.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -18,8 +19,8 @@ describe('host relay: the cluster hears of a new underlay address once', () => {
   const h = useRelayHarness();
   const stats = () => h.control.relay!.stats();
 
-  /** A registered host claimed by a signal sink standing in for its cluster; the sink's underlayChanged
-   * signals, as {seq, underlayIp}. */
+  /** A registered host claimed by a signal sink standing in for its cluster; the underlay changes the sink
+   * received (underlayChanged or the relay's batches), as {seq, underlayIp}. */
   async function clusteredHost(name: string) {
     const hostId = uniqueHostId(name);
     await registerHost(
@@ -36,16 +37,7 @@ describe('host relay: the cluster hears of a new underlay address once', () => {
       .getHandle(hostWorkflowId(hostId))
       .executeUpdate(claimHostUpdate, { args: [{ cluster }] });
     const signals = async () =>
-      ((await sink.fetchHistory()).events ?? [])
-        .filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'underlayChanged')
-        .map((e) => {
-          const data = e.workflowExecutionSignaledEventAttributes!.input!.payloads![0]!.data!;
-          const { seq, underlayIp } = JSON.parse(Buffer.from(data).toString()) as {
-            seq: number;
-            underlayIp: string;
-          };
-          return { seq, underlayIp };
-        });
+      (await sinkSignals(sink)).flat().map(({ seq, underlayIp }) => ({ seq, underlayIp }));
     return { hostId, cluster, sink, signals };
   }
 

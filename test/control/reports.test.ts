@@ -8,6 +8,7 @@ import { hostTopic } from '../../src/contract/host-channel.js';
 import { getHost, registerHost } from '../../src/temporal/hosts.js';
 import { startFakeHost } from './support/fake-host.js';
 import { useRelayHarness } from './support/harness.js';
+import { sinkSignals } from './support/sink-signals.js';
 import { uniqueHostId, waitUntil } from './support/wait.js';
 
 const hid = uniqueHostId;
@@ -63,7 +64,7 @@ describe('host relay: underlay reports and presence', () => {
   });
 
   /** A signal sink standing in for the host's cluster, the membership announced to the host, and the
-   * underlayChanged signals the sink received. */
+   * underlay changes the sink received. */
   async function directToSink(hostId: string) {
     const cluster = `direct-${hostId}`;
     const sink = await h.client.workflow.start('signalSinkWorkflow', {
@@ -73,19 +74,45 @@ describe('host relay: underlay reports and presence', () => {
     h.control.relay!.announceMembership(hostId, cluster);
     const host = await startFakeHost(h.broker, hostId);
     await waitUntil(() => host.received.some((m) => m.topic === hostTopic(hostId, 'membership')));
-    const signals = async () =>
-      ((await sink.fetchHistory()).events ?? [])
-        .filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'underlayChanged')
-        .map((e) => {
-          const data = e.workflowExecutionSignaledEventAttributes!.input!.payloads![0]!.data!;
-          return JSON.parse(Buffer.from(data).toString()) as {
-            hostId: string;
-            underlayIp: string;
-            seq: number;
-          };
-        });
+    const signals = async () => (await sinkSignals(sink)).flat();
     return { sink, host, signals };
   }
+
+  it('reports of many hosts of one cluster at once (a site renumbered) reach it in a few batched signals, each host once', async () => {
+    const hosts = Array.from({ length: 12 }, () => hid('batch'));
+    const cluster = `batch-${hosts[0]}`;
+    await Promise.all(hosts.map(register));
+    const sink = await h.client.workflow.start('signalSinkWorkflow', {
+      workflowId: clusterWorkflowId(cluster),
+      taskQueue: h.taskQueue,
+    });
+    const fakes = await Promise.all(hosts.map((hostId) => startFakeHost(h.broker, hostId)));
+    try {
+      for (const hostId of hosts) h.control.relay!.announceMembership(hostId, cluster);
+      await Promise.all(
+        fakes.map((f, i) =>
+          waitUntil(() => f.received.some((m) => m.topic === hostTopic(hosts[i]!, 'membership'))),
+        ),
+      );
+      await Promise.all(
+        fakes.map((f, i) =>
+          f.publish('underlay', { seq: 40, underlayIp: `10.77.1.${i + 1}`, underlayIface: 'eth0' }, true),
+        ),
+      );
+      const all = async () => (await sinkSignals(sink)).flat();
+      await waitUntil(async () => (await all()).length >= hosts.length, 10_000, 'every host signalled');
+      await sleep(300);
+      const batches = await sinkSignals(sink);
+      // one signal per host before; now what arrives while one is in flight goes out together
+      expect(batches.length).toBeLessThanOrEqual(4);
+      expect(batches.length).toBeGreaterThan(0);
+      expect((await all()).map((c) => c.hostId).sort()).toEqual([...hosts].sort());
+      expect((await all()).every((c) => c.seq === 40)).toBe(true);
+    } finally {
+      await Promise.all(fakes.map((f) => f.close()));
+      await sink.terminate('test done');
+    }
+  });
 
   it('a report of a host in a cluster is also signalled straight to that cluster (seq kept)', async () => {
     const hostId = hid('direct');

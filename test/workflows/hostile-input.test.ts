@@ -16,6 +16,7 @@ import {
   removeHostUpdate,
   setHostClusterSignal,
   underlayChangedSignal,
+  underlayChangesSignal,
 } from '../../src/contract/workflow-messages.js';
 import { DEFAULT_OVERLAY_CIDR } from '../../src/domain/constants.js';
 import { ErrorType } from '../../src/domain/errors.js';
@@ -95,18 +96,29 @@ describe('hostile input', () => {
     await handle.signal(underlayChangedSignal, null as never);
     await handle.signal(hostHeartbeatSignal, { hostId: first.hostId, underlayIp: 'not-an-ip' });
     await handle.signal(hostHeartbeatSignal, { hostId: long } as never);
+    // the relay's batch: a bad envelope is dropped whole, a bad entry alone
+    await handle.signal(underlayChangesSignal, { changes: 'all' } as never);
+    await handle.signal(underlayChangesSignal, { changes: [] });
+    await handle.signal(underlayChangesSignal, {
+      changes: [{ hostId: first.hostId, underlayIp: '999.1.1.2', seq: 5 }, { hostId: long } as never],
+    });
     const rejected = await h.waitFor(
       'MessageRejected events',
       async () => (await h.events(name)).filter((e) => e.type === 'MessageRejected'),
-      (e) => e.length === 4,
+      (e) => e.length === 8,
     );
     expect(rejected.map((e) => e.data.signal)).toEqual([
       'underlayChanged',
       'underlayChanged',
       'hostHeartbeat',
       'hostHeartbeat',
+      'underlayChanges',
+      'underlayChanges',
+      'underlayChanges',
+      'underlayChanges',
     ]);
     expect(JSON.stringify(rejected)).not.toContain('999.1.1.1');
+    expect(JSON.stringify(rejected)).not.toContain('999.1.1.2');
     const after = await h.view(name);
     expect(after.hosts).toEqual(before.hosts);
     expect(after.phase).toBe('Ready');

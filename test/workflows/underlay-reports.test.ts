@@ -6,6 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { clusterWorkflowId, hostWorkflowId } from '../../src/domain/ids.js';
 import { patchIds } from '../replay/support/history-json.js';
+import { signalUnderlayChanges } from '../../src/control/cluster-underlay.js';
 import { issueJoinToken } from '../../src/temporal/host-identity.js';
 import { getHost, reportPresence, reportUnderlay } from '../../src/temporal/hosts.js';
 import { ClusterHarness, roles } from './support/cluster-harness.js';
@@ -97,6 +98,48 @@ describe('underlay reports with sequences', () => {
       (e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'underlayChanged',
     );
     expect(heard).toHaveLength(1);
+  });
+
+  it("the relay's batch (underlayChanges) applies each host's change as its own signal would, newest seq only", async () => {
+    const hosts = await h.addHosts(3);
+    const { name } = await h.startCluster(roles(hosts, 1), { reconcileDebounceMs: 100 });
+    await h.waitForView(name, 'Ready', (v) => v.phase === 'Ready');
+    const movers = hosts.slice(1);
+    const records = await Promise.all(
+      movers.map((f, i) => {
+        f.underlaySeq += 1;
+        f.underlayIp = `10.213.94.${100 + i}`;
+        const report = {
+          hostId: f.hostId,
+          seq: f.underlaySeq,
+          underlayIp: f.underlayIp,
+          underlayIface: 'eth0',
+        };
+        return reportUnderlay(h.client, report, { taskQueue: h.taskQueue });
+      }),
+    );
+    const changes = records.map((r) => ({ hostId: r.hostId, underlayIp: r.underlayIp, seq: r.underlaySeq! }));
+    // one batch with both, and a stale entry (an older seq of the first mover) that must change nothing
+    const stale = { ...changes[0]!, underlayIp: '10.213.94.250', seq: changes[0]!.seq - 1 };
+    await signalUnderlayChanges(h.client, name, [...changes, stale]);
+    const view = await h.waitForView(name, 'both moved', (v) =>
+      movers.every((f) => v.hosts.find((x) => x.hostId === f.hostId)?.underlayIp === f.underlayIp),
+    );
+    expect(view.hosts.map((x) => x.underlayIp)).not.toContain('10.213.94.250');
+    const events = await h.waitFor(
+      'UnderlayChanged for both and OverlayReconciled after',
+      async () => h.events(name),
+      (es) => {
+        const changed = es.filter((e) => e.type === 'UnderlayChanged' && e.hostId !== hosts[0]!.hostId);
+        const last = Math.max(...changed.map((e) => e.seq));
+        return changed.length === 2 && es.some((e) => e.type === 'OverlayReconciled' && e.seq > last);
+      },
+    );
+    expect(events.filter((e) => e.type === 'UnderlayChanged').map((e) => e.data['to'])).toEqual(
+      expect.arrayContaining(movers.map((f) => f.underlayIp)),
+    );
+    await h.waitForView(name, 'Ready again', (v) => v.phase === 'Ready');
+    await recordHistory(h.client, 'cluster', 'underlay-batch', clusterWorkflowId(name));
   });
 
   it('every peer table carries a version; a host keeps the newest one', async () => {
