@@ -44,6 +44,7 @@ export function createResultRouter(deps: ResultRouterDeps) {
   const { log } = deps;
 
   async function settle(command: PendingCommand, result: HostResult): Promise<void> {
+    const arrivedAt = Date.now();
     for (let attempt = 0; ; attempt++) {
       try {
         if (result.ok) await deps.completion.complete(command.taskToken, result.result);
@@ -61,7 +62,16 @@ export function createResultRouter(deps: ResultRouterDeps) {
         deps.onOutcome?.(command, result.ok ? 'ok' : 'error');
         deps.onRoundTrip?.(Date.now() - command.publishedAt, command);
         log.debug(
-          { hostId: command.hostId, commandId: command.id, kind: command.kind, ok: result.ok, attempt },
+          {
+            hostId: command.hostId,
+            commandId: command.id,
+            kind: command.kind,
+            ok: result.ok,
+            attempt,
+            // publish → result here, and result → completion accepted by Temporal
+            hostMs: arrivedAt - command.publishedAt,
+            completeMs: Date.now() - arrivedAt,
+          },
           'activity completed',
         );
         return;

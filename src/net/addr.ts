@@ -1,4 +1,5 @@
 // Address verbs (netlink AddrReplace/AddrDel/AddrList): each makes one `ip addr` call.
+import { networkInterfaces } from 'node:os';
 import { z } from 'zod';
 import { iface, ipv4Prefix } from './check.js';
 import { nsFlag } from './ns.js';
@@ -30,6 +31,26 @@ export async function addrList(r: Runner, dev: string, netns?: string): Promise<
       .filter((a) => a.family === 'inet')
       .map((a) => ({ ip: a.local, prefixLength: a.prefixlen, scope: a.scope })),
   );
+}
+
+/**
+ * The device's IPv4 addresses without running a process when it can: in this process's own namespace
+ * (no `netns`) getifaddrs (os.networkInterfaces) answers; a caller driving another namespace (tests) gets
+ * addrList. Why: a peer-table apply started five processes (several applies per renumbering), and while
+ * every host renumbers at once (DHCP and 20 agents on 2 cores) each spawn held the agent's event loop
+ * until the child had exec'd: spawns were the largest part of the agents' busy time in the 20-host lab's
+ * CPU profiles, and they delayed the agents' broker reconnects and reports. getifaddrs knows no scope: 127/8 is
+ * `host`, everything else `global` (what callers here filter on).
+ */
+export async function addrListHere(r: Runner, dev: string, netns?: string): Promise<Ipv4Address[]> {
+  if (netns !== undefined) return addrList(r, dev, netns);
+  return (networkInterfaces()[iface(dev)] ?? [])
+    .filter((a) => a.family === 'IPv4')
+    .map((a) => ({
+      ip: a.address,
+      prefixLength: Number(a.cidr?.split('/')[1] ?? 32),
+      scope: a.address.startsWith('127.') ? 'host' : 'global',
+    }));
 }
 
 /** ip addr replace IP/N dev NAME (a rerun changes nothing) */

@@ -45,6 +45,13 @@ describe.skipIf(notRoot('host activities on the kernel'))('host activities on th
   });
   afterAll(() => lab?.cleanup());
 
+  it('setPeers before applyOverlay fails naming it (the missing device comes from the FDB read itself)', async () => {
+    await expect(acts[0]!.setPeers({ spec, peers: peersOf() })).rejects.toMatchObject({
+      type: 'HostCommandFailed',
+      message: expect.stringContaining('applyOverlay must run first'),
+    });
+  });
+
   it('preflight reports the underlay and no problems', async () => {
     const res = await acts[0]!.preflight();
     expect(res).toMatchObject({

@@ -74,9 +74,16 @@ export interface E2eOptions {
   mode?: OverlayMode;
 }
 
-/** Everything torn down by close(), also when a step fails; EO_KEEP_LAB=1 keeps the lab's run dir. */
+/** Everything torn down by close(), also when a step fails; EO_KEEP_LAB=1 keeps the lab's run dir, and
+ * E2E_LOG_FILE=path writes the control plane's debug log (broker lines too) there, to trace a run. */
 export async function startE2e(o: E2eOptions): Promise<E2eEnv> {
-  const log = createLogger({ level: 'warn', format: 'json' });
+  const log = process.env['E2E_LOG_FILE']
+    ? createLogger({
+        level: 'debug',
+        format: 'json',
+        destination: (await import('pino')).pino.destination(process.env['E2E_LOG_FILE']),
+      })
+    : createLogger({ level: 'warn', format: 'json' });
   const token = randomBytes(24).toString('base64url');
   const dir = mkdtempSync(join(tmpdir(), 'eo-e2e-'));
   const stack: Array<() => Promise<unknown>> = [];

@@ -4,6 +4,7 @@ import { createNetns, deleteNetns } from '../../src/lab/netns.js';
 import {
   addrDel,
   addrList,
+  addrListHere,
   addrReplace,
   execaRunner,
   fdbBatch,
@@ -29,6 +30,22 @@ describe('net wrappers without the kernel', () => {
     await expect(linkByName(rec, 'a'.repeat(16))).rejects.toThrow();
     await expect(addrReplace(rec, 'eth0', '10.0.0.1 dev lo', 24)).rejects.toThrow();
     expect(rec.calls).toEqual([]);
+  });
+
+  it('addrListHere: in this namespace the addresses come from getifaddrs, with no process, as `ip` sees them', async () => {
+    const rec = recordingRunner();
+    const here = await addrListHere(rec, 'lo');
+    expect(rec.calls).toEqual([]);
+    const viaIp = await addrList(execaRunner, 'lo');
+    expect(here.map(({ ip, prefixLength }) => ({ ip, prefixLength }))).toEqual(
+      viaIp.map(({ ip, prefixLength }) => ({ ip, prefixLength })),
+    );
+    expect(here).toContainEqual({ ip: '127.0.0.1', prefixLength: 8, scope: 'host' });
+    expect(await addrListHere(rec, 'nosuchdev0')).toEqual([]);
+    await expect(addrListHere(rec, 'lo;id')).rejects.toThrow();
+    // another namespace: `ip -n`, as before
+    await addrListHere(rec, 'eth0', 'nsx');
+    expect(rec.calls.map((c) => c.args.slice(0, 2))).toEqual([['-n', 'nsx']]);
   });
 
   it('rejects a hostile netns name before running anything', async () => {

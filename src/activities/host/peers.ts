@@ -6,14 +6,13 @@ import { vxlanDeviceName } from '../../domain/constants.js';
 import type { OverlaySpec, Peer } from '../../domain/types.js';
 import {
   ALL_ZERO_MAC,
-  addrList,
+  addrListHere,
   CommandError,
   type FdbOp,
   fdbBatch,
   fdbFlushLearned,
   fdbList,
   herDestinations,
-  linkByName,
   neighFlushTo,
 } from '../../net/index.js';
 import { HostError } from '../../domain/host-error.js';
@@ -36,26 +35,33 @@ export function planHerOps(have: string[], want: string[]): FdbOp[] {
   ];
 }
 
-async function requireVxlan(deps: HostDeps, spec: OverlaySpec): Promise<string> {
-  const dev = vxlanDeviceName(spec.vni);
-  if (!(await linkByName(deps.runner, dev, deps.netns)))
-    throw new HostError(
-      ErrorType.HostCommandFailed,
-      `${dev} does not exist on ${deps.hostId}: applyOverlay must run first`,
-    );
-  return dev;
+/** The VxLAN device's FDB. A missing device (applyOverlay has not run) shows as `bridge` failing with
+ * "Cannot find device": no separate `ip link` check first (every process an apply starts counts, see
+ * addrListHere). */
+async function overlayFdb(deps: HostDeps, dev: string) {
+  try {
+    return await fdbList(deps.runner, dev, deps.netns);
+  } catch (err) {
+    if (err instanceof CommandError && /Cannot find device/.test(err.stderr))
+      throw new HostError(
+        ErrorType.HostCommandFailed,
+        `${dev} does not exist on ${deps.hostId}: applyOverlay must run first`,
+      );
+    throw err;
+  }
 }
 
 export async function setPeers(deps: HostDeps, spec: OverlaySpec, peers: Peer[]): Promise<SetPeersResult> {
   const { runner: r, netns: ns } = deps;
-  const dev = await requireVxlan(deps, spec);
-  const own = new Set((await addrList(r, deps.underlayIface, ns)).map((a) => a.ip));
+  const dev = vxlanDeviceName(spec.vni);
+  const fdb = await overlayFdb(deps, dev);
+  const own = new Set((await addrListHere(r, deps.underlayIface, ns)).map((a) => a.ip));
   const want =
     spec.mode === 'multicast'
       ? []
       : peers.filter((p) => p.hostId !== deps.hostId && !own.has(p.underlayIp)).map((p) => p.underlayIp);
   const exclude = spec.mode === 'multicast' ? [multicastGroup(spec)] : [];
-  const have = herDestinations(await fdbList(r, dev, ns), exclude);
+  const have = herDestinations(fdb, exclude);
   const ops = planHerOps(have, want);
   await fdbBatch(r, dev, ops, ns);
   if (ops.length > 0) deps.log.info({ ops: ops.length }, 'peer table programmed');
