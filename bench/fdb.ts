@@ -23,7 +23,7 @@ import {
   spawnInNetns,
   stopPid,
 } from '../src/lab/netns.js';
-import { execaRunner, linkAdd, type Runner } from '../src/net/index.js';
+import { processRunner, linkAdd, type Runner } from '../src/net/index.js';
 
 const N = Number(process.env.BENCH_PEERS ?? 1000);
 const spec: OverlaySpec = {
@@ -49,11 +49,11 @@ function timingRunner(): Runner & { batchMs: number[] } {
     batchMs,
     async run(file, args, opts) {
       const t = performance.now();
-      const res = await execaRunner.run(file, args, opts);
+      const res = await processRunner.run(file, args, opts);
       if (file === 'bridge' && args.includes('-batch')) batchMs.push(performance.now() - t);
       return res;
     },
-    spawnLines: execaRunner.spawnLines,
+    spawnLines: processRunner.spawnLines,
   };
 }
 
@@ -61,10 +61,10 @@ async function fdbBench(id: string) {
   const ns = `eo-${id}-bench`;
   try {
     await createNetns(ns);
-    await linkAdd(execaRunner, { kind: 'veth', name: 'eth0', peer: 'eth1' }, ns);
+    await linkAdd(processRunner, { kind: 'veth', name: 'eth0', peer: 'eth1' }, ns);
     await setStaticAddress(ns, 'eth0', '10.213.9.1/24');
     await linkAdd(
-      execaRunner,
+      processRunner,
       { kind: 'vxlan', name: 'vxlan100', vni: 100, port: 4789, dev: 'eth0', learning: false },
       ns,
     );

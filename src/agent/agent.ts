@@ -13,7 +13,7 @@ import { createHostActivities, flushLearned } from '../activities/host/index.js'
 import type { UnderlayReport } from '../contract/host-channel.js';
 import { OVERLAY_BRIDGE } from '../domain/constants.js';
 import type { AgentMetrics } from '../metrics/agent-metrics.js';
-import { arpingUnsolicited, execaRunner, type Runner } from '../net/index.js';
+import { arpingUnsolicited, processRunner, type Runner } from '../net/index.js';
 import { createBeaconAgentHook, nextBootEpoch } from './beacon/index.js';
 import { type HostChannel, startHostChannel } from './channel/index.js';
 import { loadOrEnroll, startRenewal } from './identity/index.js';
@@ -89,7 +89,7 @@ const programmedPeers = (s: AgentState, hostId: string): number =>
   s.overlay ? s.peers.filter((p) => p.hostId !== hostId).length : 0;
 
 export async function startAgent(o: AgentOptions): Promise<Agent> {
-  const runner = o.runner ?? execaRunner;
+  const runner = o.runner ?? processRunner;
   const log = o.log.child({ hostId: o.hostId });
   const base = { hostId: o.hostId, underlayIface: o.underlayIface, netns: o.netns, runner, log };
   const deps = checkHostOptions(base); // throws on a hostile id/interface before anything runs

@@ -8,9 +8,12 @@
 // bridge several times a second, and each renewal woke `ip monitor` and this process for a line the
 // filter below then dropped. `dev` is resolved once, when the monitor starts: while the interface has no
 // address (missing, or being re-created) the monitor listens to every device, and it starts afresh
-// whenever the address changes, so a re-created interface (new ifindex) is followed from its new address on.
+// when the address changes and the interface is not the one it listens to (gone, or a new ifindex), so a
+// re-created interface is followed from its new address on; a DHCP renumbering keeps the monitor.
+import { readFileSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import type { Logger } from 'pino';
+import { ifaceNameSchema } from '../domain/validation.js';
 import { addrList, type LineProcess, nsFlag, type Runner } from '../net/index.js';
 
 export interface UnderlayWatchOptions {
@@ -68,6 +71,17 @@ export function monitorLineFilter(iface: string): (line: string) => boolean {
   };
 }
 
+/** The interface's index as this process's namespace sees it (sysfs: `ip netns exec` mounts the
+ * namespace's own); undefined when the interface is gone or sysfs cannot say. */
+export function ifindexOf(name: string): number | undefined {
+  try {
+    const n = Number(readFileSync(`/sys/class/net/${ifaceNameSchema.parse(name)}/ifindex`, 'utf8').trim());
+    return Number.isInteger(n) && n > 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** How long a replaced `ip monitor` keeps listening beside its successor (see restartMonitor). */
 const MONITOR_OVERLAP_MS = 500;
 
@@ -88,6 +102,19 @@ export async function watchUnderlay(o: UnderlayWatchOptions): Promise<UnderlayWa
   let debounce: NodeJS.Timeout | undefined;
   let monitor: LineProcess | undefined;
 
+  /** The ifindex the running monitor filters on (`dev`); undefined: every device, or not known here. */
+  let monitorIfindex: number | undefined;
+  /** Does the monitor have to start afresh after an address change? Only when the device it
+   * listens to may be another one now (a re-created interface has a new ifindex) or none, or when it
+   * listens to every device and can narrow to ours again. A DHCP renumbering keeps the device: its two
+   * changes (loss, new lease) restarted `ip monitor` twice, each restart a spawn and an `ip` re-check, in
+   * the moment every agent of the site is short of CPU. Another namespace (tests): always, as it cannot
+   * be seen from here. */
+  const monitorOutdated = (): boolean => {
+    if (o.netns || monitorIfindex === undefined) return true; // unknown, or every device: narrow to ours
+    return ifindexOf(o.iface) !== monitorIfindex; // gone, or re-created
+  };
+
   const check = async () => {
     if (stopped) return;
     try {
@@ -100,7 +127,7 @@ export async function watchUnderlay(o: UnderlayWatchOptions): Promise<UnderlayWa
         o.log.info({ iface: o.iface, ip: next, previous }, 'underlay address changed');
         // The change first (the report it starts is what the beacon waits for), then the new monitor.
         o.onChange(next, previous, read?.prefixLength);
-        restartMonitor();
+        if (monitorOutdated()) restartMonitor();
       }
     } catch (err) {
       o.log.warn({ err }, 'underlay address check failed');
@@ -116,6 +143,7 @@ export async function watchUnderlay(o: UnderlayWatchOptions): Promise<UnderlayWa
       debounce = setTimeout(() => void check(), o.debounceMs ?? 50);
     };
     const args = [...nsFlag(o.netns), 'monitor', 'address', ...(ip !== null ? ['dev', o.iface] : [])];
+    monitorIfindex = ip !== null && !o.netns ? ifindexOf(o.iface) : undefined;
     const m = o.runner.spawnLines('ip', args, onEvent);
     monitor = m;
     void m.done.then(() => {

@@ -7,7 +7,7 @@
 // the API must catch up once it can reach the hosts again.
 import type { Logger } from 'pino';
 import { OVERLAY_BRIDGE } from '../domain/constants.js';
-import { execaRunner } from '../net/index.js';
+import { processRunner } from '../net/index.js';
 import { startControlAccess, stopControlAccess } from './control-access.js';
 import { startAgent } from './lab-agent.js';
 import { controlTargets } from './loopback-plane.js';
@@ -122,5 +122,5 @@ export class AgentVipLab implements VipFaultLab {
 }
 
 async function linkSet(ns: string, dev: string, state: 'up' | 'down'): Promise<void> {
-  await execaRunner.run('ip', ['-n', ns, 'link', 'set', 'dev', dev, state]);
+  await processRunner.run('ip', ['-n', ns, 'link', 'set', 'dev', dev, state]);
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { hostIdSchema, ifaceNameSchema, ipv4Schema } from '../domain/validation.js';
-import { addrList, execaRunner, type Runner } from '../net/index.js';
+import { addrList, processRunner, type Runner } from '../net/index.js';
 import { labHostNice } from './host-priority.js';
 import { spawnInNetns, stopPid } from './netns.js';
 import { type DaemonSpec, spawnManyInNetns } from './spawn-many.js';
@@ -187,7 +187,7 @@ export function readLeaseEvents(eventsFile: string): LeaseEvent[] {
 export async function currentAddress(
   ns: string,
   iface: string,
-  r: Runner = execaRunner,
+  r: Runner = processRunner,
 ): Promise<string | null> {
   const addrs = await addrList(r, iface, ns);
   return addrs[0]?.ip ?? null;

@@ -3,7 +3,7 @@
 // namespaces (`ip netns pids`: a lab namespace holds only the lab's processes), the namespaces, the
 // registry copy and the state dir. Nothing is found by process name (no pkill).
 import { rmSync } from 'node:fs';
-import { execaRunner, netnsList } from '../net/index.js';
+import { processRunner, netnsList } from '../net/index.js';
 import { destroyLab, recordedPids } from './lab.js';
 import { isLabNamespace } from './names.js';
 import { deleteNetns, isAlive, netnsPids, stopPid } from './netns.js';
@@ -37,7 +37,7 @@ export async function downLab(found: FoundLab, labsDir: string, env = process.en
     note(recordedPids(s).map((p) => p.pid));
     await destroyLab(s, { keepRunDir: true });
   }
-  const orphans = (await netnsList(execaRunner)).filter((ns) => isLabNamespace(found.paths.nsPrefix, ns));
+  const orphans = (await netnsList(processRunner)).filter((ns) => isLabNamespace(found.paths.nsPrefix, ns));
   for (const ns of orphans) {
     const pids = await netnsPids(ns);
     note(pids);

@@ -5,7 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { hostIdSchema, ipv4Schema } from '../domain/validation.js';
-import { execaRunner, inNetns, type Runner } from '../net/index.js';
+import { processRunner, inNetns, type Runner } from '../net/index.js';
 import { spawnInNetns, stopPid } from './netns.js';
 
 export interface EtcdMemberSpec {
@@ -120,7 +120,7 @@ export interface EtcdctlTarget {
 export async function etcdctl(
   t: EtcdctlTarget,
   args: string[],
-  r: Runner = execaRunner,
+  r: Runner = processRunner,
 ): Promise<{ ok: boolean; stdout: string; stderr: string }> {
   const url = z.url().parse(t.endpoint);
   const [file, argv] = inNetns(t.ns, 'etcdctl', [
@@ -134,7 +134,7 @@ export async function etcdctl(
 }
 
 /** `endpoint health --cluster`: every member, at its advertised client URL, commits a proposal. */
-export async function clusterHealthy(t: EtcdctlTarget, r: Runner = execaRunner): Promise<boolean> {
+export async function clusterHealthy(t: EtcdctlTarget, r: Runner = processRunner): Promise<boolean> {
   return (await etcdctl(t, ['endpoint', 'health', '--cluster'], r)).ok;
 }
 
@@ -170,7 +170,7 @@ export async function waitForEtcdHealthy(
   });
 }
 
-export async function etcdPut(t: EtcdctlTarget, key: string, value: string, r: Runner = execaRunner) {
+export async function etcdPut(t: EtcdctlTarget, key: string, value: string, r: Runner = processRunner) {
   const res = await etcdctl(t, ['put', '--', key, value], r);
   if (!res.ok) throw new Error(`etcdctl put ${key} failed: ${res.stderr.trim()}`);
 }
@@ -179,7 +179,7 @@ export async function etcdPut(t: EtcdctlTarget, key: string, value: string, r: R
 export async function etcdGet(
   t: EtcdctlTarget,
   key: string,
-  r: Runner = execaRunner,
+  r: Runner = processRunner,
 ): Promise<string | null> {
   const res = await etcdctl(t, ['get', '--print-value-only', '--', key], r);
   if (!res.ok || res.stdout === '') return null;
@@ -198,7 +198,7 @@ export interface EtcdMemberInfo {
  * Member list sorted by name, from the simple output ("ID, status, name, peer URLs, client URLs,
  * learner"): its hex ids are exact, while JSON gives 64-bit ids as numbers that lose precision.
  */
-export async function memberList(t: EtcdctlTarget, r: Runner = execaRunner): Promise<EtcdMemberInfo[]> {
+export async function memberList(t: EtcdctlTarget, r: Runner = processRunner): Promise<EtcdMemberInfo[]> {
   const res = await etcdctl(t, ['member', 'list', '-w', 'simple'], r);
   if (!res.ok) throw new Error(`etcdctl member list failed: ${res.stderr.trim()}`);
   return res.stdout

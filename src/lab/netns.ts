@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { cidrSchema } from '../domain/validation.js';
 import {
   addrReplace,
-  execaRunner,
+  processRunner,
   inNetns,
   linkAdd,
   linkSetAddress,
@@ -23,7 +23,7 @@ import {
 } from '../net/index.js';
 
 /** ip netns add NAME; lo up; IPv6 off (keeps the L2 quiet: no RS/ND/DAD, REPORT pitfall 10). */
-export async function createNetns(name: string, r: Runner = execaRunner): Promise<void> {
+export async function createNetns(name: string, r: Runner = processRunner): Promise<void> {
   await netnsAdd(r, name);
   await setUpNetns(name, r);
 }
@@ -32,7 +32,7 @@ export async function createNetns(name: string, r: Runner = execaRunner): Promis
  * `ip netns add NAME` as a claim: false when NAME already exists. The kernel's exclusive create makes it
  * atomic, so of two `lab up` of one name exactly one gets the lab (even from two checkouts).
  */
-export async function claimNetns(name: string, r: Runner = execaRunner): Promise<boolean> {
+export async function claimNetns(name: string, r: Runner = processRunner): Promise<boolean> {
   if ((await netnsList(r)).includes(name)) return false;
   try {
     await netnsAdd(r, name);
@@ -44,7 +44,7 @@ export async function claimNetns(name: string, r: Runner = execaRunner): Promise
 }
 
 /** PIDs of the processes inside NS (`ip netns pids`); empty when it is gone. */
-export async function netnsPids(name: string, r: Runner = execaRunner): Promise<number[]> {
+export async function netnsPids(name: string, r: Runner = processRunner): Promise<number[]> {
   try {
     const { stdout } = await r.run('ip', ['netns', 'pids', name]);
     return stdout.split(/\s+/).filter(Boolean).map(Number).filter(Number.isInteger);
@@ -54,7 +54,7 @@ export async function netnsPids(name: string, r: Runner = execaRunner): Promise<
 }
 
 /** lo up and IPv6 off in a namespace just made. */
-export async function setUpNetns(name: string, r: Runner = execaRunner): Promise<void> {
+export async function setUpNetns(name: string, r: Runner = processRunner): Promise<void> {
   await linkSetUp(r, 'lo', name);
   await sysctlSet(
     r,
@@ -64,7 +64,7 @@ export async function setUpNetns(name: string, r: Runner = execaRunner): Promise
 }
 
 /** Deletes the namespace (and every link in it) if it exists; never throws. */
-export async function deleteNetns(name: string, r: Runner = execaRunner): Promise<void> {
+export async function deleteNetns(name: string, r: Runner = processRunner): Promise<void> {
   try {
     if ((await netnsList(r)).includes(name)) await netnsDel(r, name);
   } catch {
@@ -73,13 +73,13 @@ export async function deleteNetns(name: string, r: Runner = execaRunner): Promis
 }
 
 /** A namespace holding one up bridge: the lab's "switch". */
-export async function createL2Switch(ns: string, bridge: string, r: Runner = execaRunner): Promise<void> {
+export async function createL2Switch(ns: string, bridge: string, r: Runner = processRunner): Promise<void> {
   await createNetns(ns, r);
   await addBridge(ns, bridge, r);
 }
 
 /** The switch's bridge inside a namespace that exists already (claimNetns + setUpNetns). */
-export async function addBridge(ns: string, bridge: string, r: Runner = execaRunner): Promise<void> {
+export async function addBridge(ns: string, bridge: string, r: Runner = processRunner): Promise<void> {
   await linkAdd(r, { kind: 'bridge', name: bridge }, ns);
   await linkSetUp(r, bridge, ns);
 }
@@ -97,7 +97,7 @@ export interface VethPlug {
 }
 
 /** A veth from the switch namespace into a host namespace, enslaved to the bridge, both ends up. */
-export async function plugVeth(p: VethPlug, r: Runner = execaRunner): Promise<void> {
+export async function plugVeth(p: VethPlug, r: Runner = processRunner): Promise<void> {
   await linkAdd(r, { kind: 'veth', name: p.switchPort, peer: p.hostIface, peerNetns: p.hostNs }, p.switchNs);
   await linkSetMaster(r, p.switchPort, p.bridge, p.switchNs);
   if (p.mtu !== undefined) {
@@ -110,7 +110,7 @@ export async function plugVeth(p: VethPlug, r: Runner = execaRunner): Promise<vo
 }
 
 /** A static address `A.B.C.D/N` on DEV inside NS (ip addr replace). */
-export async function setStaticAddress(ns: string, dev: string, cidr: string, r: Runner = execaRunner) {
+export async function setStaticAddress(ns: string, dev: string, cidr: string, r: Runner = processRunner) {
   const [ip, prefix] = cidrSchema.parse(cidr).split('/') as [string, string];
   await addrReplace(r, dev, ip, Number(prefix), ns);
 }
@@ -211,7 +211,7 @@ export async function stopPid(
 /** Stops the processes (by PID) then deletes the namespaces; every step is attempted, nothing throws. */
 export async function cleanupLab(
   items: { processes?: Array<{ pid: number; expectComm?: string }>; namespaces?: string[] },
-  r: Runner = execaRunner,
+  r: Runner = processRunner,
 ): Promise<void> {
   await Promise.all((items.processes ?? []).map((p) => stopPid(p.pid, { expectComm: p.expectComm })));
   for (const ns of items.namespaces ?? []) await deleteNetns(ns, r);

@@ -3,7 +3,7 @@
 // lab whose state dir was deleted, or whose `lab up` was killed, is still found and can be removed.
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { netnsList, execaRunner } from '../net/index.js';
+import { netnsList, processRunner } from '../net/index.js';
 import {
   isLabNamespace,
   labNameOfNamespace,
@@ -46,7 +46,7 @@ export async function findLab(
     // a state of another lab copied in by hand would point elsewhere: only this name's own
     if (s && s.switchNs === `${paths.nsPrefix}-sw` && !states.some((o) => o.id === s.id)) states.push(s);
   }
-  const namespaces = (allNamespaces ?? (await netnsList(execaRunner))).filter((ns) =>
+  const namespaces = (allNamespaces ?? (await netnsList(processRunner))).filter((ns) =>
     isLabNamespace(paths.nsPrefix, ns),
   );
   if (states.length === 0 && namespaces.length === 0) return null;
@@ -58,7 +58,7 @@ export async function findAllLabs(
   labsDir: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<FoundLab[]> {
-  const allNamespaces = await netnsList(execaRunner);
+  const allNamespaces = await netnsList(processRunner);
   const names = new Set<string>();
   if (existsSync(labsDir))
     for (const d of readdirSync(labsDir, { withFileTypes: true }))

@@ -4,7 +4,7 @@ import type { ApiClient, ClusterStatus, CreateClusterRequest } from '../cli/api-
 import { waitFor } from '../dev/process.js';
 import type { HostSpec } from '../domain/types.js';
 import { ipv4Schema } from '../domain/validation.js';
-import { execaRunner, inNetns } from '../net/index.js';
+import { processRunner, inNetns } from '../net/index.js';
 import type { EtcdMemberSpec } from './etcd.js';
 import type { LabHost, LabState } from './state.js';
 
@@ -90,7 +90,7 @@ export async function ping(ns: string, dst: string, timeoutS = 0.5): Promise<boo
     String(timeoutS),
     ipv4Schema.parse(dst),
   ]);
-  return (await execaRunner.run(file, args, { reject: false, timeoutMs: 5000 })).exitCode === 0;
+  return (await processRunner.run(file, args, { reject: false, timeoutMs: 5000 })).exitCode === 0;
 }
 
 /** Every ordered pair of hosts over the overlay, in parallel; ok when all answer. */

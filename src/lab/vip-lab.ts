@@ -14,7 +14,7 @@ import { DEFAULT_OVERLAY_CIDR, DEFAULT_VNI, OVERLAY_BRIDGE, VXLAN_UDP_PORT } fro
 import { parseCidr } from '../domain/cidr.js';
 import { createIpam } from '../domain/ipam.js';
 import type { OverlaySpec } from '../domain/types.js';
-import { execaRunner, linkSetMaster } from '../net/index.js';
+import { processRunner, linkSetMaster } from '../net/index.js';
 import { addBridge, cleanupLab, createL2Switch, createNetns, plugVeth, setStaticAddress } from './netns.js';
 import { VipHostProcess } from './vip-lab-proc.js';
 import { HolderChecker, VipPinger } from './vip-lab-watch.js';
@@ -196,7 +196,7 @@ export class VipLab {
   }
 
   private portMaster = (i: number, bridge: string) =>
-    linkSetMaster(execaRunner, this.hosts[i]!.switchPort, bridge, this.switchNs);
+    linkSetMaster(processRunner, this.hosts[i]!.switchPort, bridge, this.switchNs);
 
   /** Gains after `at` by hosts other than `except`. */
   gainsAfter(at: number, except?: string): LabTransition[] {
@@ -216,13 +216,19 @@ export class VipLab {
 
 /** ip -n NS link set dev DEV up|down (src/net has no "down" verb; only the lab needs one). */
 async function linkSet(ns: string, dev: string, state: 'up' | 'down'): Promise<void> {
-  await execaRunner.run('ip', ['-n', ns, 'link', 'set', 'dev', dev, state]);
+  await processRunner.run('ip', ['-n', ns, 'link', 'set', 'dev', dev, state]);
 }
 
 async function programOverlay(spec: OverlaySpec, hosts: VipLabHost[]): Promise<void> {
   const log = pino({ level: 'silent' });
   const acts = hosts.map((h) =>
-    createHostActivities({ hostId: h.hostId, underlayIface: 'eth0', netns: h.ns, runner: execaRunner, log }),
+    createHostActivities({
+      hostId: h.hostId,
+      underlayIface: 'eth0',
+      netns: h.ns,
+      runner: processRunner,
+      log,
+    }),
   );
   const peers = hosts.map((h) => ({ hostId: h.hostId, underlayIp: h.underlayIp, overlayIp: h.overlayIp }));
   for (const [i, a] of acts.entries()) await a.applyOverlay({ spec, overlayIp: hosts[i]!.overlayIp });

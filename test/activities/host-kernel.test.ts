@@ -2,12 +2,13 @@
 import { execa } from 'execa';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHostActivities, deviceMac } from '../../src/activities/host/index.js';
+import { deviceMac } from '../../src/activities/host/index.js';
 import type { HostActivities } from '../../src/activities/host/contract.js';
 import type { Peer } from '../../src/domain/types.js';
 import { testSpec } from '../fixtures/overlay-spec.js';
-import { addrReplace, addrDel, execaRunner, sysctlSet } from '../../src/net/index.js';
+import { addrReplace, addrDel, processRunner, sysctlSet } from '../../src/net/index.js';
 import { createLab, kernelSnapshot, notRoot, type Lab, type LabHost } from '../helpers/netns-lab.js';
+import { labHostActivities } from '../helpers/lab-activities.js';
 
 const spec = testSpec({ clusterName: 'kernel' });
 const overlayIp = (i: number) => `100.64.192.${10 + i}`;
@@ -39,9 +40,7 @@ describe.skipIf(notRoot('host activities on the kernel'))('host activities on th
 
   beforeAll(async () => {
     lab = await createLab({ hosts: 3 });
-    acts = lab.hosts.map((h) =>
-      createHostActivities({ hostId: h.name, underlayIface: h.iface, netns: h.ns, runner: execaRunner, log }),
-    );
+    acts = labHostActivities(lab, log);
   });
   afterAll(() => lab?.cleanup());
 
@@ -156,8 +155,8 @@ describe.skipIf(notRoot('host activities on the kernel'))('host activities on th
     const h3 = lab.hosts[2]!;
     const newIp = `${lab.subnet}.99`;
     // old address first (as a DHCP client does): deleting a primary also drops its secondaries
-    await addrDel(execaRunner, 'eth0', h3.underlayIp, 24, h3.ns);
-    await addrReplace(execaRunner, 'eth0', newIp, 24, h3.ns);
+    await addrDel(processRunner, 'eth0', h3.underlayIp, 24, h3.ns);
+    await addrReplace(processRunner, 'eth0', newIp, 24, h3.ns);
     h3.underlayIp = newIp;
     expect((await acts[0]!.probePeers({ targets: [overlayIp(3)], count: 1, timeoutMs: 300 })).lost).toBe(1);
     // h3 itself changes nothing (`local` unset)
@@ -172,7 +171,7 @@ describe.skipIf(notRoot('host activities on the kernel'))('host activities on th
     // nobody on the lab's L2 has this address: h1's ARP for it stays unanswered
     const deadIp = `${lab.subnet}.222`;
     // keep an unanswered entry INCOMPLETE for ~10 s (default 3 s), so a slow run cannot see FAILED
-    await sysctlSet(execaRunner, { 'net.ipv4.neigh.eth0.mcast_solicit': '10' }, h1.ns);
+    await sysctlSet(processRunner, { 'net.ipv4.neigh.eth0.mcast_solicit': '10' }, h1.ns);
     const lagging = peersOf().map((p) => (p.hostId === h3.name ? { ...p, underlayIp: deadIp } : p));
     expect(await acts[0]!.setPeers({ spec, peers: lagging })).toMatchObject({ added: 1, removed: 1 });
     // overlay traffic to h3 is VxLAN-encapsulated to the dead address: an ARP entry that queues it

@@ -3,11 +3,12 @@ import { execa } from 'execa';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostActivities } from '../../src/activities/host/contract.js';
-import { createHostActivities, flushLearned } from '../../src/activities/host/index.js';
+import { flushLearned } from '../../src/activities/host/index.js';
 import { checkHostOptions } from '../../src/activities/host/deps.js';
 import type { OverlaySpec, Peer } from '../../src/domain/types.js';
-import { execaRunner } from '../../src/net/index.js';
+import { processRunner } from '../../src/net/index.js';
 import { createLab, kernelSnapshot, notRoot, type Lab } from '../helpers/netns-lab.js';
+import { labHostActivities } from '../helpers/lab-activities.js';
 
 const spec: OverlaySpec = {
   clusterName: 'mc',
@@ -29,15 +30,7 @@ describe.skipIf(notRoot('host activities, multicast mode'))(
 
     beforeAll(async () => {
       lab = await createLab({ hosts: 2 });
-      acts = lab.hosts.map((h) =>
-        createHostActivities({
-          hostId: h.name,
-          underlayIface: h.iface,
-          netns: h.ns,
-          runner: execaRunner,
-          log,
-        }),
-      );
+      acts = labHostActivities(lab, log);
     });
     afterAll(() => lab?.cleanup());
 
@@ -87,7 +80,7 @@ describe.skipIf(notRoot('host activities, multicast mode'))(
         hostId: 'h1',
         underlayIface: 'eth0',
         netns: ns,
-        runner: execaRunner,
+        runner: processRunner,
         log,
       });
       expect(await flushLearned(deps, spec)).toBeGreaterThan(0);

@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostActivities } from '../../src/activities/host/contract.js';
 import { createHostActivities } from '../../src/activities/host/index.js';
-import { execaRunner } from '../../src/net/index.js';
+import { processRunner } from '../../src/net/index.js';
 import { testSpec } from '../fixtures/overlay-spec.js';
 import { createLab, type Lab, notRoot } from '../helpers/netns-lab.js';
 
@@ -25,7 +25,7 @@ describe.skipIf(notRoot('host reset on the kernel'))('host reset (netns)', () =>
       hostId: h.name,
       underlayIface: h.iface,
       netns: h.ns,
-      runner: execaRunner,
+      runner: processRunner,
       log: pino({ level: 'silent' }),
     });
   });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostActivities } from '../../src/activities/host/contract.js';
 import { createHostActivities } from '../../src/activities/host/index.js';
 import { ErrorType } from '../../src/domain/errors.js';
-import { execaRunner } from '../../src/net/index.js';
+import { processRunner } from '../../src/net/index.js';
 import { hostJoinWorkflow } from '../../src/workflows/host-join.js';
 import { testSpec } from '../fixtures/overlay-spec.js';
 import { createLab, kernelSnapshot, type Lab, notRoot } from '../helpers/netns-lab.js';
@@ -45,7 +45,7 @@ describe.skipIf(notRoot('preflight overlay checks on the kernel'))(
         hostId: h.name,
         underlayIface: h.iface,
         netns: h.ns,
-        runner: execaRunner,
+        runner: processRunner,
         log,
         brokerAddress: () => BROKER,
       });
@@ -90,7 +90,7 @@ describe.skipIf(notRoot('failed joins on the kernel'))('a failed join leaves not
       hostId: h.name,
       underlayIface: h.iface,
       netns: h.ns,
-      runner: execaRunner,
+      runner: processRunner,
       log,
     });
     client = await testClient();

@@ -9,7 +9,7 @@ import { createHostActivities } from '../../src/activities/host/index.js';
 import { createBeaconAgentHook } from '../../src/agent/beacon/agent-hook.js';
 import { guardPeerVersions } from '../../src/agent/peer-version.js';
 import type { Peer } from '../../src/domain/types.js';
-import { execaRunner, fdbList, herDestinations, type Runner } from '../../src/net/index.js';
+import { processRunner, fdbList, herDestinations, type Runner } from '../../src/net/index.js';
 import { testSpec } from '../fixtures/overlay-spec.js';
 import { createLab, type Lab, notRoot } from '../helpers/netns-lab.js';
 
@@ -17,7 +17,7 @@ const spec = testSpec({ clusterName: 'versions' });
 const log = pino({ level: 'silent' });
 
 /** The head-end replication targets in the kernel, read with the agent's own reader. */
-const herDsts = async (ns: string) => herDestinations(await fdbList(execaRunner, 'vxlan100', ns)).sort();
+const herDsts = async (ns: string) => herDestinations(await fdbList(processRunner, 'vxlan100', ns)).sort();
 
 /** The real runner; `holdNext()` keeps the next command waiting until the returned release is called. */
 function holdingRunner() {
@@ -30,9 +30,9 @@ function holdingRunner() {
         h.reached();
         await h.gate;
       }
-      return execaRunner.run(file, args, opts);
+      return processRunner.run(file, args, opts);
     },
-    spawnLines: (file, args, onLine) => execaRunner.spawnLines(file, args, onLine),
+    spawnLines: (file, args, onLine) => processRunner.spawnLines(file, args, onLine),
   };
   const holdNext = () => {
     let release = () => {};

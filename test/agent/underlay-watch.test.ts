@@ -4,7 +4,7 @@
 // a recording runner in place of `ip`.
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type UnderlayWatcher, watchUnderlay } from '../../src/agent/underlay-watch.js';
+import { ifindexOf, type UnderlayWatcher, watchUnderlay } from '../../src/agent/underlay-watch.js';
 import type { LineProcess, Runner } from '../../src/net/index.js';
 
 const log = pino({ level: 'silent' });
@@ -17,20 +17,22 @@ async function until(cond: () => boolean, ms: number): Promise<void> {
 /** `ip -j addr show` answers with `answer()`; `ip monitor` lines are pushed by the test. */
 function recordingRunner(answer: () => string) {
   const calls: string[][] = [];
+  const monitors: string[][] = [];
   let push: (line: string) => void = () => undefined;
   const runner: Runner = {
     async run(file, args) {
       calls.push([file, ...args]);
       return { stdout: answer(), stderr: '', exitCode: 0 };
     },
-    spawnLines(_file, _args, onLine): LineProcess {
+    spawnLines(_file, args, onLine): LineProcess {
+      monitors.push([...args]);
       push = onLine;
       let stop: () => void = () => undefined;
       const done = new Promise<void>((r) => (stop = r));
       return { pid: undefined, done, stop: async () => stop() };
     },
   };
-  return { runner, calls, event: (line: string) => push(line) };
+  return { runner, calls, monitors, event: (line: string) => push(line) };
 }
 
 const loAnswer = (ip: string) =>
@@ -123,5 +125,49 @@ describe('watchUnderlay', () => {
     rec.event('       valid_lft forever preferred_lft forever');
     expect(events).toEqual(['event', 'event']);
     await until(() => rec.calls.length === before + 1, 1000);
+  });
+
+  it('a renumbering keeps the monitor (same interface); in another namespace it starts afresh', async () => {
+    let answer = loAnswer('127.0.0.1');
+    const same = recordingRunner(() => answer);
+    watcher = await watchUnderlay({
+      runner: same.runner,
+      iface: 'lo',
+      log,
+      recheckMs: 60_000,
+      debounceMs: 5,
+      onChange: () => {},
+    });
+    expect(same.monitors).toEqual([['monitor', 'address', 'dev', 'lo']]);
+    for (const next of ['[]', loAnswer('127.0.0.3')]) {
+      answer = next; // DHCP: the lease goes, the next one comes, on the same device (ifindex)
+      same.event('1: lo    inet 127.0.0.1/8 scope host lo');
+      await sleep(40);
+    }
+    expect(watcher.current()).toBe('127.0.0.3');
+    expect(same.monitors).toHaveLength(1);
+    await watcher.stop();
+
+    answer = loAnswer('127.0.0.1');
+    const other = recordingRunner(() => answer);
+    watcher = await watchUnderlay({
+      runner: other.runner,
+      iface: 'lo',
+      netns: 'elsewhere',
+      log,
+      recheckMs: 60_000,
+      debounceMs: 5,
+      onChange: () => {},
+    });
+    answer = '[]';
+    other.event('1: lo    inet 127.0.0.1/8 scope host lo');
+    await until(() => other.monitors.length === 2, 1000);
+    expect(other.monitors[1]).toEqual(['-n', 'elsewhere', 'monitor', 'address']); // every device while none
+  });
+
+  it('ifindexOf reads sysfs of this namespace', () => {
+    expect(ifindexOf('lo')).toBe(1);
+    expect(ifindexOf('nosuchdev0')).toBeUndefined();
+    expect(ifindexOf('../../etc')).toBeUndefined(); // refused by the name check, never read
   });
 });

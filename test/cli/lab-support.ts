@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
-import { execaRunner, netnsList } from '../../src/net/index.js';
+import { processRunner, netnsList } from '../../src/net/index.js';
 
 export const bin = join(import.meta.dirname, '..', '..', 'bin', 'edge-overlay.js');
 
@@ -71,7 +71,7 @@ export function labSandbox(): LabSandbox {
     ready.catch(() => undefined); // a test that interrupts the start awaits the exit, not this
     return { child, output: () => out, ready };
   };
-  const namespaces = async () => (await netnsList(execaRunner)).filter((ns) => ns.startsWith(`${prefix}-`));
+  const namespaces = async () => (await netnsList(processRunner)).filter((ns) => ns.startsWith(`${prefix}-`));
   const cleanup = async () => {
     for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
     await Promise.all(children.map((c) => c.catch(() => undefined)));

@@ -9,7 +9,7 @@ import { startMeshProbers, waitForMesh } from '../../src/lab/mesh.js';
 import { underlayAddresses } from '../../src/lab/lab.js';
 import { runOutage } from '../../src/lab/outage.js';
 import { overlayIps } from '../../src/lab/scenario.js';
-import { execaRunner } from '../../src/net/index.js';
+import { processRunner } from '../../src/net/index.js';
 import { notRoot } from '../helpers/netns-lab.js';
 import { type E2eEnv, startE2e } from './helpers.js';
 
@@ -94,7 +94,7 @@ async function apiConverged(
 async function overlayDevices(env: E2eEnv): Promise<string[]> {
   const left = await Promise.all(
     env.lab.hosts.map(async (h) => {
-      const out = (await execaRunner.run('ip', ['-n', h.ns, '-o', 'link', 'show'])).stdout;
+      const out = (await processRunner.run('ip', ['-n', h.ns, '-o', 'link', 'show'])).stdout;
       return /vxlan100|scbr-100/.test(out) ? [h.hostId] : [];
     }),
   );

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runOutage } from '../../src/lab/outage.js';
 import { overlayIps, overlayPingMatrix, waitForOverlay } from '../../src/lab/scenario.js';
-import { execaRunner } from '../../src/net/index.js';
+import { processRunner } from '../../src/net/index.js';
 import { notRoot } from '../helpers/netns-lab.js';
 import { type E2eEnv, startE2e } from './helpers.js';
 
@@ -28,11 +28,11 @@ describe.skipIf(!root)('e2e: multicast mode survives a renumbering (netns, root)
     await waitForOverlay(env.lab.hosts, ips, 30_000);
     const h1 = env.lab.hosts[0]!.ns;
     const link = JSON.parse(
-      (await execaRunner.run('ip', ['-n', h1, '-j', '-d', 'link', 'show', 'dev', 'vxlan100'])).stdout,
+      (await processRunner.run('ip', ['-n', h1, '-j', '-d', 'link', 'show', 'dev', 'vxlan100'])).stdout,
     )[0];
     expect(link.linkinfo.info_data.group).toMatch(/^239\./);
     const fdb = JSON.parse(
-      (await execaRunner.run('bridge', ['-n', h1, '-j', 'fdb', 'show', 'dev', 'vxlan100'])).stdout,
+      (await processRunner.run('bridge', ['-n', h1, '-j', 'fdb', 'show', 'dev', 'vxlan100'])).stdout,
     ) as Array<{ mac: string; dst?: string }>;
     // only the group entry: no head-end replication list
     expect(fdb.filter((e) => e.mac === '00:00:00:00:00:00').map((e) => e.dst)).toEqual([

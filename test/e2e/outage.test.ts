@@ -19,7 +19,7 @@ import { DEFAULT_BROKER_PORT } from '../../src/contract/host-channel.js';
 import { startControlAccess, stopControlAccess, trackPid, underlayAddresses } from '../../src/lab/lab.js';
 import { agentStateDir } from '../../src/lab/lab-agent.js';
 import { runOutage } from '../../src/lab/outage.js';
-import { execaRunner, inNetns } from '../../src/net/index.js';
+import { processRunner, inNetns } from '../../src/net/index.js';
 import {
   overlayEtcdMembers,
   overlayIps,
@@ -132,7 +132,7 @@ describe.skipIf(!root)('e2e: DHCP outage with etcd on the overlay (netns, root)'
         '/dev/null',
         `TCP:${env.lab.ctlIp}:${DEFAULT_BROKER_PORT},connect-timeout=1`,
       ]);
-      expect((await execaRunner.run(file, args, { reject: false })).exitCode).not.toBe(0);
+      expect((await processRunner.run(file, args, { reject: false })).exitCode).not.toBe(0);
       expect(await etcdGet(target(), '/seed/written-before-outage')).toBe('hello');
     } finally {
       await startControlAccess(env.lab, env.targets);

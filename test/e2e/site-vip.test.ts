@@ -11,7 +11,7 @@ import { startControlAccess, stopControlAccess } from '../../src/lab/control-acc
 import { startAgent } from '../../src/lab/lab-agent.js';
 import { settledFrom } from '../../src/lab/vip-lab-faults.js';
 import { type HolderSample, HolderChecker, VipPinger } from '../../src/lab/vip-lab-watch.js';
-import { execaRunner } from '../../src/net/index.js';
+import { processRunner } from '../../src/net/index.js';
 import { notRoot } from '../helpers/netns-lab.js';
 import { type E2eEnv, startE2e } from './helpers.js';
 
@@ -102,7 +102,7 @@ describe.skipIf(!root)('e2e: the site elects its VIP holder (netns, root)', () =
     const victim = await settled();
     const host = env.lab.hosts.find((h) => h.hostId === victim)!;
     const mark = Math.max(0, ...(await env.api.events(env.name)).map((e) => e.seq));
-    await execaRunner.run('ip', ['-n', env.lab.switchNs, 'link', 'set', host.switchPort, 'down']);
+    await processRunner.run('ip', ['-n', env.lab.switchNs, 'link', 'set', host.switchPort, 'down']);
     const t0 = Date.now();
     try {
       const gain = await successorOf(victim, 5000);
@@ -123,7 +123,7 @@ describe.skipIf(!root)('e2e: the site elects its VIP holder (netns, root)', () =
       const move = events.filter((e) => e.type === 'VipMoved').at(-1);
       expect(move?.data).toMatchObject({ to: only(gain) });
     } finally {
-      await execaRunner.run('ip', ['-n', env.lab.switchNs, 'link', 'set', host.switchPort, 'up']);
+      await processRunner.run('ip', ['-n', env.lab.switchNs, 'link', 'set', host.switchPort, 'up']);
     }
     // Healed: exactly one holder from within 1 s of the heal on (the returning holder may preempt: no
     // sample has two), and the API agrees.

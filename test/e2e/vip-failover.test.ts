@@ -11,7 +11,7 @@ import { AGENT_KEEPALIVE_S, AGENT_WILL_DELAY_S } from '../../src/contract/host-c
 import { waitFor } from '../../src/dev/process.js';
 import { trackPid } from '../../src/lab/lab.js';
 import { spawnInNetns } from '../../src/lab/netns.js';
-import { execaRunner } from '../../src/net/index.js';
+import { processRunner } from '../../src/net/index.js';
 import { notRoot } from '../helpers/netns-lab.js';
 import { type E2eEnv, startE2e } from './helpers.js';
 
@@ -85,7 +85,7 @@ describe.skipIf(!root)('e2e: VIP failover when the holder is cut off (netns, roo
     );
 
     const holder = lab.hosts.find((h) => h.hostId === holderId)!;
-    await execaRunner.run('ip', ['-n', lab.switchNs, 'link', 'set', holder.switchPort, 'down']);
+    await processRunner.run('ip', ['-n', lab.switchNs, 'link', 'set', holder.switchPort, 'down']);
     // Taken once the port is down: a probe sent while `ip` ran could still be answered by the old holder
     // (seen in CI: a 101 ms "gap" answered by the holder itself).
     const cutAt = Date.now();

@@ -3,7 +3,7 @@
 // Names carry a random suffix so concurrent runs never collide; cleanup never throws.
 import { randomBytes } from 'node:crypto';
 import { cleanupLab, createL2Switch, createNetns, plugVeth, setStaticAddress } from '../../src/lab/netns.js';
-import { execaRunner, type RunOptions, type Runner } from '../../src/net/index.js';
+import { processRunner, type RunOptions, type Runner } from '../../src/net/index.js';
 
 export const isRoot = process.getuid?.() === 0;
 
@@ -110,12 +110,12 @@ export function recordingRunner(inner?: Runner): Runner & { calls: RecordedCall[
 
 /** `ip -j -d link` + `bridge -j fdb` of a namespace, with counters and timers stripped, for before/after equality. */
 export async function kernelSnapshot(ns: string): Promise<unknown> {
-  const links = JSON.parse((await execaRunner.run('ip', ['-n', ns, '-j', '-d', 'link', 'show'])).stdout);
-  const addrs = JSON.parse((await execaRunner.run('ip', ['-n', ns, '-j', '-4', 'addr', 'show'])).stdout);
+  const links = JSON.parse((await processRunner.run('ip', ['-n', ns, '-j', '-d', 'link', 'show'])).stdout);
+  const addrs = JSON.parse((await processRunner.run('ip', ['-n', ns, '-j', '-4', 'addr', 'show'])).stdout);
   // Entries the bridge learned from traffic come and go with it (a peer's ARP, an ND packet); what a rerun
   // must not change is what was programmed, so only entries with a state (permanent, static…) count.
   const fdb = (
-    JSON.parse((await execaRunner.run('bridge', ['-n', ns, '-j', 'fdb', 'show'])).stdout) as Array<{
+    JSON.parse((await processRunner.run('bridge', ['-n', ns, '-j', 'fdb', 'show'])).stdout) as Array<{
       state?: string;
       ifname?: string;
       mac?: string;

@@ -10,7 +10,7 @@ import {
   addrPresent,
   addrSetLifetime,
   addrShowArgs,
-  execaRunner,
+  processRunner,
   IpBatch,
 } from '../../src/net/index.js';
 import { createLab, type Lab, notRoot } from '../helpers/netns-lab.js';
@@ -75,12 +75,12 @@ describe.skipIf(notRoot('ip -batch child'))('ip -batch child and address lifetim
   });
 
   it('ip addr change on a missing IPv4 address creates it (exec), and the lifetime removes it', async () => {
-    expect(await addrPresent(execaRunner, 'eth0', IP, 32, ns)).toBe(false);
-    await addrSetLifetime(execaRunner, 'change', 'eth0', IP, 32, 1, ns);
-    expect(await addrPresent(execaRunner, 'eth0', IP, 32, ns)).toBe(true);
-    await addrSetLifetime(execaRunner, 'replace', 'eth0', IP, 32, 1, ns);
+    expect(await addrPresent(processRunner, 'eth0', IP, 32, ns)).toBe(false);
+    await addrSetLifetime(processRunner, 'change', 'eth0', IP, 32, 1, ns);
+    expect(await addrPresent(processRunner, 'eth0', IP, 32, ns)).toBe(true);
+    await addrSetLifetime(processRunner, 'replace', 'eth0', IP, 32, 1, ns);
     await new Promise((r) => setTimeout(r, 1600));
-    expect(await addrPresent(execaRunner, 'eth0', IP, 32, ns)).toBe(false);
+    expect(await addrPresent(processRunner, 'eth0', IP, 32, ns)).toBe(false);
   });
 
   it('a closed batch refuses requests', async () => {
@@ -91,7 +91,7 @@ describe.skipIf(notRoot('ip -batch child'))('ip -batch child and address lifetim
   });
   it('a device deleted and made again is found again: the child that knew the old one is retired', async () => {
     const dev = 'eob0';
-    const run = (...a: string[]) => execaRunner.run('ip', ['-n', ns, ...a]);
+    const run = (...a: string[]) => processRunner.run('ip', ['-n', ns, ...a]);
     const make = async () => {
       await run('link', 'add', dev, 'type', 'bridge');
       await run('link', 'set', dev, 'up');

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startControlForwarder } from '../../src/lab/control-forwarder.js';
 import { isAlive, processComm, spawnInNetns, stopPid } from '../../src/lab/netns.js';
 import { netnsList } from '../../src/net/index.js';
-import { execaRunner } from '../../src/net/runner.js';
+import { processRunner } from '../../src/net/runner.js';
 import { createLab, notRoot, type Lab } from '../helpers/netns-lab.js';
 
 describe.skipIf(notRoot('lab primitives'))('lab primitives', () => {
@@ -73,7 +73,7 @@ describe.skipIf(notRoot('lab primitives'))('lab primitives', () => {
   });
 
   it('cleanup deletes every namespace of the lab and never throws', async () => {
-    const names = () => netnsList(execaRunner).then((l) => l.filter((n) => n.startsWith(`eo-${lab.id}`)));
+    const names = () => netnsList(processRunner).then((l) => l.filter((n) => n.startsWith(`eo-${lab.id}`)));
     expect((await names()).length).toBe(4);
     await lab.cleanup();
     await lab.cleanup();

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNetns, deleteNetns } from '../../src/lab/netns.js';
-import { execaRunner, linkSetUp, pingMany } from '../../src/net/index.js';
+import { processRunner, linkSetUp, pingMany } from '../../src/net/index.js';
 import { notRoot, recordingRunner } from '../helpers/netns-lab.js';
 
 describe('pingMany without the kernel', () => {
@@ -21,7 +21,7 @@ describe.skipIf(notRoot('pingMany (netns)'))('pingMany in a namespace', () => {
   const ns = `eo-ping-${randomBytes(3).toString('hex')}`;
   beforeAll(async () => {
     await createNetns(ns);
-    await linkSetUp(execaRunner, 'lo', ns);
+    await linkSetUp(processRunner, 'lo', ns);
   });
   afterAll(async () => {
     await deleteNetns(ns);
@@ -29,7 +29,7 @@ describe.skipIf(notRoot('pingMany (netns)'))('pingMany in a namespace', () => {
 
   it('answers per target, in order: loopback addresses answer, an address without a route does not', async () => {
     const t0 = Date.now();
-    const res = await pingMany(execaRunner, ['127.0.0.1', '10.255.0.1', '127.0.0.2'], 2, 300, ns);
+    const res = await pingMany(processRunner, ['127.0.0.1', '10.255.0.1', '127.0.0.2'], 2, 300, ns);
     expect(res).toEqual([
       { target: '127.0.0.1', sent: 2, received: 2 },
       { target: '10.255.0.1', sent: 2, received: 0 },
@@ -41,7 +41,7 @@ describe.skipIf(notRoot('pingMany (netns)'))('pingMany in a namespace', () => {
 
   it('forty targets at once, each with its own result', async () => {
     const targets = Array.from({ length: 40 }, (_, i) => `127.0.${i}.1`);
-    const res = await pingMany(execaRunner, targets, 1, 300, ns);
+    const res = await pingMany(processRunner, targets, 1, 300, ns);
     expect(res.map((r) => r.target)).toEqual(targets);
     expect(res.every((r) => r.sent === 1 && r.received === 1)).toBe(true);
   });

@@ -6,7 +6,7 @@ import {
   addrList,
   addrListHere,
   addrReplace,
-  execaRunner,
+  processRunner,
   fdbBatch,
   fdbBatchScript,
   fdbList,
@@ -36,7 +36,7 @@ describe('net wrappers without the kernel', () => {
     const rec = recordingRunner();
     const here = await addrListHere(rec, 'lo');
     expect(rec.calls).toEqual([]);
-    const viaIp = await addrList(execaRunner, 'lo');
+    const viaIp = await addrList(processRunner, 'lo');
     expect(here.map(({ ip, prefixLength }) => ({ ip, prefixLength }))).toEqual(
       viaIp.map(({ ip, prefixLength }) => ({ ip, prefixLength })),
     );
@@ -101,7 +101,7 @@ describe('net wrappers without the kernel', () => {
 
 describe.skipIf(notRoot('net wrappers on the kernel'))('net wrappers on the kernel', () => {
   const ns = `eo-${randomBytes(3).toString('hex')}-n`;
-  const r = execaRunner;
+  const r = processRunner;
 
   beforeAll(() => createNetns(ns));
   afterAll(() => deleteNetns(ns));

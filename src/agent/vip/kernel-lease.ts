@@ -24,7 +24,7 @@ import {
   arpingUnsolicited,
   type BatchReply,
   CommandError,
-  execaRunner,
+  processRunner,
   IpBatch,
   type Runner,
 } from '../../net/index.js';
@@ -80,7 +80,7 @@ export class VipLease {
 
   constructor(private readonly opts: VipLeaseOptions) {
     this.batch = new IpBatch(opts.netns);
-    this.runner = opts.runner ?? execaRunner;
+    this.runner = opts.runner ?? processRunner;
     this.lifetimeS = opts.lifetimeS ?? 1;
     this.maxRenewGapMs = opts.maxRenewGapMs ?? (this.lifetimeS * 1000) / 2;
     this.now = opts.now ?? (() => performance.now());

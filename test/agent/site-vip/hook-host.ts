@@ -20,7 +20,7 @@ import { guardPeerVersions } from '../../../src/agent/peer-version.js';
 import { reapplyStoredOverlay } from '../../../src/agent/reapply.js';
 import { createSiteVipHook } from '../../../src/agent/site-vip/hook.js';
 import { StateStore } from '../../../src/agent/state.js';
-import { execaRunner } from '../../../src/net/index.js';
+import { processRunner } from '../../../src/net/index.js';
 
 export interface HookHostConfig {
   hostId: string;
@@ -42,7 +42,7 @@ const cfg = JSON.parse(first.value) as HookHostConfig;
 const hostLog = log.child({ hostId: cfg.hostId });
 const store = new StateStore(cfg.stateDir, cfg.hostId, hostLog);
 const stored = await store.load();
-const base = { hostId: cfg.hostId, underlayIface: cfg.iface, runner: execaRunner, log: hostLog };
+const base = { hostId: cfg.hostId, underlayIface: cfg.iface, runner: processRunner, log: hostLog };
 const reapplied = await reapplyStoredOverlay(
   createHostActivities({ ...base, memory: store }),
   stored,

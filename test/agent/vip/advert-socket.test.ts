@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ADVERT_LIMITS, openAdvertSocket } from '../../../src/agent/vip/advert-socket.js';
 import { VIP_ADVERT_PORT } from '../../../src/domain/constants.js';
-import { addrDel, addrReplace, execaRunner } from '../../../src/net/index.js';
+import { addrDel, addrReplace, processRunner } from '../../../src/net/index.js';
 import { createLab, type Lab, notRoot } from '../../helpers/netns-lab.js';
 
 const PEER = fileURLToPath(new URL('./advert-socket-peer.ts', import.meta.url));
@@ -83,8 +83,8 @@ describe.skipIf(notRoot('VIP advert socket'))('VIP advert socket (netns, real L2
     // a host in the SAME subnet on a bridge of its own: only the L2 separates it
     other = await createLab({ hosts: 1 });
     const o = other.hosts[0]!;
-    await addrDel(execaRunner, 'eth0', o.underlayIp, 24, o.ns);
-    await addrReplace(execaRunner, 'eth0', `${lab.subnet}.50`, 24, o.ns);
+    await addrDel(processRunner, 'eth0', o.underlayIp, 24, o.ns);
+    await addrReplace(processRunner, 'eth0', `${lab.subnet}.50`, 24, o.ns);
     peers = await Promise.all(lab.hosts.map((h) => Peer.start(lab, h.ns)));
     isolated = await Peer.start(other, o.ns);
   });
@@ -119,15 +119,15 @@ describe.skipIf(notRoot('VIP advert socket'))('VIP advert socket (netns, real L2
     const [a, b] = peers as [Peer, Peer];
     const h = lab.hosts[0]!;
     const renumbered = `${lab.subnet}.99`;
-    await addrDel(execaRunner, 'eth0', h.underlayIp, 24, h.ns);
-    await addrReplace(execaRunner, 'eth0', renumbered, 24, h.ns);
+    await addrDel(processRunner, 'eth0', h.underlayIp, 24, h.ns);
+    await addrReplace(processRunner, 'eth0', renumbered, 24, h.ns);
     try {
       const msg = payload();
       a.send({ send: msg });
       expect(((await b.waitFor((l) => l.got === msg)) as unknown as Got).address).toBe(renumbered);
     } finally {
-      await addrDel(execaRunner, 'eth0', renumbered, 24, h.ns);
-      await addrReplace(execaRunner, 'eth0', h.underlayIp, 24, h.ns);
+      await addrDel(processRunner, 'eth0', renumbered, 24, h.ns);
+      await addrReplace(processRunner, 'eth0', h.underlayIp, 24, h.ns);
     }
   });
 

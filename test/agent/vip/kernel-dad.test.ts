@@ -5,7 +5,7 @@ import { execa } from 'execa';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VipLease } from '../../../src/agent/vip/kernel-lease.js';
-import { addrDel, addrReplace, execaRunner, ping } from '../../../src/net/index.js';
+import { addrDel, addrReplace, processRunner, ping } from '../../../src/net/index.js';
 import { notRoot } from '../../helpers/netns-lab.js';
 import { createOverlayLab, type OverlayLab, sleep, summary, VIP } from './kernel-lab.js';
 
@@ -61,7 +61,7 @@ describe.skipIf(notRoot('VIP DAD and takeover'))('VIP DAD and takeover (netns ov
     for (let run = 0; run < 5; run++) {
       const [from, to, toIndex] = run % 2 === 0 ? [a, b, 1] : [b, a, 0];
       await from.claim();
-      expect((await ping(execaRunner, VIP, 1, 500, h3)).received).toBe(1);
+      expect((await ping(processRunner, VIP, 1, 500, h3)).received).toBe(1);
       expect(await vipNeighbour(h3)).toBe(o.bridgeMac(toIndex === 1 ? 0 : 1));
       await from.release();
       const t0 = performance.now();
@@ -69,7 +69,7 @@ describe.skipIf(notRoot('VIP DAD and takeover'))('VIP DAD and takeover (netns ov
       const claimed = performance.now() - t0;
       let reached = false;
       while (!reached && performance.now() - t0 < 1000)
-        reached = (await ping(execaRunner, VIP, 1, 100, h3)).received === 1;
+        reached = (await ping(processRunner, VIP, 1, 100, h3)).received === 1;
       const took = performance.now() - t0;
       expect(reached).toBe(true);
       expect(await vipNeighbour(h3)).toBe(o.bridgeMac(toIndex));
@@ -88,16 +88,16 @@ describe.skipIf(notRoot('VIP DAD and takeover'))('VIP DAD and takeover (netns ov
     const [a] = leases as [VipLease];
     const h3 = o.lab.hosts[2]!.ns;
     await a.claim();
-    expect((await ping(execaRunner, VIP, 1, 500, h3)).received).toBe(1);
+    expect((await ping(processRunner, VIP, 1, 500, h3)).received).toBe(1);
     await a.release();
-    await addrReplace(execaRunner, 'scbr-100', VIP, 32, o.lab.hosts[1]!.ns); // h2 takes it silently
+    await addrReplace(processRunner, 'scbr-100', VIP, 32, o.lab.hosts[1]!.ns); // h2 takes it silently
     try {
       const t0 = performance.now();
       while (performance.now() - t0 < 500)
-        expect((await ping(execaRunner, VIP, 1, 100, h3)).received).toBe(0);
+        expect((await ping(processRunner, VIP, 1, 100, h3)).received).toBe(0);
       expect(await vipNeighbour(h3)).toBe(o.bridgeMac(0));
     } finally {
-      await addrDel(execaRunner, 'scbr-100', VIP, 32, o.lab.hosts[1]!.ns);
+      await addrDel(processRunner, 'scbr-100', VIP, 32, o.lab.hosts[1]!.ns);
     }
   });
 });

@@ -1,12 +1,12 @@
 // A unicast VxLAN overlay of N hosts in network namespaces, built with the real host activities, for the
 // VIP lease tests; every lease opened through it is released and closed by cleanup().
 import { pino } from 'pino';
-import { createHostActivities, deviceMac } from '../../../src/activities/host/index.js';
+import { deviceMac } from '../../../src/activities/host/index.js';
 import { VipLease, type VipLeaseOptions } from '../../../src/agent/vip/kernel-lease.js';
 import { OVERLAY_BRIDGE } from '../../../src/domain/constants.js';
-import { execaRunner } from '../../../src/net/index.js';
 import { testSpec } from '../../fixtures/overlay-spec.js';
 import { createLab, type Lab } from '../../helpers/netns-lab.js';
+import { labHostActivities } from '../../helpers/lab-activities.js';
 
 export const spec = testSpec({ clusterName: 'vip' });
 export const VIP = spec.vip;
@@ -26,9 +26,7 @@ export async function createOverlayLab(hosts: number): Promise<OverlayLab> {
   const log = pino({ level: 'silent' });
   const overlayIps = lab.hosts.map((_, i) => `100.64.192.${11 + i}`);
   try {
-    const acts = lab.hosts.map((h) =>
-      createHostActivities({ hostId: h.name, underlayIface: h.iface, netns: h.ns, runner: execaRunner, log }),
-    );
+    const acts = labHostActivities(lab, log);
     const peers = lab.hosts.map((h, i) => ({
       hostId: h.name,
       underlayIp: h.underlayIp,

@@ -6,14 +6,14 @@ import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VipLease } from '../../../src/agent/vip/kernel-lease.js';
 import { HostError } from '../../../src/domain/host-error.js';
-import { addrPresent, execaRunner } from '../../../src/net/index.js';
+import { addrPresent, processRunner } from '../../../src/net/index.js';
 import { notRoot } from '../../helpers/netns-lab.js';
 import { createOverlayLab, type OverlayLab, sleep, summary, VIP } from './kernel-lab.js';
 
 describe.skipIf(notRoot('VIP kernel lease'))('VIP kernel lease (netns, real kernel)', () => {
   let o: OverlayLab;
   let a: VipLease;
-  const present = () => addrPresent(execaRunner, 'scbr-100', VIP, 32, o.lab.hosts[0]!.ns);
+  const present = () => addrPresent(processRunner, 'scbr-100', VIP, 32, o.lab.hosts[0]!.ns);
 
   beforeAll(async () => {
     o = await createOverlayLab(2);
@@ -112,7 +112,7 @@ describe.skipIf(notRoot('VIP kernel lease'))('VIP kernel lease (netns, real kern
     expect(l.lastSight!.at).toBeGreaterThanOrEqual(t0);
     expect(await l.renew()).toBe('renewed');
     expect(l.lastSight?.present).toBe(true);
-    await execaRunner.run('ip', ['-n', o.lab.hosts[0]!.ns, 'addr', 'del', `${VIP}/32`, 'dev', 'scbr-100']);
+    await processRunner.run('ip', ['-n', o.lab.hosts[0]!.ns, 'addr', 'del', `${VIP}/32`, 'dev', 'scbr-100']);
     expect(l.lastSight?.present).toBe(true); // someone else's change: not seen until the next request
     expect(await l.read()).toBe(false);
     expect(l.lastSight?.present).toBe(false);

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VipLease } from '../../../src/agent/vip/kernel-lease.js';
-import { addrSetLifetime, execaRunner } from '../../../src/net/index.js';
+import { addrSetLifetime, processRunner } from '../../../src/net/index.js';
 import { notRoot } from '../../helpers/netns-lab.js';
 import { createOverlayLab, type OverlayLab, VIP } from './kernel-lab.js';
 
@@ -37,7 +37,8 @@ describe.skipIf(notRoot('VIP renew cost'))('VIP renew CPU cost: exec vs ip -batc
     let p0 = parentCpu();
     let c0 = procCpu(process.pid)[1];
     let t0 = performance.now();
-    for (let i = 0; i < execs; i++) await addrSetLifetime(execaRunner, 'change', 'scbr-100', VIP, 32, 1, ns);
+    for (let i = 0; i < execs; i++)
+      await addrSetLifetime(processRunner, 'change', 'scbr-100', VIP, 32, 1, ns);
     const exec = {
       parentMs: (parentCpu() - p0) / execs,
       childMs: (procCpu(process.pid)[1] - c0) / execs,

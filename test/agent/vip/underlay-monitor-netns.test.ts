@@ -9,7 +9,7 @@ import { execa } from 'execa';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type UnderlayWatcher, watchUnderlay } from '../../../src/agent/underlay-watch.js';
-import { execaRunner, type LineProcess, type Runner } from '../../../src/net/index.js';
+import { processRunner, type LineProcess, type Runner } from '../../../src/net/index.js';
 import { notRoot } from '../../helpers/netns-lab.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -69,10 +69,10 @@ describe.skipIf(notRoot('underlay ip monitor filter'))('underlay watch: ip monit
     await ip('link', 'set', 'vipbr0', 'up');
     await underlay('10.77.0.5');
     const runner: Runner = {
-      run: (file, args, opts) => execaRunner.run(file, args, opts),
+      run: (file, args, opts) => processRunner.run(file, args, opts),
       spawnLines: (file, args, onLine) => {
         const start = () =>
-          execaRunner.spawnLines(file, args, (line) => {
+          processRunner.spawnLines(file, args, (line) => {
             rawLines.push(line);
             onLine(line);
           });
