@@ -21,9 +21,9 @@ const OUTAGES = 3;
 // reads it. Lab agents and DHCP clients run at nice 10, the probers and the control plane at 0
 // (src/lab/host-priority.ts); the DHCP clients of an outage start together from one sh (spawn-many.ts), so
 // the 20 leases land within ~0.5 s. Measured on this 2-core machine (nothing else running), API complete
-// after the overlay: 5 hosts 0.28-1.16 s; 20 hosts 1.40 / 1.67 / 1.97 s (runs of earlier states this session:
-// 1.16-2.42 s, 2 s missed in about a third of them), the overlay itself back 0.86-1.10 s after the last
-// lease (2.2-3.7 s before this session's fixes). At 20 hosts the lab takes the whole machine: the agents' broker reconnects, reports
+// after the overlay: 5 hosts 0.28-1.16 s; 20 hosts 1.19-1.23 s in CI and 1.40-1.97 s locally (runs of earlier
+// states this session: 1.16-2.42 s, 2 s missed in about a third of them), the overlay itself back 0.86-1.10 s
+// after the last lease (2.2-3.7 s before this session's fixes). At 20 hosts the lab takes the whole machine: the agents' broker reconnects, reports
 // and command results wait for CPU (traced with E2E_LOG_FILE and EO_KEEP_LAB). Fixed on the way (each
 // found by timing every hop of a renumbering, each
 // with a test of its own): queries held 1.6-2 s by the server are asked again (hedged.ts); a pushed table's
@@ -35,7 +35,10 @@ const OUTAGES = 3;
 // layers held the jitless agents' event loops: the broker's ServerHello waited 1.4-1.8 s for the agent's
 // answer). The test asserts what holds and prints the goal's verdict.
 const API_GOAL_MS = 2_000;
-const apiLimitMs = (hosts: number) => (hosts <= 5 ? 10_000 : 45_000);
+// What the test asserts: the goal itself at 5 hosts (0.28-1.16 s in every recorded run); at 20 hosts, where
+// the lab saturates this machine and single outages still came within 0.1 s of the goal, a regression
+// guard well under the 45 s this test allowed before (the printed verdict says whether the goal held).
+const apiLimitMs = (hosts: number) => (hosts <= 5 ? API_GOAL_MS : 5_000);
 const DELETE_WITHIN_MS = 10_000;
 
 /** When (wall clock) the API first showed each part of the outage absorbed, and all of it at once. */
