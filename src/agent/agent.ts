@@ -37,7 +37,7 @@ export const AGENT_VERSION = '2.0.0';
  */
 const BEACON_ADDRESS_POLL_MS = 1000;
 /** How long a lost underlay address goes unreported, waiting for a new one (address-loss-grace.ts). */
-export const ADDRESS_LOSS_GRACE_MS = 2000;
+const ADDRESS_LOSS_GRACE_MS = 2000;
 
 export interface AgentOptions {
   hostId: string;

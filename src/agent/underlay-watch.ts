@@ -97,7 +97,7 @@ const ifaceFingerprint = (iface: string): string =>
 
 export async function watchUnderlay(o: UnderlayWatchOptions): Promise<UnderlayWatcher> {
   let address = await readUnderlayAddress(o.runner, o.iface, o.netns);
-  let ip = address?.ip ?? null;
+  const ipOf = (a: UnderlayAddress | null) => a?.ip ?? null;
   let stopped = false;
   let debounce: NodeJS.Timeout | undefined;
   let monitor: LineProcess | undefined;
@@ -119,10 +119,9 @@ export async function watchUnderlay(o: UnderlayWatchOptions): Promise<UnderlayWa
     if (stopped) return;
     try {
       const read = await readUnderlayAddress(o.runner, o.iface, o.netns);
-      const next = read?.ip ?? null;
-      if (next !== ip && !stopped) {
-        const previous = ip;
-        ip = next;
+      const next = ipOf(read);
+      if (next !== ipOf(address) && !stopped) {
+        const previous = ipOf(address);
         address = read;
         o.log.info({ iface: o.iface, ip: next, previous }, 'underlay address changed');
         // The change first (the report it starts is what the beacon waits for), then the new monitor.
@@ -142,8 +141,8 @@ export async function watchUnderlay(o: UnderlayWatchOptions): Promise<UnderlayWa
       clearTimeout(debounce);
       debounce = setTimeout(() => void check(), o.debounceMs ?? 50);
     };
-    const args = [...nsFlag(o.netns), 'monitor', 'address', ...(ip !== null ? ['dev', o.iface] : [])];
-    monitorIfindex = ip !== null && !o.netns ? ifindexOf(o.iface) : undefined;
+    const args = [...nsFlag(o.netns), 'monitor', 'address', ...(address !== null ? ['dev', o.iface] : [])];
+    monitorIfindex = address !== null && !o.netns ? ifindexOf(o.iface) : undefined;
     const m = o.runner.spawnLines('ip', args, onEvent);
     monitor = m;
     void m.done.then(() => {
@@ -187,7 +186,7 @@ export async function watchUnderlay(o: UnderlayWatchOptions): Promise<UnderlayWa
   timer.unref();
 
   return {
-    current: () => ip,
+    current: () => ipOf(address),
     currentAddress: () => address,
     check,
     async stop() {
