@@ -48,6 +48,8 @@ export interface ClusterUnderlayDeps {
   queue: KeyedQueue;
   log: Logger;
   callOptions?: HostCallOptions;
+  /** A cluster was just told of these underlay changes (the relay derives its next peer tables: peer-tables.ts). */
+  onTold?: (cluster: string, changes: readonly UnderlayChange[]) => void;
 }
 
 /** How soon a signal after an update that could not reach Temporal is tried again. */
@@ -128,6 +130,7 @@ export function createClusterUnderlay(deps: ClusterUnderlayDeps) {
       if (!outcome.ok) return;
       for (const c of batch) delivered(c.hostId, cluster, c.seq);
       stats.clusterBatches += 1;
+      deps.onTold?.(cluster, batch);
       log.debug(
         { cluster, hosts: batch.length, ms: Date.now() - started },
         'underlay signalled to the cluster',
@@ -176,6 +179,7 @@ export function createClusterUnderlay(deps: ClusterUnderlayDeps) {
     if (!outcome.ok) return log.info({ hostId, cluster, reason: outcome.reason }, 'cluster not told');
     delivered(hostId, cluster, change.seq);
     stats.clusterSignalsAfterUpdate += 1;
+    deps.onTold?.(cluster, [change]);
   }
 
   return {

@@ -5,6 +5,7 @@ import type { Client } from '@temporalio/client';
 import type { MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { type BrokerCredentials as TlsCredentials, connectBroker } from '../clients/broker/connect.js';
+import { clusterWorkflowId } from '../domain/ids.js';
 import { getHostFromMemo } from '../temporal/hosts.js';
 import {
   CONTROL_IDENTITY,
@@ -101,13 +102,14 @@ export async function startHostRelay(opts: HostRelayOptions): Promise<HostRelay>
   });
   let published = 0;
 
+  const peerTables = createPeerTables(queryPeerSource(opts.client, log));
   const activities = createRelayActivities({
     pending,
     publisher,
     log,
     onPublished: () => void published++,
     peerKeys: registryPeerKeys(opts.client),
-    peerTables: createPeerTables(queryPeerSource(opts.client, log)),
+    peerTables,
   });
   const results = createResultRouter({
     pending,
@@ -117,7 +119,14 @@ export async function startHostRelay(opts: HostRelayOptions): Promise<HostRelay>
     ...(opts.onRoundTrip ? { onRoundTrip: opts.onRoundTrip } : {}),
     ...(opts.onCommandOutcome ? { onOutcome: opts.onCommandOutcome } : {}),
   });
-  const reports = createReportRelay({ client: opts.client, publisher, queue: reportQueue, signalQueue, log });
+  const reports = createReportRelay({
+    client: opts.client,
+    publisher,
+    queue: reportQueue,
+    signalQueue,
+    log,
+    onClusterTold: (cluster, changes) => peerTables.advance(clusterWorkflowId(cluster), changes),
+  });
   // A VIP report goes to the cluster the host's underlay reports are routed by (the membership published
   // to it); before this process has published one, the host's registry record says.
   const vip = createVipRelay({

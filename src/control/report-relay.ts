@@ -23,7 +23,7 @@ import {
   underlayReportSchema,
 } from '../contract/host-channel.js';
 import { hostPresenceSignal, reportUnderlayUpdate } from '../contract/workflow-messages.js';
-import { type ClusterUnderlayStats, createClusterUnderlay } from './cluster-underlay.js';
+import { type ClusterUnderlayStats, createClusterUnderlay, type UnderlayChange } from './cluster-underlay.js';
 import { callHostWorkflow, type HostCallOptions, type HostCallOutcome } from './host-workflow-calls.js';
 import type { KeyedQueue } from './keyed-queue.js';
 import { parseJson } from './messages.js';
@@ -47,6 +47,8 @@ export interface ReportRelayDeps {
   signalQueue?: KeyedQueue;
   log: Logger;
   callOptions?: HostCallOptions;
+  /** A cluster was just told of these underlay changes (cluster-underlay.ts). */
+  onClusterTold?: (cluster: string, changes: readonly UnderlayChange[]) => void;
 }
 
 const samePresence = (a: HostStatus | undefined, b: HostStatus): boolean =>
@@ -75,6 +77,7 @@ export function createReportRelay(deps: ReportRelayDeps) {
     queue: deps.signalQueue ?? deps.queue,
     log,
     ...(deps.callOptions ? { callOptions: deps.callOptions } : {}),
+    ...(deps.onClusterTold ? { onTold: deps.onClusterTold } : {}),
   });
   const waitingStatus = new Map<string, { status: HostStatus; at: string }>();
   const relayedStatus = new Map<string, HostStatus>();

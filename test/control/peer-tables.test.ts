@@ -1,8 +1,10 @@
 // The relay's peer table sources (src/control/peer-tables.ts): one read per version for a round's pushes,
-// a new read for a newer reference, never an older source for a reference made after it changed.
+// a new read for a newer reference, never an older source for a reference made after it changed; the
+// source that told underlay changes lead to is served without a read.
 import { describe, expect, it } from 'vitest';
 import { createPeerTables } from '../../src/control/peer-tables.js';
-import type { PeerTableSource } from '../../src/domain/peer-source.js';
+import type { PlanHost } from '../../src/domain/peer-plan.js';
+import { type PeerTableSource, peerSourceOf } from '../../src/domain/peer-source.js';
 
 const source = (digest: string): PeerTableSource => ({ digest, peers: [], joined: [] });
 const d = (n: number) => `${String(n).padStart(16, '0')}/1`;
@@ -60,6 +62,65 @@ describe('peer table sources on the relay', () => {
     c.fail = false;
     expect((await resolve({ workflowId: 'w', digest: d(1) })).digest).toBe(d(1));
     expect(c.reads).toBe(2);
+  });
+
+  it('serves the source the told underlay changes lead to without a read, exactly as the workflow computes it', async () => {
+    const hosts: PlanHost[] = ['h1', 'h2', 'h3', 'h4'].map((hostId, i) => ({
+      hostId,
+      overlayIp: `10.200.0.${i + 2}`,
+      underlayIp: `192.168.7.${i + 2}`,
+      state: 'Joined',
+      underlaySeq: 10,
+    }));
+    const v1 = peerSourceOf(hosts);
+    let reads = 0;
+    let current = v1;
+    const tables = createPeerTables(async () => {
+      reads += 1;
+      return current;
+    });
+    await tables({ workflowId: 'w', digest: v1.digest }); // held: the cluster's tables as of the last round
+    const moved = (ids: string[], octet: number, seq: number) =>
+      hosts.map((h) =>
+        ids.includes(h.hostId)
+          ? { ...h, underlayIp: `192.168.${octet}.9${h.hostId[1]}`, underlaySeq: seq }
+          : h,
+      );
+    const told = (ids: string[], octet: number, seq: number) =>
+      ids.map((hostId) => ({ hostId, underlayIp: `192.168.${octet}.9${hostId[1]}`, seq }));
+
+    // two batches told; the workflow may have applied the first alone or both together
+    tables.advance('w', told(['h1', 'h3'], 8, 11));
+    tables.advance('w', told(['h2'], 8, 11));
+    const first = peerSourceOf(moved(['h1', 'h3'], 8, 11));
+    const both = peerSourceOf(moved(['h1', 'h2', 'h3'], 8, 11));
+    expect(await tables({ workflowId: 'w', digest: first.digest })).toEqual(first);
+    expect(await tables({ workflowId: 'w', digest: both.digest })).toEqual(both);
+    expect(reads).toBe(1);
+
+    // a change the workflow drops (not newer than the seq it holds) derives nothing: its digest is read
+    current = both;
+    tables.advance('w', told(['h4'], 9, 10));
+    expect((await tables({ workflowId: 'w', digest: both.digest })).digest).toBe(both.digest);
+    expect(reads).toBe(1);
+    // a joining host's first table (Joined only) is never cut from a derived source
+    tables.advance('w', told(['h4'], 9, 12));
+    const h4 = peerSourceOf(
+      moved(['h1', 'h2', 'h3'], 8, 11).map((h) =>
+        h.hostId === 'h4' ? { ...h, underlayIp: '192.168.9.94', underlaySeq: 12 } : h,
+      ),
+    );
+    current = h4;
+    expect((await tables({ workflowId: 'w', digest: h4.digest, only: 'Joined' })).digest).toBe(h4.digest);
+    expect(reads).toBe(2);
+  });
+
+  it('derives nothing for a cluster it holds no source of: the push reads', async () => {
+    const { c, read } = cluster();
+    const tables = createPeerTables(read);
+    tables.advance('w', [{ hostId: 'h1', underlayIp: '192.168.8.1', seq: 3 }]);
+    expect((await tables({ workflowId: 'w', digest: d(1) })).digest).toBe(d(1));
+    expect(c.reads).toBe(1);
   });
 
   it('a push waits at most the fallback for a newer source when one is held, then goes with it', async () => {
