@@ -21,8 +21,8 @@ const OUTAGES = 3;
 // reads it. Lab agents and DHCP clients run at nice 10, the probers and the control plane at 0
 // (src/lab/host-priority.ts); the DHCP clients of an outage start together from one sh (spawn-many.ts), so
 // the 20 leases land within ~0.5 s. Measured on this 2-core machine (nothing else running), API complete
-// after the overlay: 5 hosts 0.28-1.16 s; 20 hosts 1.19-1.23 s in CI and 1.40-1.97 s locally (runs of earlier
-// states this session: 1.16-2.42 s, 2 s missed in about a third of them), the overlay itself back 0.86-1.10 s
+// after the overlay: 5 hosts 0.28-1.16 s; 20 hosts 1.01-2.10 s in five clean-clone CI runs (2 s missed in 2 of
+// 15 outages) and 1.11-2.56 s locally (2 s missed in 5 of 24), the overlay itself back 0.80-1.48 s
 // after the last lease (2.2-3.7 s before this session's fixes). At 20 hosts the lab takes the whole machine: the agents' broker reconnects, reports
 // and command results wait for CPU (traced with E2E_LOG_FILE and EO_KEEP_LAB). Fixed on the way (each
 // found by timing every hop of a renumbering, each
