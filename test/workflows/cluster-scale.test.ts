@@ -35,8 +35,10 @@ describe(`a ${HOSTS}-host cluster`, () => {
     // between, and the holder kept across continue-as-new below looked like a change from none).
     const ready = await h.waitForView(
       name,
-      'every join settled and a VIP holder recorded',
-      (v) => v.hosts.every((x) => x.state === 'Joined' || x.state === 'Failed') && v.vipHolder !== null,
+      'every join settled and the VIP on the first-ranked control plane',
+      (v) =>
+        v.hosts.every((x) => x.state === 'Joined' || x.state === 'Failed') &&
+        v.vipHolder === hosts[0]!.hostId,
       150_000,
     );
     const readyMs = Date.now() - t0;
