@@ -7,7 +7,6 @@
 import { connectTemporalClient } from './clients/temporal/closed-channel-guard.js';
 import { Client } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { createControlActivities } from './activities/control/index.js';
 import type { TemporalConnectOptions } from './clients/temporal/connection.js';
@@ -16,6 +15,7 @@ import { type BrokerCredentials, type HostRelay, startHostRelay } from './contro
 import type { HostCsrSigner, RenewedCertificate } from './control/renewal.js';
 import { CONTROL_TASK_QUEUE } from './domain/constants.js';
 import { bundlerLogger } from './log.js';
+import { workflowBundleOptions } from './workflow-bundle.js';
 import type { ControlMetrics } from './metrics/control-metrics.js';
 import { clusterTaskQueue } from './domain/task-queues.js';
 
@@ -50,10 +50,6 @@ export interface ControlWorker {
   done: Promise<void>;
   stop(): Promise<void>;
 }
-
-// Same extension as this file: .ts under tsx/vitest, .js once compiled.
-const ownExtension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-export const workflowsPath = fileURLToPath(new URL(`./workflows/index${ownExtension}`, import.meta.url));
 
 export async function startControlWorker(opts: ControlWorkerOptions): Promise<ControlWorker> {
   const connectOptions = { ...opts.temporalTls, address: opts.address };
@@ -92,7 +88,7 @@ export async function startControlWorker(opts: ControlWorkerOptions): Promise<Co
   try {
     // Bundled once for both Workers, with a logger that keeps webpack's module report out of the way.
     const workflowBundle = opts.workflowBundle ?? {
-      code: (await bundleWorkflowCode({ workflowsPath, logger: bundlerLogger(opts.log) })).code,
+      code: (await bundleWorkflowCode({ ...workflowBundleOptions(), logger: bundlerLogger(opts.log) })).code,
     };
     const common = { connection: nativeConnection, namespace: opts.namespace, workflowBundle };
     worker = await Worker.create({

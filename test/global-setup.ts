@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startTemporalDevServer, type TemporalDevServer } from '../src/dev/temporal-server.js';
-import { workflowsPath } from '../src/worker.js';
+import { workflowBundleOptions } from '../src/workflow-bundle.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -21,7 +21,7 @@ let dir: string | undefined;
 export async function setup(project: TestProject): Promise<void> {
   server = await startTemporalDevServer({ headless: true });
   dir = mkdtempSync(join(tmpdir(), 'edge-overlay-test-'));
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+  const { code } = await bundleWorkflowCode({ ...workflowBundleOptions(), logger: quietLogger });
   const workflowBundlePath = join(dir, 'workflow-bundle.js');
   writeFileSync(workflowBundlePath, code);
   project.provide('temporalAddress', server.address);

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { freePort } from '../../src/dev/process.js';
 import { bundlerLogger } from '../../src/log.js';
 import { createLogger } from '../../src/logger.js';
-import { workflowsPath } from '../../src/worker.js';
+import { workflowBundleOptions } from '../../src/workflow-bundle.js';
 import { spawnCli } from './stub-api.js';
 
 /** A logger whose JSON lines land in an array. */
@@ -28,7 +28,7 @@ function capture(level = 'trace') {
 describe('log noise', () => {
   it("the bundler's webpack report goes to debug; a webpack WARNING and errors stay visible", async () => {
     const { log, lines } = capture();
-    await bundleWorkflowCode({ workflowsPath, logger: bundlerLogger(log) });
+    await bundleWorkflowCode({ ...workflowBundleOptions(), logger: bundlerLogger(log) });
     const report = lines.find((l) => /webpack .*compiled/.test(String(l.msg)));
     expect(report?.level).toBe(20);
     expect(lines.every((l) => (l.level as number) <= 20)).toBe(true);
