@@ -8,6 +8,8 @@
 // on first use (its default locale and memoizer in its global config, and whether `new Function` is
 // allowed): doing that here, before the freeze, leaves nothing for a workflow to write. Only the library
 // is shared: our own schemas are zod instances that zod extends on use, so they stay per workflow.
+// A zod upgrade that adds lazy global state would make its first write throw in a workflow: every
+// workflow test runs on this bundle and would fail, so it cannot slip through quietly.
 import { z } from 'zod';
 
 z.object({ warm: z.string() }).safeParse({ warm: 'up' });
