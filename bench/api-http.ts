@@ -12,6 +12,8 @@ export interface Sample {
   body: unknown;
   /** Transport error or the problem+json `detail` of a non-2xx answer. */
   error?: string;
+  /** The answer's Retry-After (seconds): the API asks for the same request again. */
+  retryAfterS?: number;
 }
 
 export interface HttpTarget {
@@ -46,6 +48,8 @@ export async function timedRequest(
     const parsed = parseJson(text);
     const sample: Sample = { status: res.status, ms, bytes: Buffer.byteLength(text), at, body: parsed };
     if (!res.ok) sample.error = problemDetail(parsed) ?? text.slice(0, 200);
+    const retryAfter = Number(res.headers.get('retry-after') ?? Number.NaN);
+    if (Number.isFinite(retryAfter)) sample.retryAfterS = retryAfter;
     return sample;
   } catch (err) {
     return { status: 0, ms: performance.now() - start, bytes: 0, at, body: null, error: String(err) };
@@ -95,7 +99,7 @@ export async function repeatFor<R>(clients: number, durationMs: number, fn: () =
   return out;
 }
 
-const round = (x: number) => Math.round(x * 10) / 10;
+export const round = (x: number) => Math.round(x * 10) / 10;
 
 /** Nearest-rank percentile of sorted values. */
 export function percentile(sorted: readonly number[], p: number): number {

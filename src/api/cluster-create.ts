@@ -13,6 +13,7 @@ import { ClusterNameAttr, ClusterPhaseAttr, HostCountAttr } from '../temporal/se
 import { checkHostsAvailable, checkOverlay } from './cluster-checks.js';
 import { checkOverlayConflicts, OVERLAY_MEMO, overlayMemo } from './overlay-conflicts.js';
 import { ProblemError, ProblemType } from './problem.js';
+import type { NoAnswerInTimeProblem } from './temporal-errors.js';
 import type { CreateClusterBody } from './schemas.js';
 
 /** Memo keys on `cluster/<name>` that make creation idempotent. */
@@ -93,6 +94,22 @@ function attachOrConflict(
  * it answers 503: 1000 hosts get 15 + 50 s. */
 const ADMISSION_MS_PER_HOST = 50;
 export const admissionExtraMs = (hosts: number): number => hosts * ADMISSION_MS_PER_HOST;
+
+/** What a 503 to a create asks the client to wait before it sends the same request again (Retry-After). */
+export const CREATE_RETRY_AFTER_S = 2;
+
+/** A create that ran out of time is not a failed create: update-with-start may have started the workflow,
+ * which then admits the cluster after this answer (bench:api at 1 000 x 3: 295 of 433 creates answered 503
+ * became Ready). The same request again attaches to that run and answers with its admission (202 or 409),
+ * so retrying is safe and the only way to learn the outcome. */
+export function createPending(name: string, cause: NoAnswerInTimeProblem): ProblemError {
+  return new ProblemError(
+    503,
+    ProblemType.Unavailable,
+    `cluster ${name} was not confirmed in time (${cause.problem.detail}); it may still be created: ` +
+      'send the same request again (same body, or the same Idempotency-Key) to get its outcome',
+  );
+}
 
 export interface CreateClusterDeps {
   client: Client;

@@ -56,12 +56,19 @@ const grpcCode = (err: unknown): number | undefined => {
   return typeof code === 'number' ? code : undefined;
 };
 
-const unavailable = () =>
-  new ProblemError(
-    503,
-    ProblemType.Unavailable,
-    'Temporal or the control worker did not answer in time (is the worker running?); retry',
-  );
+/** Temporal or the control worker did not answer before the API's deadline: the call may still take
+ * effect after the answer (a create, above all: see createPending). */
+export class NoAnswerInTimeProblem extends ProblemError {
+  constructor() {
+    super(
+      503,
+      ProblemType.Unavailable,
+      'Temporal or the control worker did not answer in time (is the worker running?); retry',
+    );
+  }
+}
+
+const unavailable = () => new NoAnswerInTimeProblem();
 
 /**
  * Turns what a Temporal call threw into a ProblemError; `notFound` is the problem to give when the

@@ -17,6 +17,8 @@ export class ApiError extends CliError {
     readonly status: number,
     readonly problem: Problem | null,
     what: string,
+    /** The answer's Retry-After (seconds), when it had one: the API asks for the same request again. */
+    readonly retryAfterS?: number,
   ) {
     super(formatProblem(status, problem, what), exitCodeForStatus(status));
     this.name = 'ApiError';
@@ -123,7 +125,11 @@ export class ApiClient {
     }
     const text = await res.text();
     const json = parseJson(text);
-    if (!res.ok) throw new ApiError(res.status, isProblem(json) ? json : null, what);
+    if (!res.ok) {
+      const retryAfter = Number(res.headers.get('retry-after') ?? Number.NaN);
+      const retryAfterS = Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : undefined;
+      throw new ApiError(res.status, isProblem(json) ? json : null, what, retryAfterS);
+    }
     return json as T;
   }
 

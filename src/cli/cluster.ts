@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { HostSpec } from '../domain/types.js';
 import { cidrSchema, hostIdSchema, overlayModeSchema, vniSchema } from '../domain/validation.js';
 import { type ApiFlags, connect, printOut, progress, withApiOptions } from './connect.js';
+import { createWithRetry } from './create-retry.js';
 import { durationOption } from './duration.js';
 import { registerEventsCommand } from './events.js';
 import { formatCluster, formatClusterList } from './format.js';
@@ -107,7 +108,9 @@ export function registerClusterCommands(program: Command): void {
       ...(flags.mode ? { mode: flags.mode } : {}),
       ...(flags.force ? { force: true } : {}),
     };
-    const accepted = await api.createCluster(req, flags.idempotencyKey);
+    const accepted = await createWithRetry(() => api.createCluster(req, flags.idempotencyKey), name, {
+      onRetry: (m) => progress(flags, m),
+    });
     if (!flags.wait) {
       printOut(flags, accepted, `cluster ${accepted.name} accepted\n  workflow: ${accepted.uiUrl}`);
       return;

@@ -74,4 +74,31 @@ describe('without a control worker', () => {
     );
     expect(back.json().name).toBe(name);
   });
+
+  it('a create that was not confirmed in time says it may still happen; the same request again gets its outcome', async () => {
+    const hosts = await h().addHosts(2, 'np');
+    const name = `np-${suffix()}`;
+    const body = { name, hosts: roles(hosts) };
+    await h().stopControlWorker();
+    const first = await api().call({ method: 'POST', url: '/v1/clusters', payload: body });
+    expect(first.statusCode).toBe(503);
+    expect(first.headers['retry-after']).toBe('2');
+    expect(problemOf(first).detail).toMatch(/may still be created: send the same request again/);
+    // Update-with-start started the run before the deadline: it waits for a worker to admit it.
+    const started = await h().handle(name).describe();
+    expect(started.status.name).toBe('RUNNING');
+
+    await h().startControlWorker();
+    const again = await h().waitFor(
+      'the retry answered',
+      () => api().call({ method: 'POST', url: '/v1/clusters', payload: body }),
+      (r) => r.statusCode !== 503,
+    );
+    expect(again.statusCode).toBe(202);
+    // The retry attached to the run the first request started: one cluster, admitted once.
+    expect((await h().handle(name).describe()).runId).toBe(started.runId);
+    const view = await h().waitForView(name, 'Ready', (v) => v.phase === 'Ready');
+    expect(view.hosts.map((x) => x.hostId).sort()).toEqual(hosts.map((x) => x.hostId).sort());
+    await h().handle(name).terminate('test cleanup');
+  });
 });

@@ -36,9 +36,7 @@ describe('identity across continue-as-new', () => {
     for (let i = 1; i < 200 && seen.size <= runs; i++) {
       expect((await register(hostId, (i % 250) + 1)).statusCode).toBe(200);
       seen.add((await handle.describe()).runId);
-      console.log('DEBUG i', i, Date.now());
     }
-    console.log('DEBUG', seen.size, Date.now());
     expect(seen.size).toBeGreaterThan(runs);
   }
 

@@ -38,7 +38,14 @@ const resultSchema = z.object({
     register: phase,
     agents,
     ready: z.object({ clusters: z.number(), ready: z.number(), allReadyAfterS: z.number().nullable() }),
-    create: phase,
+    create: phase.extend({
+      asClient: z.object({
+        finalStatuses: z.record(z.string(), z.number()),
+        askedAgain: z.number().int().nonnegative(),
+        maxAttempts: z.number().int().positive(),
+        untilFinalMs: z.object({ p50: z.number(), p99: z.number(), max: z.number() }),
+      }),
+    }),
     get: phase.extend({ everyHostListed: z.boolean(), responseBytesP50: z.number().positive() }),
   }),
   big: z.object({
@@ -106,6 +113,8 @@ describe('bench:api --quick', () => {
     }
     expect(r.small.register.requests).toBe(150);
     expect(r.small.create.requests).toBe(50);
+    // a client that asks again when told to (as the CLI does) ends up with every cluster created
+    expect(r.small.create.asClient.finalStatuses).toEqual({ 202: 50 });
     expect(r.small.get.everyHostListed).toBe(true);
     expect(r.big.create.status, JSON.stringify(r.big.create)).toBe(202);
     expect(r.big.get.firstGetListsEveryHost).toBe(true);

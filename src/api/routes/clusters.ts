@@ -13,7 +13,7 @@ import {
   removeHostUpdate,
 } from '../../contract/workflow-messages.js';
 import { checkHostsAvailable } from '../cluster-checks.js';
-import { admissionExtraMs, createCluster } from '../cluster-create.js';
+import { admissionExtraMs, CREATE_RETRY_AFTER_S, createCluster, createPending } from '../cluster-create.js';
 import { createClusterViews } from '../cluster-views.js';
 import { listClusters } from '../cluster-list.js';
 import type { ApiContext } from '../context.js';
@@ -30,11 +30,12 @@ import {
   eventsSchema,
   idempotencyKeySchema,
   patchClusterBody,
+  problemResponse,
   problemResponses,
   notFoundResponse,
   conflictResponse,
 } from '../schemas.js';
-import { temporalProblem } from '../temporal-errors.js';
+import { NoAnswerInTimeProblem, temporalProblem } from '../temporal-errors.js';
 
 const notFound = (name: string) => () =>
   new ProblemError(404, ProblemType.ClusterNotFound, `cluster ${name} does not exist`);
@@ -78,7 +79,13 @@ export const clusterRoutes =
         schema: {
           summary: 'create a cluster (idempotent for the same body; honours Idempotency-Key)',
           body: createClusterBody,
-          response: { 202: acceptedSchema, ...withConflicts },
+          response: {
+            202: acceptedSchema,
+            ...withConflicts,
+            503: problemResponse(
+              'not confirmed in time, and may still happen: send the same request again after Retry-After seconds to get its outcome',
+            ),
+          },
         },
       },
       async (req, reply) => {
@@ -97,7 +104,12 @@ export const clusterRoutes =
           req.body.name,
           () => createCluster({ client: ctx.client, taskQueue: ctx.taskQueue }, req.body, key),
           admissionExtraMs(req.body.hosts.length),
-        );
+        ).catch((err: unknown) => {
+          // The create may have started and be admitted after this answer: say so, and when to ask again.
+          if (!(err instanceof NoAnswerInTimeProblem)) throw err;
+          reply.header('Retry-After', String(CREATE_RETRY_AFTER_S));
+          throw createPending(req.body.name, err);
+        });
         if (view) views.remember(view);
         req.log.info({ cluster: req.body.name, outcome }, 'create cluster');
         reply.header('Location', `/v1/clusters/${req.body.name}`);
