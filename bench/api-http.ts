@@ -1,6 +1,7 @@
 // HTTP plumbing of `npm run bench:api`: timed requests to the API on 127.0.0.1, a bounded pool of
 // concurrent clients, and latency statistics. Nothing here knows the API's routes.
 import { performance } from 'node:perf_hooks';
+import { retryAfterSeconds } from '../src/cli/api-client.js';
 
 export interface Sample {
   /** HTTP status, or 0 when the request failed without an answer (timeout, connection refused). */
@@ -48,8 +49,8 @@ export async function timedRequest(
     const parsed = parseJson(text);
     const sample: Sample = { status: res.status, ms, bytes: Buffer.byteLength(text), at, body: parsed };
     if (!res.ok) sample.error = problemDetail(parsed) ?? text.slice(0, 200);
-    const retryAfter = Number(res.headers.get('retry-after') ?? Number.NaN);
-    if (Number.isFinite(retryAfter)) sample.retryAfterS = retryAfter;
+    const retryAfterS = retryAfterSeconds(res.headers);
+    if (retryAfterS !== undefined) sample.retryAfterS = retryAfterS;
     return sample;
   } catch (err) {
     return { status: 0, ms: performance.now() - start, bytes: 0, at, body: null, error: String(err) };

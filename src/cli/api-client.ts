@@ -125,11 +125,8 @@ export class ApiClient {
     }
     const text = await res.text();
     const json = parseJson(text);
-    if (!res.ok) {
-      const retryAfter = Number(res.headers.get('retry-after') ?? Number.NaN);
-      const retryAfterS = Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : undefined;
-      throw new ApiError(res.status, isProblem(json) ? json : null, what, retryAfterS);
-    }
+    if (!res.ok)
+      throw new ApiError(res.status, isProblem(json) ? json : null, what, retryAfterSeconds(res.headers));
     return json as T;
   }
 
@@ -177,6 +174,12 @@ export class ApiClient {
     const path = `/v1/hosts/${encodeURIComponent(hostId)}/reset`;
     return this.request('POST', path, `reset host ${hostId}`, reason ? { reason } : {});
   }
+}
+
+/** The answer's Retry-After in seconds, when it has a usable one. */
+export function retryAfterSeconds(headers: Headers): number | undefined {
+  const s = Number(headers.get('retry-after') ?? Number.NaN);
+  return Number.isFinite(s) && s >= 0 ? s : undefined;
 }
 
 function parseJson(text: string): unknown {

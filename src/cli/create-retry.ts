@@ -2,7 +2,8 @@
 // with Retry-After, and may still happen (src/api/cluster-create.ts createPending). The same request again
 // attaches to that create and answers with its outcome, so the CLI asks again, as told, a few times, and
 // says so on stderr, instead of leaving the user with a 503 for a cluster that then appears.
-import { type Accepted, ApiError } from './api-client.js';
+import { setTimeout as delay } from 'node:timers/promises';
+import { ApiError } from './api-client.js';
 
 /** Asks at most this many times in all. */
 export const CREATE_ATTEMPTS = 5;
@@ -13,13 +14,15 @@ export interface CreateRetryOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-export async function createWithRetry(
-  create: () => Promise<Accepted>,
+/** `create` throws an ApiError for a non-2xx answer; bench:api makes its own throw one, so it follows this
+ * very policy. */
+export async function createWithRetry<T>(
+  create: () => Promise<T>,
   name: string,
   o: CreateRetryOptions = {},
-): Promise<Accepted> {
+): Promise<T> {
   const attempts = o.attempts ?? CREATE_ATTEMPTS;
-  const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = o.sleep ?? ((ms: number) => delay(ms));
   for (let attempt = 1; ; attempt++) {
     try {
       return await create();
