@@ -13,7 +13,7 @@ import { createHostActivities } from '../src/activities/host/index.js';
 import { waitFor } from '../src/dev/process.js';
 import { startTemporalDevServer } from '../src/dev/temporal-server.js';
 import type { OverlaySpec, Peer } from '../src/domain/types.js';
-import { startControlForwarder } from '../src/lab/control-forwarder.js';
+import { FORWARDER_COMM, startControlForwarder } from '../src/lab/control-forwarder.js';
 import {
   cleanupLab,
   createL2Switch,
@@ -122,7 +122,7 @@ async function agentRss(id: string, launcher: { argv: string[]; via: string; lea
       listenPort: 7233,
       targetPort: Number(server.address.split(':')[1]),
     });
-    pids.push(...fwd.pids.map((pid) => ({ pid, expectComm: 'socat' })));
+    pids.push(...fwd.pids.map((pid) => ({ pid, expectComm: FORWARDER_COMM })));
     const log = join(dir, 'agent.log');
     const args = [
       ...(launcher.lean ? [] : ['agent']),

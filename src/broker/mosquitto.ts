@@ -128,6 +128,11 @@ interface MosquittoProcess {
   nextLine(re: RegExp, ms: number): Promise<boolean>;
 }
 
+/** OpenSSL errors mosquitto logs for clients, not for itself: a client without a valid certificate (refused,
+ * as it should be), and a connection that ended without a TLS close (an edge host that lost power or its
+ * address, an agent killed, a lab forwarder stopped). Logged at debug, not as warnings. */
+const ROUTINE_TLS_ENDS = /certificate verify failed|unexpected eof while reading/;
+
 function spawnMosquitto(binary: string, confPath: string, log: Logger): MosquittoProcess {
   // execa's cleanup (SIGTERM through signal-exit) kills the child when this process exits or dies of a
   // signal, also after a failed test run: measured, it leaves at most a zombie for init to reap.
@@ -160,7 +165,7 @@ function spawnMosquitto(binary: string, confPath: string, log: Logger): Mosquitt
   const onLine = (line: string) => {
     proc.recent = [...proc.recent.slice(-19), line];
     if (/^mosquitto version \S+ running/.test(line)) proc.running = true;
-    (/^Error|error:/.test(line) && !/certificate verify failed/.test(line) ? log.warn : log.debug).call(
+    (/^Error|error:/.test(line) && !ROUTINE_TLS_ENDS.test(line) ? log.warn : log.debug).call(
       log,
       { broker: line },
       'mosquitto',

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { DEFAULT_BROKER_PORT } from '../contract/host-channel.js';
 import { DEFAULT_API_PORT } from '../domain/constants.js';
-import { startControlForwarder } from './control-forwarder.js';
+import { FORWARDER_COMM, startControlForwarder } from './control-forwarder.js';
 import { stopPid } from './netns.js';
 import { type LabState, saveLabState } from './state.js';
 
@@ -21,7 +21,7 @@ export const labBrokerUrl = (state: LabState): string => `mqtts://${state.ctlIp}
 /** The `brokerAdvertise` a control plane serving this lab names at enrollment. */
 export const labBrokerAdvertise = (state: LabState): string => `${state.ctlIp}:${DEFAULT_BROKER_PORT}`;
 
-/** socat forwarders: ctlIp:8080 → API and ctlIp:8883 → broker (both on the root loopback). */
+/** Forwarders (control-forwarder.ts): ctlIp:8080 → API and ctlIp:8883 → broker (both on the root loopback). */
 export async function startControlAccess(state: LabState, t: ControlTargets): Promise<void> {
   const pids: number[] = [];
   try {
@@ -34,18 +34,18 @@ export async function startControlAccess(state: LabState, t: ControlTargets): Pr
         ctlIp: state.ctlIp,
         listenPort,
         targetPort,
-        socketPath: join(state.runDir, `forward-${listenPort}.sock`),
+        logFile: join(state.runDir, `forward-${listenPort}.log`),
       });
       pids.push(...fwd.pids);
     }
   } catch (err) {
-    await Promise.all(pids.map((pid) => stopPid(pid, { expectComm: 'socat', graceMs: 2000 })));
+    await Promise.all(pids.map((pid) => stopPid(pid, { expectComm: FORWARDER_COMM, graceMs: 2000 })));
     throw err;
   }
   state.control = {
     apiUrl: labApiUrl(state),
     brokerUrl: labBrokerUrl(state),
-    pids: pids.map((pid) => ({ pid, comm: 'socat' })),
+    pids: pids.map((pid) => ({ pid, comm: FORWARDER_COMM })),
   };
   saveLabState(state);
 }

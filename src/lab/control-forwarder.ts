@@ -1,14 +1,14 @@
-// Lets agents in host namespaces reach Temporal on the root loopback OVER THE UNDERLAY (DESIGN.md, test lab):
-// control ns: socat TCP-LISTEN:<port>,bind=<ctl ip>,fork,reuseaddr UNIX-CONNECT:<sock>
-// root ns:    socat UNIX-LISTEN:<sock>,fork TCP:127.0.0.1:<target port>
-// Filesystem unix sockets are shared across network namespaces, which is what joins the two halves.
+// Lets agents in host namespaces reach the control plane on the root loopback OVER THE UNDERLAY (DESIGN.md,
+// test lab): ctlIp:<listen port> in the control namespace → 127.0.0.1:<target port> in the root namespace.
+// One process per forwarded port (forwarder-process.ts: why not socat, and how its listener gets into the
+// control namespace), stopped by its PID.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { repoRoot } from '../dev/paths.js';
 import { ipv4Schema } from '../domain/validation.js';
-import { spawnInNetns, stopPid } from './netns.js';
+import { stopPid } from './netns.js';
 
 export interface ControlForwarderOptions {
   /** Namespace on the lab L2 holding the static control address. */
@@ -16,53 +16,76 @@ export interface ControlForwarderOptions {
   ctlIp: string;
   /** Port agents connect to on ctlIp. */
   listenPort: number;
-  /** Port on 127.0.0.1 in the root namespace (e.g. Temporal's frontend). */
+  /** Port on 127.0.0.1 in the root namespace (e.g. the broker's). */
   targetPort: number;
   targetHost?: string;
-  /** Where the unix socket joining the halves goes (e.g. the lab's run dir); default a temp dir removed
-   * by stop(). A forwarder stopped by PID from another process leaves nothing behind in /tmp this way. */
-  socketPath?: string;
+  /** Where the forwarder's own errors go (e.g. a file in the lab's run dir); default nowhere. */
+  logFile?: string;
 }
 
 export interface ControlForwarder {
-  /** What agents pass as --temporal (or use in a URL). */
+  /** What agents connect to: `<ctlIp>:<listenPort>`. */
   address: string;
   pids: number[];
   stop(): Promise<void>;
 }
 
+/** It stands in for the site's network, which forwards in the kernel ahead of every process: at nice 0 it
+ * shared the two cores with the 20 mesh probers, the control plane and Temporal when a renumbering woke them
+ * all, and its accepts and reads waited 100-300 ms for the CPU (strace). Root may raise it; else it stays. */
+export const FORWARDER_NICE = -10;
+/** The forwarder's process name, for stopping it by PID. */
+export const FORWARDER_COMM = 'node';
+const READY_TIMEOUT_MS = 15_000;
+
 export async function startControlForwarder(o: ControlForwarderOptions): Promise<ControlForwarder> {
   const ctlIp = ipv4Schema.parse(o.ctlIp);
-  const dir = o.socketPath ? undefined : mkdtempSync(join(tmpdir(), 'edge-overlay-fwd-'));
-  const sock = o.socketPath ?? join(dir!, 'ctl.sock');
-  // a socket left by an earlier forwarder would pass the readiness check below before socat listens
-  rmSync(sock, { force: true });
-  const root = spawn(
-    'socat',
-    [`UNIX-LISTEN:${sock},fork`, `TCP:${o.targetHost ?? '127.0.0.1'}:${o.targetPort}`],
-    {
-      detached: true,
-      stdio: 'ignore',
+  const fd = o.logFile ? openSync(o.logFile, 'a') : undefined;
+  // detached: it outlives this process until stopped by PID (the lab CLI starts it and `lab down` stops it)
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'src/lab/forwarder-process.ts')], {
+    cwd: repoRoot,
+    detached: true,
+    stdio: ['ignore', fd ?? 'ignore', fd ?? 'ignore', 'ipc'],
+    env: {
+      PATH: process.env['PATH'],
+      CTL_NS: o.ctlNs,
+      LISTEN_HOST: ctlIp,
+      LISTEN_PORT: String(o.listenPort),
+      TARGET_HOST: o.targetHost ?? '127.0.0.1',
+      TARGET_PORT: String(o.targetPort),
     },
-  );
-  const pids: number[] = [];
-  if (root.pid !== undefined) pids.push(root.pid);
-  const stop = async () => {
-    await Promise.all(pids.map((pid) => stopPid(pid, { expectComm: 'socat', graceMs: 2000 })));
-    if (dir) rmSync(dir, { recursive: true, force: true });
-    else rmSync(sock, { force: true });
-  };
+  });
+  if (fd !== undefined) closeSync(fd);
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('could not start the control forwarder');
+  const stop = () => stopPid(pid, { expectComm: FORWARDER_COMM, graceMs: 2000 });
   try {
-    for (let i = 0; i < 100 && !existsSync(sock); i++) await sleep(20);
-    if (!existsSync(sock)) throw new Error(`socat did not create ${sock}`);
-    const ctl = await spawnInNetns(o.ctlNs, 'socat', [
-      `TCP-LISTEN:${o.listenPort},bind=${ctlIp},fork,reuseaddr`,
-      `UNIX-CONNECT:${sock}`,
-    ]);
-    pids.push(ctl.pid);
+    setPriority(pid, FORWARDER_NICE);
+  } catch {
+    // not root, or gone already (then the wait below reports its exit)
+  }
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`the control forwarder did not start within ${READY_TIMEOUT_MS} ms`)),
+        READY_TIMEOUT_MS,
+      );
+      child.once('message', (m) => {
+        clearTimeout(timer);
+        if (m === 'ready') resolve();
+        else reject(new Error(`control forwarder ${ctlIp}:${o.listenPort}: ${JSON.stringify(m)}`));
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`the control forwarder exited (${code}) before it was ready`));
+      });
+    });
   } catch (err) {
     await stop();
     throw err;
+  } finally {
+    if (child.connected) child.disconnect();
+    child.unref();
   }
-  return { address: `${ctlIp}:${o.listenPort}`, pids, stop };
+  return { address: `${ctlIp}:${o.listenPort}`, pids: [pid], stop };
 }

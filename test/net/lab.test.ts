@@ -3,7 +3,7 @@
 import { execa } from 'execa';
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startControlForwarder } from '../../src/lab/control-forwarder.js';
+import { FORWARDER_COMM, startControlForwarder } from '../../src/lab/control-forwarder.js';
 import { isAlive, processComm, spawnInNetns, stopPid } from '../../src/lab/netns.js';
 import { netnsList } from '../../src/net/index.js';
 import { processRunner } from '../../src/net/runner.js';
@@ -51,7 +51,7 @@ describe.skipIf(notRoot('lab primitives'))('lab primitives', () => {
       listenPort: 17233,
       targetPort: port,
     });
-    lab.processes.push(...fwd.pids.map((pid) => ({ pid, expectComm: 'socat' })));
+    lab.processes.push(...fwd.pids.map((pid) => ({ pid, expectComm: FORWARDER_COMM })));
     try {
       let out = '';
       for (let i = 0; i < 50 && !out; i++) {
@@ -70,6 +70,40 @@ describe.skipIf(notRoot('lab primitives'))('lab primitives', () => {
     } finally {
       await fwd.stop();
     }
+  });
+
+  it('the forwarder carries 20 connections opened at once both ways, and refuses new ones once stopped', async () => {
+    // An echo server on the root loopback: what each client sends must come back through the forwarder.
+    const echo = createServer((s) => s.pipe(s));
+    await new Promise<void>((ok) => echo.listen(0, '127.0.0.1', ok));
+    const fwd = await startControlForwarder({
+      ctlNs: lab.ctl!.ns,
+      ctlIp: lab.ctl!.ip,
+      listenPort: 17234,
+      targetPort: (echo.address() as { port: number }).port,
+    });
+    lab.processes.push(...fwd.pids.map((pid) => ({ pid, expectComm: FORWARDER_COMM })));
+    const client = (line: string) =>
+      execa('ip', ['netns', 'exec', lab.hosts[1]!.ns, 'socat', '-t', '2', '-', `TCP:${fwd.address}`], {
+        input: `${line}\n`,
+        reject: false,
+        timeout: 10_000,
+      });
+    try {
+      expect(fwd.pids).toHaveLength(1); // one process, whatever the number of connections
+      const started = Date.now();
+      const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => client(`echo ${i}`)));
+      expect(answers.map((a) => String(a.stdout))).toEqual(answers.map((_, i) => `echo ${i}`));
+      // socat -t 2 waits up to 2 s after its input ends; each exits once the echo came back and closed
+      expect(Date.now() - started).toBeLessThan(8_000);
+    } finally {
+      await fwd.stop();
+      echo.close();
+    }
+    expect(isAlive(fwd.pids[0]!)).toBe(false);
+    const refused = await client('after stop');
+    expect(refused.exitCode).not.toBe(0);
+    expect(String(refused.stderr)).toMatch(/refused/i);
   });
 
   it('cleanup deletes every namespace of the lab and never throws', async () => {
