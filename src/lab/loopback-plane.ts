@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { type ControlPlane, startControlPlane } from '../dev/control-plane.js';
 import { withPickedPorts } from '../dev/process.js';
 import type { ControlTargets } from './control-access.js';
+import { LAB_BROKER_NICE, LAB_TEMPORAL_NICE, reniceProcess } from './host-priority.js';
 
 export interface LoopbackPlaneOptions {
   dataDir: string;
@@ -22,11 +23,17 @@ export interface LoopbackPlaneOptions {
 
 export async function startLoopbackControlPlane(o: LoopbackPlaneOptions): Promise<ControlPlane> {
   // A picked port can be taken before its server binds it: the start is tried again (withPickedPorts).
-  return withPickedPorts(
+  const plane = await withPickedPorts(
     '127.0.0.1',
     (pick) => startOnce(o, pick),
     (port, attempt) => o.log.warn({ port, attempt }, 'control plane: a free port was taken; retrying'),
   );
+  // Above the lab's hosts and probes, as on machines of their own (why: host-priority.ts). Without root (a
+  // lab needs it anyway) they keep the control plane's priority.
+  const raised =
+    reniceProcess(plane.broker.pid, LAB_BROKER_NICE) && reniceProcess(plane.temporal.pid, LAB_TEMPORAL_NICE);
+  if (!raised) o.log.debug('broker and Temporal priorities not raised');
+  return plane;
 }
 
 async function startOnce(o: LoopbackPlaneOptions, pick: () => Promise<number>): Promise<ControlPlane> {
