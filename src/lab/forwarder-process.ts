@@ -65,8 +65,9 @@ function join(inbound: Socket, targetHost: string, targetPort: number): void {
   inbound.setNoDelay(true);
   inbound.pipe(outbound);
   outbound.pipe(inbound);
-  inbound.once('error', () => outbound.destroy());
-  outbound.once('error', () => inbound.destroy());
+  // `on`, not `once`: an 'error' without a listener would end the forwarder and every connection with it
+  inbound.on('error', () => outbound.destroy());
+  outbound.on('error', () => inbound.destroy());
   inbound.once('close', () => outbound.end());
   outbound.once('close', () => inbound.end());
 }
