@@ -4,10 +4,10 @@
 // control namespace), stopped by its PID.
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../dev/paths.js';
 import { ipv4Schema } from '../domain/validation.js';
+import { reniceProcess } from './host-priority.js';
 import { stopPid } from './netns.js';
 
 export interface ControlForwarderOptions {
@@ -59,11 +59,8 @@ export async function startControlForwarder(o: ControlForwarderOptions): Promise
   const pid = child.pid;
   if (pid === undefined) throw new Error('could not start the control forwarder');
   const stop = () => stopPid(pid, { expectComm: FORWARDER_COMM, graceMs: 2000 });
-  try {
-    setPriority(pid, FORWARDER_NICE);
-  } catch {
-    // not root, or gone already (then the wait below reports its exit)
-  }
+  // not root, or gone already (then the wait below reports its exit): it runs at the starter's priority
+  reniceProcess(pid, FORWARDER_NICE);
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(

@@ -22,6 +22,7 @@
 // channel once it accepts.
 import { spawn } from 'node:child_process';
 import { connect, createServer, type Server, type Socket } from 'node:net';
+import { requiredEnv as required } from './required-env.js';
 
 /** Runs in the control namespace: listen, send the server handle to the parent, close our copy, exit. */
 const LISTEN_HELPER = `
@@ -32,12 +33,6 @@ server.on('error', (err) => { process.send({ error: err.message }, () => process
 server.listen({ host, port: Number(port) }, () =>
   process.send('listening', server, () => { server.close(); process.disconnect(); }));
 `;
-
-function required(name: string): string {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set`);
-  return v;
-}
 
 /** A server listening on host:port inside namespace `ns`, held by this process. */
 function listenInNetns(ns: string, host: string, port: number): Promise<Server> {

@@ -5,7 +5,8 @@
 // .scratch/convergence-trace.md). The probes that time the overlay (mesh-prober) are NOT lowered: a
 // starved prober would send late and make the overlay look back later than it was.
 // EDGE_OVERLAY_LAB_NICE overrides it (0: same priority as the control plane, for comparison).
-// The other way round, the broker of a lab's control plane runs ABOVE the rest (LAB_BROKER_NICE).
+// The other way round, the broker and Temporal of a lab's control plane run ABOVE the rest (LAB_BROKER_NICE,
+// LAB_TEMPORAL_NICE), and so does the forwarder that stands in for the network (control-forwarder.ts).
 
 import { readdirSync } from 'node:fs';
 import { setPriority } from 'node:os';

@@ -8,12 +8,8 @@
 // the benchmarks time. Lets benchmarks time full-mesh reachability without N² ping processes.
 import { createSocket } from 'node:dgram';
 import { renameSync, writeFileSync } from 'node:fs';
+import { requiredEnv as env } from './required-env.js';
 
-const env = (name: string): string => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} is required`);
-  return v;
-};
 const self = env('OVERLAY_IP');
 const port = Number(env('PORT'));
 const peers = env('PEERS').split(',').filter(Boolean);
