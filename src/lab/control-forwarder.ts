@@ -7,7 +7,7 @@ import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../dev/paths.js';
 import { ipv4Schema } from '../domain/validation.js';
-import { reniceProcess } from './host-priority.js';
+import { reniceProcess, setSessionNice } from './host-priority.js';
 import { stopPid } from './netns.js';
 
 export interface ControlForwarderOptions {
@@ -59,8 +59,9 @@ export async function startControlForwarder(o: ControlForwarderOptions): Promise
   const pid = child.pid;
   if (pid === undefined) throw new Error('could not start the control forwarder');
   const stop = () => stopPid(pid, { expectComm: FORWARDER_COMM, graceMs: 2000 });
-  // not root, or gone already (then the wait below reports its exit): it runs at the starter's priority
-  reniceProcess(pid, FORWARDER_NICE);
+  // its threads and its session (its own: see host-priority.ts). Not root, or gone already (then the wait
+  // below reports its exit): it runs at the starter's priority
+  reniceProcess(pid, FORWARDER_NICE) && setSessionNice(pid, FORWARDER_NICE);
   try {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(

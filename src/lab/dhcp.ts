@@ -6,7 +6,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { hostIdSchema, ifaceNameSchema, ipv4Schema } from '../domain/validation.js';
 import { addrList, processRunner, type Runner } from '../net/index.js';
-import { labHostNice } from './host-priority.js';
 import { spawnInNetns, stopPid } from './netns.js';
 import { type DaemonSpec, spawnManyInNetns } from './spawn-many.js';
 
@@ -147,7 +146,6 @@ function udhcpcSpec(o: UdhcpcOptions): DaemonSpec & { eventsFile: string } {
       EVENTS_FILE: eventsFile,
     },
     logFile: join(o.runDir, `${hostId}.udhcpc.log`),
-    nice: labHostNice(),
     eventsFile,
   };
 }

@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import type { ApiClient } from '../cli/api-client.js';
 import { agentNodeFlags } from '../agent/node-flags.js';
 import { repoRoot } from '../dev/paths.js';
-import { labHostNice } from './host-priority.js';
 import { spawnInNetns, stopPid } from './netns.js';
 import { type LabHost, type LabState, saveLabState } from './state.js';
 
@@ -105,7 +104,6 @@ export async function startAgent(state: LabState, host: LabHost, o: LabAgentOpti
           : {}),
       },
       logFile: agentLogFile(state, host),
-      nice: labHostNice(),
       ...(o.launcher?.cwd ? { cwd: o.launcher.cwd } : {}),
     },
   );

@@ -3,7 +3,6 @@
 // The root namespace never gains a link or an address.
 import { spawn } from 'node:child_process';
 import { openSync, closeSync, readFileSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cidrSchema } from '../domain/validation.js';
 import {
@@ -127,9 +126,6 @@ export interface SpawnOptions {
   cwd?: string;
   /** stdout+stderr go here (appended); otherwise they are discarded. */
   logFile?: string;
-  /** Scheduling niceness (setpriority), set right after the fork so every thread the command starts
-   * inherits it. */
-  nice?: number;
 }
 
 /**
@@ -158,13 +154,6 @@ export async function spawnInNetns(
   });
   const pid = child.pid;
   if (pid === undefined) throw new Error(`could not start ${cmd} in netns ${ns}`);
-  if (opts.nice !== undefined) {
-    try {
-      setPriority(pid, opts.nice);
-    } catch {
-      // gone already (its exit is reported through `exited`)
-    }
-  }
   const deadline = Date.now() + 2000;
   while (Date.now() < deadline && processComm(pid) === 'ip') await sleep(10);
   return { pid, ns, exited };

@@ -6,7 +6,6 @@
 // Like spawnInNetns, each daemon ends up with the PID the shell printed (env, setsid, ip netns exec
 // all exec in place; a background job of a non-interactive sh is no process-group leader, so setsid does
 // not fork) in a session of its own, output appended to its log file.
-import { setPriority } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { isAlive, processComm, stopPid } from './netns.js';
@@ -19,7 +18,6 @@ export interface DaemonSpec {
   /** The daemon's whole environment. */
   env: Record<string, string>;
   logFile: string;
-  nice?: number;
 }
 
 /** `'…'` for sh: every value goes into the script quoted, whatever it holds. */
@@ -46,15 +44,6 @@ export async function spawnManyInNetns(specs: readonly DaemonSpec[], waitMs = 5_
   const pids = stdout.split('\n').map(Number);
   if (pids.length !== specs.length || !pids.every((p) => Number.isInteger(p) && p > 1))
     throw new Error(`expected ${specs.length} PIDs from the launcher, got: ${stdout}`);
-  pids.forEach((pid, i) => {
-    const nice = specs[i]!.nice;
-    if (nice === undefined) return;
-    try {
-      setPriority(pid, nice);
-    } catch {
-      // gone already: found below
-    }
-  });
   // Until each one is its command (not env, setsid or ip any more): stopPid checks the name.
   const deadline = Date.now() + waitMs;
   try {

@@ -1,9 +1,9 @@
-// The lab's CPU priorities: what a lab host runs is lowered, the control plane's broker and Temporal are
-// raised (src/lab/host-priority.ts), on every thread of their process.
+// The lab's CPU priorities (src/lab/host-priority.ts): a nice value for every thread of a process, and for
+// the session of a process that runs in one of its own (Linux autogroup weighs sessions first).
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { labHostNice, reniceProcess } from '../../src/lab/host-priority.js';
+import { reniceProcess, setSessionNice } from '../../src/lab/host-priority.js';
 
 /** Field 19 of /proc/<pid>/task/<tid>/stat: the thread's nice value. */
 const threadNices = (pid: number): number[] =>
@@ -13,17 +13,13 @@ const threadNices = (pid: number): number[] =>
   });
 
 describe('lab priorities', () => {
-  it('lab hosts run at nice 10 unless EDGE_OVERLAY_LAB_NICE says otherwise, within 0-19', () => {
-    expect(labHostNice({})).toBe(10);
-    expect(labHostNice({ EDGE_OVERLAY_LAB_NICE: '0' })).toBe(0);
-    expect(() => labHostNice({ EDGE_OVERLAY_LAB_NICE: '-5' })).toThrow(/0 to 19/);
-    expect(() => labHostNice({ EDGE_OVERLAY_LAB_NICE: 'x' })).toThrow(/0 to 19/);
-  });
-
   // A node child has several threads (libuv, V8): each one must get the new value, not only the first.
   const child = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+  // one in a session of its own, as every lab host process runs (spawnInNetns: detached)
+  const own = spawn('sleep', ['60'], { stdio: 'ignore', detached: true });
   afterAll(() => {
     child.kill('SIGKILL');
+    own.kill('SIGKILL');
   });
 
   it('reniceProcess sets every thread of a process; false for a process that is gone', async () => {
@@ -34,4 +30,18 @@ describe('lab priorities', () => {
     expect(new Set(threadNices(pid))).toEqual(new Set([7]));
     expect(reniceProcess(2 ** 22 + 12345, 7)).toBe(false);
   });
+
+  const autogroup = (of: string) => readFileSync(`/proc/${of}/autogroup`, 'utf8').trim();
+  it.runIf(existsSync('/proc/self/autogroup'))(
+    "setSessionNice sets a process's own session, never this process's session",
+    () => {
+      const mine = autogroup('self');
+      expect(setSessionNice(own.pid!, 6)).toBe(true); // lowering needs no privilege
+      expect(autogroup(String(own.pid))).toMatch(/ nice 6$/);
+      // the child shares this process's session: its weight is ours, left alone
+      expect(setSessionNice(child.pid!, 6)).toBe(false);
+      expect(autogroup('self')).toBe(mine);
+      expect(setSessionNice(2 ** 22 + 12345, 6)).toBe(false);
+    },
+  );
 });

@@ -1,5 +1,5 @@
 // spawnManyInNetns (src/lab/spawn-many.ts): many daemons from one `sh`, each with the PID it was started
-// as (so the lab stops it by PID), in its namespace, its own session, its niceness, only the environment
+// as (so the lab stops it by PID), in its namespace, its own session, only the environment
 // given, output to its log; every value is quoted into the script, whatever it holds.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -59,14 +59,13 @@ describe.skipIf(notRoot('spawnManyInNetns'))('spawnManyInNetns (netns)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('starts each daemon as the PID it reports, in the namespace, its own session, niceness and env', async () => {
+  it('starts each daemon as the PID it reports, in the namespace, its own session and env', async () => {
     const specs: DaemonSpec[] = [1, 2, 3].map((i) => ({
       ns,
       cmd: 'sh',
       args: ['-c', 'echo "started $EO_TEST_VALUE"; while :; do sleep 1; done'],
       env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', EO_TEST_VALUE: `it's #${i}` },
       logFile: join(dir, `d${i}.log`),
-      nice: 7,
     }));
     pids.push(...(await spawnManyInNetns(specs)));
     expect(pids).toHaveLength(3);
@@ -78,7 +77,6 @@ describe.skipIf(notRoot('spawnManyInNetns'))('spawnManyInNetns (netns)', () => {
       expect((await execa('readlink', [`/proc/${pid}/ns/net`])).stdout).toBe(nsInode);
       const f = stat(pid);
       expect(Number(f[3]), 'session id = its own PID').toBe(pid); // field 6: session
-      expect(Number(f[16]), 'niceness').toBe(7); // field 19: nice
       const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
       expect(env.sort()).toEqual([`EO_TEST_VALUE=it's #${i + 1}`, `PATH=${specs[i]!.env['PATH']}`]);
     }
