@@ -23,15 +23,15 @@ import { setPriority } from 'node:os';
 
 /** The broker of a lab's control plane (loopback-plane.ts), ahead of the control worker and the API in their
  * session (see above). On a site it has a machine of its own; in the lab, during a renumbering, its event
- * loop waited for the CPU: the agents' TLS handshakes each waited
- * 0.3-0.7 s for its ServerHello and again for its CONNACK (traced at the lab's forwarder). 20-host
- * renumberings, API complete after the last lease: broker at nice 0 median 3.50 s (9); at -10 median 3.20 s
- * (18). It needs little CPU, only soon. */
+ * loop waited for the CPU: the agents' TLS handshakes each waited 0.3-0.7 s for its ServerHello and again
+ * for its CONNACK (traced at the lab's forwarder). 20-host renumberings, API complete after the last lease:
+ * broker at nice 0 median 3.50 s (9); at -10 median 3.20 s (18). It needs little CPU, only soon. */
 export const LAB_BROKER_NICE = -10;
 
-/** The lab control plane's Temporal dev server (one process for every Temporal service), likewise: starved during a 20-host renumbering, its history service's call to its own matching service ran
- * past its deadline ("Fail to process task … TransferWorkflowTask … context deadline exceeded"), and the
- * cluster's next workflow task was dispatched only when that task was retried, ~9 s later: the API showed the
+/** The lab control plane's Temporal dev server (one process for every Temporal service), likewise: starved
+ * during a 20-host renumbering, its history service's call to its own matching service ran past its
+ * deadline ("Fail to process task … TransferWorkflowTask … context deadline exceeded"), and the cluster's
+ * next workflow task was dispatched only when that task was retried, ~9 s later: the API showed the
  * renumbering 10.6 s after the overlay (traced; 3 such outliers in ~66 renumberings of 20 hosts). */
 export const LAB_TEMPORAL_NICE = -5;
 
