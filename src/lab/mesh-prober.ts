@@ -49,7 +49,7 @@ socket.bind(port, self);
 const senders = new Map<string, Socket>();
 for (const ip of peers) {
   const s = createSocket('udp4');
-  // a send error (no route while the overlay is down, a refused one) is a lost beat, which the peer's run shows
+  // a send error (no route while the overlay is down, a refused one) is a lost beat: the peer's run shows it
   s.on('error', () => undefined);
   s.bind(0, self, () => s.connect(port, ip, () => senders.set(ip, s)));
 }
