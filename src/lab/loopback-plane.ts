@@ -28,8 +28,9 @@ export async function startLoopbackControlPlane(o: LoopbackPlaneOptions): Promis
     (pick) => startOnce(o, pick),
     (port, attempt) => o.log.warn({ port, attempt }, 'control plane: a free port was taken; retrying'),
   );
-  // Above the lab's hosts and probes, as on machines of their own (why: host-priority.ts). Without root (a
-  // lab needs it anyway) they keep the control plane's priority.
+  // Ahead of the control worker and the API in this process's session, not of the lab's hosts (each host
+  // process is a session of its own: host-priority.ts). Without root (a lab needs it anyway) they keep the
+  // control plane's priority.
   const raised =
     reniceProcess(plane.broker.pid, LAB_BROKER_NICE) && reniceProcess(plane.temporal.pid, LAB_TEMPORAL_NICE);
   if (!raised) o.log.debug('broker and Temporal priorities not raised');

@@ -20,8 +20,8 @@ const OUTAGES = 3;
 // one numbered beat per ordered pair every max(20, 5 x hosts) ms), so it does not depend on when the test
 // reads it. Every lab host process runs in a session of its own and so competes with the control plane as
 // an equal (Linux autogroup); the broker at -10 and Temporal at -5 go ahead only of the control worker and
-// the API in the control plane's session (src/lab/host-priority.ts). The DHCP clients of an outage start together from
-// one sh (spawn-many.ts), so the 20 leases land within ~0.5 s. Measured on this 2-core machine (nothing else
+// the API in the control plane's session (src/lab/host-priority.ts). The DHCP clients of an outage start
+// together from one sh (spawn-many.ts), so the 20 leases land within ~0.5 s. Measured on this 2-core machine (nothing else
 // running), API complete after the overlay: 5 hosts 0.28-1.16 s; 20 hosts 1.01-2.10 s in five clean-clone CI
 // runs (2 s missed in 2 of 15 outages) and 1.11-2.56 s locally (2 s missed in 5 of 24), the overlay itself
 // back 0.80-1.48 s after the last lease (2.2-3.7 s before this session's fixes). At 20 hosts the lab takes
