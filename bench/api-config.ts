@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { MAX_CLUSTER_HOSTS } from '../src/domain/constants.js';
+import { benchTopologySchema } from './api-stack.js';
 
 /** The goal of issue 11 point 5: a GET of the big cluster answers within this, at any moment. */
 export const GET_BUDGET_MS = 1000;
@@ -32,6 +33,8 @@ export const benchConfigSchema = z.strictObject({
   agents: z.boolean(),
   /** Seconds to wait for every cluster to be Ready (all hosts Joined) after the creates. */
   readyWait: z.coerce.number().min(1).max(3600),
+  /** The control worker and the API in a process each (production's shape) or in one (`dev`'s). */
+  topology: benchTopologySchema,
 });
 export type BenchConfig = z.infer<typeof benchConfigSchema>;
 
@@ -47,6 +50,7 @@ export const FULL_DEFAULTS: BenchConfig = {
   store: 'file',
   agents: true,
   readyWait: 600,
+  topology: 'split',
 };
 
 export const QUICK_DEFAULTS: BenchConfig = {
@@ -61,7 +65,7 @@ export const QUICK_DEFAULTS: BenchConfig = {
 
 export const USAGE = `usage: npm run bench:api -- [--quick] [--clusters N] [--hosts-per-cluster N] [--big N]
   [--concurrency N] [--duration S] [--admit-wait S] [--ready-wait S] [--big-clients N] [--timeout S]
-  [--store file|memory] [--no-agents]`;
+  [--store file|memory] [--no-agents] [--topology split|combined]`;
 
 /** Parses argv (without node and script); throws an Error whose message names every bad flag. */
 export function parseBenchArgs(argv: string[]): BenchConfig {
@@ -81,6 +85,7 @@ export function parseBenchArgs(argv: string[]): BenchConfig {
       store: { type: 'string' },
       'ready-wait': { type: 'string' },
       'no-agents': { type: 'boolean' },
+      topology: { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -97,6 +102,7 @@ export function parseBenchArgs(argv: string[]): BenchConfig {
     store: values.store,
     readyWait: values['ready-wait'],
     agents: values['no-agents'] ? false : undefined,
+    topology: values.topology,
   };
   const explicit = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== undefined));
   const parsed = benchConfigSchema.safeParse({

@@ -89,7 +89,10 @@ async function smallClusters(target: HttpTarget, cfg: BenchConfig, log: Logger, 
     },
   };
   run.onPart?.('small', measured);
-  const ready = agents ? await waitReady(target, names, concurrency, log, cfg.readyWait, t1) : null;
+  const unconfirmed = new Set(names.filter((_, c) => created.result[c]!.final.status !== 202));
+  const ready = agents
+    ? await waitReady(target, names, concurrency, log, cfg.readyWait, t1, unconfirmed)
+    : null;
   return { ...measured, ready };
 }
 

@@ -1,8 +1,9 @@
 // The system under test of `npm run bench:api`: our own Temporal dev server (free loopback ports, a temp
 // SQLite file or in-memory), a product CA and mosquitto with the product's own config and ACL (as
-// `edge-overlay dev` runs them), a child process running the control worker (with its host relay) and the
-// API (with enrollment), and a second child with the fake agents (bench/api-agents.ts). Everything is
-// stopped by PID (never by name), also when a start fails half way.
+// `edge-overlay dev` runs them), the control worker (with its host relay) and the API (with enrollment) in
+// child processes (bench/api-control-plane.ts; one each, or both in one: BenchTopology), and a child with
+// the fake agents (bench/api-agents.ts). Everything is stopped by PID (never by name), also when a start
+// fails half way.
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import { repoRoot } from '../src/dev/paths.js';
 import { execa, stopChild } from '../src/dev/process.js';
 import { startTemporalDevServer } from '../src/dev/temporal-server.js';
 import { ProductCa } from '../src/pki/ca.js';
+import { z } from 'zod';
 import { type AgentFleet, startAgentFleet } from './api-fleet.js';
 
 /** Environment of the child (bench/api-control-plane.ts). */
@@ -25,7 +27,20 @@ export const CHILD_ENV = {
   /** ca.crt and ca.key (0600) of the bench's own CA; the child issues its control certificate there. */
   pkiDir: 'EO_BENCH_PKI_DIR',
   brokerUrl: 'EO_BENCH_BROKER_URL',
+  /** ChildRole: what the child runs (default all). */
+  role: 'EO_BENCH_ROLE',
 } as const;
+
+export const childRoleSchema = z.enum(['worker', 'api', 'all']);
+export type ChildRole = z.infer<typeof childRoleSchema>;
+
+/**
+ * split: the control worker and the API in processes of their own, as production runs them (docker-compose's
+ * `worker` and `api`); neither one's garbage collection or busy event loop delays the other. combined: both
+ * in one process, as `edge-overlay dev` runs them.
+ */
+export const benchTopologySchema = z.enum(['split', 'combined']);
+export type BenchTopology = z.infer<typeof benchTopologySchema>;
 
 export interface BenchStackOptions {
   /** Temporal persistence: a temp SQLite file (as `edge-overlay dev`) or in-memory. */
@@ -37,6 +52,8 @@ export interface BenchStackOptions {
   childLogLevel?: string;
   /** Start the fake agents' child (default true); without it no host ever answers a command. */
   agents?: boolean;
+  /** Default split (production's shape). */
+  topology?: BenchTopology;
   startTimeoutMs?: number;
 }
 
@@ -47,7 +64,8 @@ export interface BenchStack {
   brokerUrl: string;
   /** The fake agents; null when started with `agents: false`. */
   agents: AgentFleet | null;
-  pids: { temporal: number; broker: number; controlPlane: number; agents: number | null };
+  /** controlPlane: the worker's child (with the API when combined); api: the API's own child, if split. */
+  pids: { temporal: number; broker: number; controlPlane: number; api: number | null; agents: number | null };
   /** Idempotent: stops the child, then the Temporal server, then removes the temp dir. */
   stop(): Promise<void>;
 }
@@ -79,25 +97,30 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
     undo.push(() => broker.stop());
 
     const token = randomBytes(24).toString('base64url');
-    const child = execa(process.execPath, ['--import', 'tsx', join(repoRoot, 'bench/api-control-plane.ts')], {
-      cwd: repoRoot,
-      env: {
+    const spawn = (role: ChildRole) => {
+      const child = spawnChild(role, {
         [CHILD_ENV.temporal]: temporal.address,
         [CHILD_ENV.token]: token,
         [CHILD_ENV.logLevel]: opts.childLogLevel ?? 'warn',
         [CHILD_ENV.pkiDir]: pkiDir,
         [CHILD_ENV.brokerUrl]: broker.url,
         ...(opts.workflowBundlePath ? { [CHILD_ENV.bundle]: opts.workflowBundlePath } : {}),
-      },
-      stdin: 'pipe',
-      stdout: 'pipe',
-      stderr: 'inherit',
-      reject: false,
-      cleanup: true,
-    });
-    undo.push(() => stopChild(child, 10_000));
-    const apiUrl = await readyLine(child, opts.startTimeoutMs ?? 180_000);
-    log.info({ apiUrl, pid: child.pid }, 'control worker and API up');
+      });
+      undo.push(() => stopChild(child, 10_000));
+      return child;
+    };
+    const timeoutMs = opts.startTimeoutMs ?? 180_000;
+    const split = (opts.topology ?? 'split') === 'split';
+    // The worker first: its control certificate is issued into pkiDir before the API reads that dir.
+    const worker = spawn(split ? 'worker' : 'all');
+    const workerReady = await readyLine(worker, timeoutMs);
+    const apiChild = split ? spawn('api') : null;
+    const apiUrl = apiChild ? (await readyLine(apiChild, timeoutMs)).apiUrl : workerReady.apiUrl;
+    if (!apiUrl) throw new Error('the control plane did not say where its API listens');
+    log.info(
+      { apiUrl, topology: split ? 'split' : 'combined', pid: worker.pid },
+      'control worker and API up',
+    );
     let agents: AgentFleet | null = null;
     if (opts.agents !== false) {
       agents = await startAgentFleet({ apiUrl, token, log, logLevel: opts.childLogLevel ?? 'warn' });
@@ -113,7 +136,8 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
       pids: {
         temporal: temporal.pid,
         broker: broker.pid,
-        controlPlane: child.pid!,
+        controlPlane: worker.pid!,
+        api: apiChild?.pid ?? null,
         agents: agents?.pid ?? null,
       },
       stop,
@@ -124,8 +148,20 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
   }
 }
 
-/** The child's `{"apiUrl": …}` line, or an error when it exits or takes too long. */
-function readyLine(child: ReturnType<typeof execa>, timeoutMs: number): Promise<string> {
+function spawnChild(role: ChildRole, env: Record<string, string>) {
+  return execa(process.execPath, ['--import', 'tsx', join(repoRoot, 'bench/api-control-plane.ts')], {
+    cwd: repoRoot,
+    env: { ...env, [CHILD_ENV.role]: role },
+    stdin: 'pipe',
+    stdout: 'pipe',
+    stderr: 'inherit',
+    reject: false,
+    cleanup: true,
+  });
+}
+
+/** The child's `{"ready": true, …}` line, or an error when it exits or takes too long. */
+function readyLine(child: ReturnType<typeof execa>, timeoutMs: number): Promise<{ apiUrl?: string }> {
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     const timer = setTimeout(
@@ -138,10 +174,10 @@ function readyLine(child: ReturnType<typeof execa>, timeoutMs: number): Promise<
     };
     lines.on('line', (line) => {
       try {
-        const { apiUrl } = JSON.parse(line) as { apiUrl?: unknown };
-        if (typeof apiUrl !== 'string') return;
+        const { ready, apiUrl } = JSON.parse(line) as { ready?: unknown; apiUrl?: unknown };
+        if (ready !== true) return;
         done();
-        resolve(apiUrl);
+        resolve(typeof apiUrl === 'string' ? { apiUrl } : {});
       } catch {
         // not the ready line
       }

@@ -1,9 +1,10 @@
 // npm run bench:api -- [--quick] [--clusters 1000] [--hosts-per-cluster 3] [--big 1000] [--concurrency 16]
 //   [--duration 45] [--admit-wait 300] [--ready-wait 600] [--big-clients 4] [--timeout 60]
-//   [--store file|memory] [--no-agents]
+//   [--store file|memory] [--no-agents] [--topology split|combined]
 // API latency at scale (issue 11, point 5): host registration, cluster creation and cluster reads over real
 // HTTP on 127.0.0.1, and one big cluster read again and again while its hosts are joining. Starts its own
-// Temporal dev server, broker (product CA, config and ACL), a control worker + API child and a child of
+// Temporal dev server, broker (product CA, config and ACL), a control worker child and an API child (as
+// production runs them; --topology combined: one child with both, as `edge-overlay dev`) and a child of
 // fake agents (one real MQTT session per host, enrolled over the API, commands answered in memory) on free
 // loopback ports, and stops them by PID at the end, on failure and on Ctrl-C. stdout carries one JSON
 // object; progress goes to stderr.
@@ -55,6 +56,7 @@ try {
     store: config.store,
     log,
     agents: config.agents,
+    topology: config.topology,
     // Each command retried after a timeout is a Temporal warning: only errors by default.
     childLogLevel: process.env['EO_BENCH_CHILD_LOG_LEVEL'] ?? 'error',
   });

@@ -123,6 +123,15 @@ describe('bench:api --quick', () => {
     expect(r.big.workflow, JSON.stringify(r.big.workflow)).toMatchObject({ status: 'RUNNING' });
   });
 
+  it('runs the control worker and the API in a process each, as production does (--topology split)', async () => {
+    const { pids } = stack!;
+    expect(pids.api).not.toBeNull();
+    expect(pids.api).not.toBe(pids.controlPlane);
+    // the API's own process sees the broker (TLS probe, as `edge-overlay api`) and Temporal
+    const health = await fetch(`${stack!.apiUrl}/healthz`);
+    expect(await health.json()).toEqual({ status: 'ok', temporal: 'ok', broker: 'ok' });
+  });
+
   it('runs an agent per host that answers like a real one: every cluster Ready with every host Joined', () => {
     const r = resultSchema.parse(result);
     for (const [what, a] of Object.entries({ small: r.small.agents, big: r.big.agents })) {
@@ -164,13 +173,39 @@ describe('bench:api --quick', () => {
   it('validates its flags with zod (explicit flags win over --quick)', () => {
     expect(parseBenchArgs(['--quick', '--big', '0'])).toMatchObject({ clusters: 50, big: 0, agents: true });
     expect(parseBenchArgs(['--no-agents'])).toMatchObject({ agents: false });
+    expect(parseBenchArgs(['--topology', 'combined'])).toMatchObject({ topology: 'combined' });
+    expect(() => parseBenchArgs(['--topology', 'both'])).toThrow(/--topology/);
     expect(parseBenchArgs([])).toMatchObject({
       clusters: 1000,
       hostsPerCluster: 3,
       big: 1000,
       concurrency: 16,
+      topology: 'split',
     });
     expect(() => parseBenchArgs(['--clusters', 'many'])).toThrow(/--clusters/);
     expect(() => parseBenchArgs(['--big', '1001'])).toThrow(/--big/);
   });
+});
+
+// `edge-overlay dev`'s shape: one child runs the worker and the API; the API asks the worker's relay.
+describe('bench:api stack, --topology combined', () => {
+  let stack: BenchStack | undefined;
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it("serves the API from the control worker's own process", async () => {
+    const log = pino({ level: 'warn' }, pino.destination(2));
+    const bundle = inject('workflowBundlePath');
+    stack = await startBenchStack({
+      store: 'memory',
+      workflowBundlePath: bundle,
+      log,
+      topology: 'combined',
+      agents: false,
+    });
+    expect(stack.pids.api).toBeNull();
+    const health = await fetch(`${stack.apiUrl}/healthz`);
+    expect(await health.json()).toEqual({ status: 'ok', temporal: 'ok', broker: 'ok' });
+  }, 120_000);
 });
