@@ -21,12 +21,14 @@ const OUTAGES = 3;
 // reads it. Every lab host process runs in a session of its own and so competes with the control plane as
 // an equal (Linux autogroup); the broker at -10 and Temporal at -5 go ahead only of the control worker and
 // the API in the control plane's session (src/lab/host-priority.ts). The DHCP clients of an outage start
-// together from one sh (spawn-many.ts), so the 20 leases land within ~0.5 s. Measured on this 2-core machine (nothing else
-// running), API complete after the overlay: 5 hosts 0.28-1.16 s; 20 hosts 1.01-2.10 s in five clean-clone CI
-// runs (2 s missed in 2 of 15 outages) and 1.11-2.56 s locally (2 s missed in 5 of 24), the overlay itself
-// back 0.80-1.48 s after the last lease (2.2-3.7 s before this session's fixes). At 20 hosts the lab takes
-// the whole machine: the agents' broker reconnects, reports and command results wait for CPU (traced with
-// E2E_LOG_FILE and EO_KEEP_LAB). Fixed on the way (each found by timing every hop of a renumbering, each with
+// together from one sh (spawn-many.ts), so the 20 leases land within ~0.5 s. Measured on this 2-core
+// machine (nothing else running), API complete after the overlay: 5 hosts 0.25-0.43 s; 20 hosts 0.68-1.22 s
+// over 9 renumberings (1.67-2.04 s the same day before the knock, 2.2-3.4 s in earlier CI runs). The
+// events' own times show where it goes at 20 hosts: the cluster records the last UnderlayChanged 0.04-0.27 s
+// after the overlay is back and OverlayReconciled 0.47-0.92 s after it (1.25-1.82 s while every host forked
+// a ping per peer for the verify round: net/knock.ts); the rest is the reads' own latency. At 20 hosts the
+// lab takes the whole machine: the agents' broker reconnects, reports and command results wait for CPU
+// (traced with E2E_LOG_FILE and EO_KEEP_LAB). Fixed on the way (each found by timing every hop of a renumbering, each with
 // a test of its own): queries held 1.6-2 s by the server are asked again (hedged.ts); a pushed table's probe
 // no longer holds the beacon's moves; an agent no longer misses its own new address while its `ip monitor`
 // restarts; the probe pings from one sh; one-way probers; the outage's DHCP clients start from one spawn; the
@@ -39,13 +41,14 @@ const OUTAGES = 3;
 // the broker is one process at nice -10, not socat forking per connection (the agents' 20 TLS handshakes of a
 // renumbering queued behind 50-300 ms forks; worst API after overlay over 9 renumberings 2.89 -> 2.15 s,
 // control-forwarder.ts); the lab's broker and Temporal run above the control worker (a starved dev server
-// dispatched a workflow task ~9 s late: the API 10.6 s after the overlay, host-priority.ts). The test asserts
-// what holds and prints the goal's verdict.
+// dispatched a workflow task ~9 s late: the API 10.6 s after the overlay, host-priority.ts); the verify
+// round's probe knocks at each peer's TCP port from the agent and pings only a silent peer (20 agents forked
+// 380 pings at once). The test asserts what holds and prints the goal's verdict.
 const API_GOAL_MS = 2_000;
-// What the test asserts: the goal itself at 5 hosts (0.28-1.16 s in every recorded run); at 20 hosts, where
-// the lab saturates this machine and single outages still came within 0.1 s of the goal, a regression
-// guard well under the 45 s this test allowed before (the printed verdict says whether the goal held).
-const apiLimitMs = (hosts: number) => (hosts <= 5 ? API_GOAL_MS : 5_000);
+// What the test asserts: the goal itself at 5 hosts (0.25-1.16 s in every recorded run); at 20 hosts, where
+// the lab saturates this machine, a guard of 3 s (5 s until the knock; the worst run since was 1.22 s) until
+// clean-clone CI runs have shown the goal's margin there too (the printed verdict says whether it held).
+const apiLimitMs = (hosts: number) => (hosts <= 5 ? API_GOAL_MS : 3_000);
 const DELETE_WITHIN_MS = 10_000;
 
 /** When (wall clock) the API first showed each part of the outage absorbed, and all of it at once. */
@@ -54,6 +57,9 @@ interface ApiTimes {
   events: number;
   ready: number;
   all: number;
+  /** When the cluster RECORDED them (the events' workflow time): its last UnderlayChanged, then the
+   * OverlayReconciled after it. What the API shows later than these is the reads' own latency. */
+  recorded: { lastChange: number; reconciled: number };
 }
 
 /** Polls the cluster view and its events from the outage on, until all of it holds at once. Every host gets
@@ -96,8 +102,18 @@ async function apiConverged(
     if (newAddresses) first.addresses ??= now;
     if (eventsDone) first.events ??= now;
     if (view.phase === 'Ready' && first.addresses !== undefined) first.ready ??= now;
-    if (view.phase === 'Ready' && newAddresses && eventsDone)
-      return { addresses: first.addresses!, events: first.events!, ready: first.ready ?? now, all: now };
+    if (view.phase === 'Ready' && newAddresses && eventsDone) {
+      const at = (seq: number) => Date.parse(events.find((e) => e.seq === seq)!.time);
+      const reconciledSeq = events.find((e) => e.type === 'OverlayReconciled' && e.seq > lastChange)!.seq;
+      const recorded = { lastChange: at(lastChange), reconciled: at(reconciledSeq) };
+      return {
+        addresses: first.addresses!,
+        events: first.events!,
+        ready: first.ready ?? now,
+        all: now,
+        recorded,
+      };
+    }
     last = `phase ${view.phase}, new addresses ${newAddresses}, UnderlayChanged ${changed.size}/${view.hosts.length}, reconciled after them ${reconciled}`;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -151,6 +167,8 @@ function convergence(hosts: number) {
           apiReadyMs: fromLease(apiAt.ready),
           apiMs: fromLease(apiAt.all),
           apiAfterOverlayMs: apiAt.all - overlayAt,
+          recordedChangeAfterOverlayMs: apiAt.recorded.lastChange - overlayAt,
+          recordedReconciledAfterOverlayMs: apiAt.recorded.reconciled - overlayAt,
         });
       }
       const deleteAt = Date.now();
