@@ -11,6 +11,8 @@
 // Then the events once, and a last view.
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
+import { DEFAULT_TEMPORAL_TIMEOUT_MS } from '../src/api/app.js';
+import { admissionExtraMs } from '../src/api/cluster-create.js';
 import { type BenchConfig, GET_BUDGET_MS } from './api-config.js';
 import { diagnoseWorkflow } from './api-diagnose.js';
 import type { RunOptions } from './api-run.js';
@@ -57,7 +59,12 @@ export async function bigCluster(target: HttpTarget, cfg: BenchConfig, log: Logg
     seen: false,
   };
   log.info({ hosts: n, cidr: body.overlayCidr }, 'creating the big cluster while GETting it');
-  const create = timedRequest(target, 'POST', '/v1/clusters', body, t0).then((s) => {
+  // The client waits longer than the API's own deadline for this create (which grows with its hosts), so a
+  // create the API could not confirm in time shows as its 503, not as the client giving up first (1000
+  // hosts: the API answers within 65 s; the usual 60 s client timeout answered nothing).
+  const apiDeadlineMs = DEFAULT_TEMPORAL_TIMEOUT_MS + admissionExtraMs(n);
+  const createTarget = { ...target, timeoutMs: Math.max(target.timeoutMs, apiDeadlineMs + 15_000) };
+  const create = timedRequest(createTarget, 'POST', '/v1/clusters', body, t0).then((s) => {
     mark.createdAt = performance.now();
     // A 4xx is a refusal: nothing will join. A 5xx may still be admitted by the running workflow.
     mark.refused = s.status >= 400 && s.status < 500;
