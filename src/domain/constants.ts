@@ -15,6 +15,9 @@ export const MAX_CLUSTER_HOSTS = 1000;
 export const BEACON_PORT = 4790;
 /** UDP port of the VIP election adverts (issue 13), apart from the beacon's so each has its own budget. */
 export const VIP_ADVERT_PORT = 4791;
+/** TCP port a probe knocks at on each peer's overlay address (net/knock.ts): the beacon's number, but on TCP,
+ * where nothing of ours listens, so the peer's kernel answers with a RST. */
+export const KNOCK_PORT = BEACON_PORT;
 /** Agent heartbeat interval in whole seconds; keep it well under the cluster's heartbeat timeout. */
 export const DEFAULT_HEARTBEAT_INTERVAL_S = 10;
 

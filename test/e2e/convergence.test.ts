@@ -46,9 +46,10 @@ const OUTAGES = 3;
 // 380 pings at once). The test asserts what holds and prints the goal's verdict.
 const API_GOAL_MS = 2_000;
 // What the test asserts: the goal itself at 5 hosts (0.25-1.16 s in every recorded run); at 20 hosts, where
-// the lab saturates this machine, a guard of 3 s (5 s until the knock; the worst run since was 1.22 s) until
-// clean-clone CI runs have shown the goal's margin there too (the printed verdict says whether it held).
-const apiLimitMs = (hosts: number) => (hosts <= 5 ? API_GOAL_MS : 3_000);
+// the lab saturates this machine, a guard of 4 s (5 s until the knock; since then 0.68-1.22 s locally and
+// 1.04-2.37 s in the first clean-clone CI run, where other test files share the machine) until more CI runs
+// have shown the goal's margin there too (the printed verdict says whether it held).
+const apiLimitMs = (hosts: number) => (hosts <= 5 ? API_GOAL_MS : 4_000);
 const DELETE_WITHIN_MS = 10_000;
 
 /** When (wall clock) the API first showed each part of the outage absorbed, and all of it at once. */

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KNOCK_PORT } from '../../src/domain/constants.js';
 import { createNetns, deleteNetns } from '../../src/lab/netns.js';
 import { knock, knockAll, linkSetUp, processRunner } from '../../src/net/index.js';
 import { notRoot } from '../helpers/netns-lab.js';
@@ -83,7 +84,7 @@ describe.skipIf(notRoot('knock (netns)'))('knock and probePeers inside a namespa
   });
 
   it('loopback answers; a silent neighbour and an address without a route do not, in time', async () => {
-    const r = await inNs('knock', '4790', '127.0.0.1', '10.77.0.2', '10.255.0.1');
+    const r = await inNs('knock', String(KNOCK_PORT), '127.0.0.1', '10.77.0.2', '10.255.0.1');
     expect(r.answered).toEqual([true, false, false]);
     expect(r.ms).toBeLessThan(1000); // all at once: one 300 ms timeout, not three
   });

@@ -6,7 +6,8 @@
 // round trip, not the 0.4 s that three echoes 0.2 s apart take), and only targets that did not answer that
 // either get the full three-echo probe, so one lost packet never marks a peer unreachable. With a namespace
 // to run in (tests, a lab driven from outside) the knock is left out: this process's sockets are not there.
-import { KNOCK_PORT, knockAll, type PingResult, pingMany } from '../../net/index.js';
+import { KNOCK_PORT } from '../../domain/constants.js';
+import { knockAll, type PingResult, pingMany } from '../../net/index.js';
 import type { HostDeps } from './deps.js';
 import type { ProbePeersInput, ProbePeersResult } from './contract.js';
 
