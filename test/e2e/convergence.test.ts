@@ -28,22 +28,23 @@ const OUTAGES = 3;
 // after the overlay is back and OverlayReconciled 0.47-0.92 s after it (1.25-1.82 s while every host forked
 // a ping per peer for the verify round: net/knock.ts); the rest is the reads' own latency. At 20 hosts the
 // lab takes the whole machine: the agents' broker reconnects, reports and command results wait for CPU
-// (traced with E2E_LOG_FILE and EO_KEEP_LAB). Fixed on the way (each found by timing every hop of a renumbering, each with
-// a test of its own): queries held 1.6-2 s by the server are asked again (hedged.ts); a pushed table's probe
-// no longer holds the beacon's moves; an agent no longer misses its own new address while its `ip monitor`
-// restarts; the probe pings from one sh; one-way probers; the outage's DHCP clients start from one spawn; the
-// relay batches a cluster's underlay signals (the server wrote them one at a time); a lost address is
-// reported only if no new one follows within 2 s; a peer-table apply starts 3 processes, not 5, with node's
-// spawn instead of execa, and a renumbering keeps the agent's `ip monitor` (spawns and execa's layers held
-// the jitless agents' event loops: the broker's ServerHello waited 1.4-1.8 s for the agent's answer); the
-// control worker keeps a poll open per push of a round (its pushes were published over ~0.9 s with the SDK's
-// 10 polls; median API after overlay 2.10 -> 1.69 s over 12 renumberings); the lab's path from the agents to
-// the broker is one process at nice -10, not socat forking per connection (the agents' 20 TLS handshakes of a
-// renumbering queued behind 50-300 ms forks; worst API after overlay over 9 renumberings 2.89 -> 2.15 s,
-// control-forwarder.ts); the lab's broker and Temporal run above the control worker (a starved dev server
-// dispatched a workflow task ~9 s late: the API 10.6 s after the overlay, host-priority.ts); the verify
-// round's probe knocks at each peer's TCP port from the agent and pings only a silent peer (20 agents forked
-// 380 pings at once). The test asserts what holds and prints the goal's verdict.
+// (traced with E2E_LOG_FILE and EO_KEEP_LAB). Fixed on the way (each found by timing every hop of a
+// renumbering, each with a test of its own): queries held 1.6-2 s by the server are asked again (hedged.ts);
+// a pushed table's probe no longer holds the beacon's moves; an agent no longer misses its own new address
+// while its `ip monitor` restarts; the probe pings from one sh; one-way probers; the outage's DHCP clients
+// start from one spawn; the relay batches a cluster's underlay signals (the server wrote them one at a time);
+// a lost address is reported only if no new one follows within 2 s; a peer-table apply starts 3 processes,
+// not 5, with node's spawn instead of execa, and a renumbering keeps the agent's `ip monitor` (spawns and
+// execa's layers held the jitless agents' event loops: the broker's ServerHello waited 1.4-1.8 s for the
+// agent's answer); the control worker keeps a poll open per push of a round (its pushes were published over
+// ~0.9 s with the SDK's 10 polls; median API after overlay 2.10 -> 1.69 s over 12 renumberings); the lab's
+// path from the agents to the broker is one process at nice -10, not socat forking per connection (the
+// agents' 20 TLS handshakes of a renumbering queued behind 50-300 ms forks; worst API after overlay over 9
+// renumberings 2.89 -> 2.15 s, control-forwarder.ts); the lab's broker and Temporal run above the control
+// worker (a starved dev server dispatched a workflow task ~9 s late: the API 10.6 s after the overlay,
+// host-priority.ts); the verify round's probe knocks at each peer's TCP port from the agent and pings only a
+// silent peer (20 agents forked 380 pings at once). The test asserts what holds and prints the goal's
+// verdict.
 const API_GOAL_MS = 2_000;
 // What the test asserts: the goal itself at 5 hosts (0.25-1.16 s in every recorded run). At 20 hosts, where
 // the lab saturates this machine, a guard of 4 s (5 s until the knock; since then 0.68-1.22 s locally, and
