@@ -48,6 +48,14 @@ describe('knock on loopback', () => {
     await expect.poll(() => resets, { timeout: 2000 }).toBe(2);
   });
 
+  it('knocks a thousand targets KNOCK_PARALLEL at a time, one answer each, in order', async () => {
+    const port = await closedPort();
+    const targets = Array.from({ length: 1000 }, (_, i) => `127.1.${i >> 8}.${i & 255 || 1}`);
+    const answers = await knockAll(targets, port, 1000);
+    expect(answers).toHaveLength(1000);
+    expect(answers.every(Boolean)).toBe(true);
+  });
+
   it('refuses a target that is not an IPv4 address before any socket', () => {
     expect(() => knock('localhost', 80, 300)).toThrow();
     expect(() => knock('10.0.0.1; reboot', 80, 300)).toThrow();
