@@ -111,7 +111,8 @@ export async function startBenchStack(opts: BenchStackOptions): Promise<BenchSta
     };
     const timeoutMs = opts.startTimeoutMs ?? 180_000;
     const split = (opts.topology ?? 'split') === 'split';
-    // The worker first: its control certificate is issued into pkiDir before the API reads that dir.
+    // The worker first, so that the API is stopped first (undo runs backwards) and takes no request that
+    // only a stopped worker could have answered.
     const worker = spawn(split ? 'worker' : 'all');
     const workerReady = await readyLine(worker, timeoutMs);
     const apiChild = split ? spawn('api') : null;
