@@ -67,20 +67,21 @@ export async function waitReady(
   const neverCreated: string[] = [];
   while (pending.length > 0 && performance.now() - t0 < waitS * 1000) {
     if (passes++ > 0) await sleep(2000);
-    const views = await pool(pending, concurrency, (name) =>
+    const asked = pending; // views[i] is the view of asked[i]
+    const views = await pool(asked, concurrency, (name) =>
       timedRequest(target, 'GET', `/v1/clusters/${name}`),
     );
     const ready = (i: number) => {
       const v = viewSummary(views[i]!.body);
       return isOk(views[i]!) && v.phase === 'Ready' && v.hosts > 0 && v.hosts === (v.states['Joined'] ?? 0);
     };
-    const gone = (i: number) => views[i]!.status === 404 && unconfirmed.has(pending[i]!);
-    neverCreated.push(...pending.filter((_, i) => gone(i)));
-    pending = pending.filter((_, i) => !ready(i) && !gone(i));
+    const gone = (i: number) => views[i]!.status === 404 && unconfirmed.has(asked[i]!);
+    neverCreated.push(...asked.filter((_, i) => gone(i)));
+    pending = asked.filter((_, i) => !ready(i) && !gone(i));
     log.info({ notReady: pending.length, clusters: names.length, passes }, 'waiting for Ready');
     if (pending.length > 0 && performance.now() - t0 >= waitS * 1000) {
       for (const [i, s] of views.entries()) {
-        if (ready(i)) continue;
+        if (ready(i) || gone(i)) continue;
         const v = viewSummary(s.body);
         const phase = isOk(s) ? (v.phase ?? '?') : `HTTP ${s.status}`;
         phases[phase] = (phases[phase] ?? 0) + 1;
