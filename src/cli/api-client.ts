@@ -19,8 +19,9 @@ export class ApiError extends CliError {
     what: string,
     /** The answer's Retry-After (seconds), when it had one: the API asks for the same request again. */
     readonly retryAfterS?: number,
+    unauthorizedHint?: string,
   ) {
-    super(formatProblem(status, problem, what), exitCodeForStatus(status));
+    super(formatProblem(status, problem, what, unauthorizedHint), exitCodeForStatus(status));
     this.name = 'ApiError';
   }
 }
@@ -33,12 +34,21 @@ export class ApiUnreachableError extends CliError {
   }
 }
 
-/** "409 Conflict: cluster alpha already exists…" plus one indented line per field error. */
-export function formatProblem(status: number, problem: Problem | null, what: string): string {
-  if (!problem) return `${what}: HTTP ${status}`;
-  const lines = [`${what}: ${problem.status} ${problem.title}: ${problem.detail}`];
-  for (const e of problem.errors ?? []) lines.push(`  ${e.field}: ${e.message}`);
-  if (status === 401) lines.push('  (set EDGE_OVERLAY_TOKEN or pass --token-file FILE)');
+const NO_TOKEN_HINT = '(set EDGE_OVERLAY_TOKEN or pass --token-file FILE)';
+
+/** "409 Conflict: cluster alpha already exists…" plus one indented line per field error; a 401 adds
+ * `unauthorizedHint` (one indented line per line of it). */
+export function formatProblem(
+  status: number,
+  problem: Problem | null,
+  what: string,
+  unauthorizedHint = NO_TOKEN_HINT,
+): string {
+  const lines = problem
+    ? [`${what}: ${problem.status} ${problem.title}: ${problem.detail}`]
+    : [`${what}: HTTP ${status}`];
+  for (const e of problem?.errors ?? []) lines.push(`  ${e.field}: ${e.message}`);
+  if (status === 401) for (const l of unauthorizedHint.split('\n')) lines.push(`  ${l}`);
   return lines.join('\n');
 }
 
@@ -91,6 +101,8 @@ export interface ApiClientOptions {
   token: string;
   /** Per-request timeout. */
   timeoutMs?: number;
+  /** What a 401 adds: where the token came from when that may be why (src/cli/connect.ts). */
+  unauthorizedHint?: string;
 }
 
 export class ApiClient {
@@ -125,8 +137,11 @@ export class ApiClient {
     }
     const text = await res.text();
     const json = parseJson(text);
-    if (!res.ok)
-      throw new ApiError(res.status, isProblem(json) ? json : null, what, retryAfterSeconds(res.headers));
+    if (!res.ok) {
+      const problem = isProblem(json) ? json : null;
+      const retryAfter = retryAfterSeconds(res.headers);
+      throw new ApiError(res.status, problem, what, retryAfter, this.opts.unauthorizedHint);
+    }
     return json as T;
   }
 

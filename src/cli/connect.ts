@@ -1,6 +1,7 @@
 // Options every API-calling command shares (--api, --token-file, --json) and output helpers.
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import { loadEnv } from '../config/env.js';
 import { resolveToken } from '../config/token.js';
@@ -50,8 +51,17 @@ export function connect(flags: ApiFlags, env: NodeJS.ProcessEnv = process.env): 
     tokenFile: tokenFile ?? (fallback ? DEV_TOKEN_FILE : undefined),
     envToken: parsedEnv.EDGE_OVERLAY_TOKEN,
   });
-  return new ApiClient({ baseUrl, token });
+  const hint = fallback ? { unauthorizedHint: fallbackTokenHint(resolve(DEV_TOKEN_FILE)) } : {};
+  return new ApiClient({ baseUrl, token, ...hint });
 }
+
+/** A 401 with the fallback token: nobody chose that token, so say where it came from (the path, never the
+ * token). It is `dev`'s and outlives it, while a lab's API takes only the lab's own token. */
+const fallbackTokenHint = (path: string): string =>
+  [
+    `token from ${path}, the fallback: no --token-file, EDGE_OVERLAY_TOKEN_FILE or EDGE_OVERLAY_TOKEN given`,
+    'a lab has its own token: eval "$(edge-overlay lab env)"; otherwise pass --token-file FILE',
+  ].join('\n');
 
 /** Result on stdout: JSON with --json, text otherwise. */
 export function printOut(flags: ApiFlags, json: unknown, text: string): void {
