@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { type Env, loadEnv } from '../config/env.js';
 import { type ApiFlags, resolveApiConfig, resolveWorkerConfig, type WorkerFlags } from '../config/serve.js';
 import { resolveToken } from '../config/token.js';
+import { assertPortFree, PortInUseError } from '../dev/process.js';
 import { DEFAULT_API_PORT } from '../domain/constants.js';
 import { createLogger, installTemporalLogger, type Logger } from '../log.js';
 import { createApiMetrics } from '../metrics/api-metrics.js';
@@ -13,6 +14,7 @@ import {
   bindAddress,
   METRICS_HOST_HELP,
   METRICS_PORT_HELP,
+  type MetricsConfig,
   type MetricsFlags,
   metricsHostSchema,
   metricsPortSchema,
@@ -23,6 +25,7 @@ import { serveMetricsFlag } from '../metrics/server.js';
 import { zodParser } from '../config/flag-parsers.js';
 import { runApi } from '../serve/run-api.js';
 import { runWorker } from '../serve/run-worker.js';
+import { CliError } from './errors.js';
 
 /** Resolves on the first SIGINT/SIGTERM. */
 export const untilSignal = (log: Logger): Promise<string> =>
@@ -34,6 +37,21 @@ export const untilSignal = (log: Logger): Promise<string> =>
     process.once('SIGINT', () => on('SIGINT'));
     process.once('SIGTERM', () => on('SIGTERM'));
   });
+
+/** A port these commands were told to use and another process holds: exit 4 in one line naming the flag
+ * (README "Exit codes"), before anything starts. The API binds only once Temporal answered, and the SDK's
+ * core binds its metrics port on its own: either would report it late, as a generic error. */
+async function requirePortFree(flag: string, what: string, host: string, port: number): Promise<void> {
+  try {
+    await assertPortFree(what, host, port);
+  } catch (err) {
+    if (err instanceof PortInUseError) throw new CliError(`${flag}: ${err.message}`, err.exitCode);
+    throw err;
+  }
+}
+
+const requireMetricsPortFree = (m: MetricsConfig) =>
+  m.port === undefined ? undefined : requirePortFree('--metrics-port', 'metrics', m.host, m.port);
 
 const JSON_HELP = 'log JSON lines even on a terminal (the default elsewhere)';
 const logFormat = (flags: { json?: boolean }, env: Env) =>
@@ -60,6 +78,9 @@ export function registerServeCommands(program: Command): void {
       const env = loadEnv();
       const config = resolveWorkerConfig(flags, env);
       const m = resolveMetricsConfig(flags, env);
+      await requireMetricsPortFree(m);
+      if (m.temporalPort !== undefined)
+        await requirePortFree('--temporal-metrics-port', 'Temporal metrics', m.host, m.temporalPort);
       const log = createLogger({ level: env.EDGE_OVERLAY_LOG_LEVEL, format: logFormat(flags, env) });
       const temporalBind = m.temporalPort !== undefined ? bindAddress(m.host, m.temporalPort) : undefined;
       installTemporalLogger(log, { metricsBindAddress: temporalBind });
@@ -110,6 +131,8 @@ export function registerServeCommands(program: Command): void {
       const config = resolveApiConfig(flags, env);
       const m = resolveMetricsConfig(flags, env);
       const { token } = resolveToken({ tokenFile: flags.tokenFile, envToken: env.EDGE_OVERLAY_TOKEN });
+      await requirePortFree('--port', 'API', config.host, config.port);
+      await requireMetricsPortFree(m);
       const log = createLogger({ level: env.EDGE_OVERLAY_LOG_LEVEL, format: logFormat(flags, env) });
       const metrics = m.port !== undefined ? createApiMetrics() : undefined;
       const server = metrics && (await serveMetricsFlag([metrics.registry], m.host, m.port!));

@@ -1,10 +1,9 @@
 // The production control worker (`edge-overlay worker` as a child process: the Temporal runtime is
 // installed once per process, and the test process already has one) against the test Temporal server,
 // with --temporal-metrics-port and --metrics-port: the SDK's core serves `temporal_` metrics in the
-// Prometheus format, our page says the broker is not connected (none runs here), and a taken metrics
-// port is a one-line usage error, not a stack trace.
+// Prometheus format, and our page says the broker is not connected (none runs here). A taken metrics
+// port: test/cli/serve-ports.test.ts.
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -58,21 +57,4 @@ describe('edge-overlay worker metrics', () => {
     expect(await worker.stop()).toBe(0);
     worker = undefined;
   }, 180_000);
-
-  it('a taken --metrics-port is refused in one line (exit 2)', async () => {
-    const held = createServer();
-    await new Promise<void>((resolve) => held.listen(0, '127.0.0.1', resolve));
-    const port = (held.address() as { port: number }).port;
-    try {
-      const taken = spawnCli(['worker', '--metrics-port', String(port)], env);
-      const result = await taken.child;
-      expect(result.exitCode).toBe(2);
-      expect(taken.output()).toContain(
-        `--metrics-port: cannot serve metrics on 127.0.0.1:${port}: address in use`,
-      );
-      expect(taken.output()).not.toMatch(/^\s+at /m);
-    } finally {
-      held.close();
-    }
-  });
 });
