@@ -8,6 +8,13 @@ import { wrapFunctions } from './wrap.js';
 /** Reconvergence takes from a few ms (a beacon on the same L2) to tens of seconds (DHCP, control plane). */
 const RECONVERGENCE_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120];
 
+/** What the histogram measures, exactly: it starts when THIS agent learns the new address, not at the
+ * peer's underlay change (its DHCP lease, beacon or report, and the table push come before and are not in
+ * it: `npm run bench:recovery` times the whole outage). */
+export const RECONVERGENCE_HELP =
+  "Seconds from this agent learning a peer's new underlay address (its beacon, or a pushed peer table) " +
+  'to the FDB/peer entry for it being programmed; excludes the time from the underlay change to learning it';
+
 export interface BeaconTotals {
   sent: number;
   accepted: number;
@@ -28,7 +35,7 @@ export interface AgentMetricSources {
 export function createAgentMetrics(hostId: string, registry = new Registry()) {
   const reconvergence = registry.histogram(
     'edge_overlay_agent_reconvergence_seconds',
-    "From learning a peer's new underlay address (beacon or pushed table) to forwarding entries programmed to it",
+    RECONVERGENCE_HELP,
     ['source'],
     RECONVERGENCE_BUCKETS,
   );

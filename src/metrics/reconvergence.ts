@@ -1,8 +1,9 @@
 // Reconvergence as one agent sees it: from the moment it learns a peer's NEW underlay address (a verified
 // beacon, or a pushed peer table that moves the peer) to the moment its forwarding entries point there
-// (a setPeers that contains the address has been applied). The renumbered host itself changes nothing
-// (`local` is unset on vxlan), so the cluster's reconvergence after an underlay change is exactly this,
-// measured on each of its peers.
+// (a setPeers that contains the address has been applied). It does not start at the underlay change: the
+// peer's new lease, its beacon or report and the control plane's push come first and are not in it (no
+// agent knows when another's address changed). The renumbered host itself changes nothing (`local` is
+// unset on vxlan), so this, measured on each of its peers, is the part of an outage the agents control.
 import { performance } from 'node:perf_hooks';
 
 export type ReconvergenceSource = 'beacon' | 'table';

@@ -1,6 +1,7 @@
 // The agent's metrics without a kernel: the reconvergence tracker's rules (first sighting timed, a move
 // by table or beacon, a lost claim forgotten), command counting by kind and outcome, and the page its
 // metrics server serves on a free loopback port with the values read at scrape time.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createAgentMetrics } from '../../src/metrics/agent-metrics.js';
 import { ReconvergenceTracker } from '../../src/metrics/reconvergence.js';
@@ -133,5 +134,16 @@ describe('agent metrics page', () => {
     } finally {
       await first.close();
     }
+  });
+
+  it("reconvergence's HELP and README say it starts when this agent learns the address, not at the change", () => {
+    const page = createAgentMetrics('h').registry.expose();
+    const help = /^# HELP edge_overlay_agent_reconvergence_seconds (.+)$/m.exec(page)?.[1] ?? '';
+    expect(help).toMatch(/^Seconds from this agent learning a peer's new underlay address .* to the FDB/);
+    expect(help).toContain('excludes the time from the underlay change to learning it');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const row = readme.split('\n').find((l) => l.startsWith('| `edge_overlay_agent_reconvergence_seconds`'));
+    expect(row).toContain("from the moment this agent learns a peer's new underlay address");
+    expect(row).toContain('It does not start at the underlay change');
   });
 });
