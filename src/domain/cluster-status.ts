@@ -17,25 +17,61 @@ export interface StatusSnapshot {
   /** Since 'ready-after-table-pushes': some Joined host still waits for its peer table (being pushed, queued
    * or due; not one whose push failed or stalled: that is Degraded). A cluster is not Ready before. */
   tablesPending?: boolean;
+  /** Since 'phase-settled' (decided once per cluster): what the phase remembers of the cluster's past.
+   * Absent: the rule before it. */
+  settled?: PhaseHistory;
 }
+
+/** Facts carried across continue-as-new, each set once and never cleared. */
+export interface PhaseHistory {
+  /** A VIP holder was recorded: from then on a missing one is a fault (Degraded), not the first election. */
+  holderSeen: boolean;
+  /** The cluster was Ready: from then on hosts being added do not change the phase. */
+  wasReady: boolean;
+}
+
+export const newPhaseHistory = (): PhaseHistory => ({ holderSeen: false, wasReady: false });
+
+const isJoining = (h: { state: HostState }) => h.state === 'Pending' || h.state === 'Joining';
 
 export function computePhase(s: StatusSnapshot): ClusterPhase {
   if (s.deleting) return 'Deleting';
   if (s.initializing) return 'Provisioning';
-  if (s.hosts.some((h) => h.state === 'Pending' || h.state === 'Joining')) return 'Provisioning';
+  if (s.settled?.wasReady) return phaseAfterReady(s, s.settled);
+  if (s.hosts.some(isJoining)) return 'Provisioning';
   if (s.reconciling) return 'Recovering';
   if (s.tablesPending) return 'Provisioning';
-  if (degraded(s)) return 'Degraded';
-  return 'Ready';
+  // Right after the first joins the hosts' own election takes about a second to report a holder: the VIP is
+  // still being provisioned then, not lost (before 'phase-settled' that showed as Degraded).
+  const firstElection = s.settled !== undefined && !s.settled.holderSeen;
+  if (degraded(s, !firstElection)) return 'Degraded';
+  return firstElection && holderMissing(s) ? 'Provisioning' : 'Ready';
 }
 
-function degraded(s: StatusSnapshot): boolean {
-  const hasControlPlane = s.hosts.some((h) => h.role === 'control-plane' && h.state === 'Joined');
+/**
+ * Once Ready, hosts being added (Pending, Joining) are left out: HostsJoined and their own state report
+ * them, so an add never flips a healthy cluster. Pending peer tables are left out too: after Ready they
+ * come from a membership change (the newcomers to the members, the full table to a newcomer), while an
+ * underlay change shows as Recovering (reconciling) and a push that failed or stalled as Degraded.
+ * A holder never recorded (the cluster's first control-plane host was just added) is VipAssigned's to report.
+ */
+function phaseAfterReady(s: StatusSnapshot, past: PhaseHistory): ClusterPhase {
+  if (s.reconciling) return 'Recovering';
+  return degraded({ ...s, hosts: s.hosts.filter((h) => !isJoining(h)) }, past.holderSeen)
+    ? 'Degraded'
+    : 'Ready';
+}
+
+/** A control-plane host is Joined and nobody holds the VIP. */
+const holderMissing = (s: StatusSnapshot): boolean =>
+  s.vipHolder === null && s.hosts.some((h) => h.role === 'control-plane' && h.state === 'Joined');
+
+function degraded(s: StatusSnapshot, holderRequired: boolean): boolean {
   return (
     s.hosts.some((h) => h.state === 'Failed' || h.state === 'Lost') ||
     s.reconcileFailures.length > 0 ||
     (s.stalled?.length ?? 0) > 0 ||
-    (hasControlPlane && s.vipHolder === null)
+    (holderRequired && holderMissing(s))
   );
 }
 
@@ -49,7 +85,7 @@ const names = (hosts: StatusSnapshot['hosts']) => listNames(hosts.map((h) => h.h
 
 export function hostsJoinedCondition(s: StatusSnapshot): ConditionInput {
   const failed = s.hosts.filter((h) => h.state === 'Failed');
-  const joining = s.hosts.filter((h) => h.state === 'Pending' || h.state === 'Joining');
+  const joining = s.hosts.filter(isJoining);
   const type = ConditionType.HostsJoined;
   if (failed.length > 0) {
     return {

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { computeConditions, computePhase, type StatusSnapshot } from '../../src/domain/cluster-status.js';
+import {
+  computeConditions,
+  computePhase,
+  type PhaseHistory,
+  type StatusSnapshot,
+} from '../../src/domain/cluster-status.js';
 import { setCondition } from '../../src/domain/conditions.js';
 import type { HostState } from '../../src/domain/types.js';
 
@@ -34,6 +39,109 @@ describe('computePhase', () => {
     ['tables pushed, a host lost', snap(['Joined', 'Lost'], { tablesPending: false }), 'Degraded'],
   ])('%s → %s', (_n, s, phase) => {
     expect(computePhase(s)).toBe(phase);
+  });
+});
+
+// Since 'phase-settled'. `fresh`: no holder recorded yet, never Ready (the first election); `held`: a holder
+// was recorded, not Ready yet; `ready`: was Ready (a holder was recorded on the way).
+const fresh: PhaseHistory = { holderSeen: false, wasReady: false };
+const held: PhaseHistory = { holderSeen: true, wasReady: false };
+const ready: PhaseHistory = { holderSeen: true, wasReady: true };
+const settled = (past: PhaseHistory, states: HostState[], extra: Partial<StatusSnapshot> = {}) =>
+  snap(states, { settled: past, ...extra });
+const noHolder = { vipHolder: null };
+const firstControlPlane = (state: HostState): StatusSnapshot =>
+  snap([], {
+    hosts: [
+      { hostId: 'w', role: 'worker', state: 'Joined' },
+      { hostId: 'c', role: 'control-plane', state },
+    ],
+    vipHolder: null,
+    settled: { holderSeen: false, wasReady: true },
+  });
+
+describe("computePhase since 'phase-settled'", () => {
+  it.each<[string, StatusSnapshot, string]>([
+    // provisioning a new cluster: the first election is not a fault
+    ['first election running', settled(fresh, ['Joined', 'Joined'], noHolder), 'Provisioning'],
+    ['first election, a host joining', settled(fresh, ['Joined', 'Joining'], noHolder), 'Provisioning'],
+    ['first election, a host failed', settled(fresh, ['Joined', 'Failed'], noHolder), 'Degraded'],
+    [
+      'first election, a push failed',
+      settled(fresh, ['Joined'], { ...noHolder, reconcileFailures: ['h0'] }),
+      'Degraded',
+    ],
+    ['first holder recorded', settled(fresh, ['Joined', 'Joined']), 'Ready'],
+    ['no control plane joined yet', settled(fresh, ['Joining', 'Joined'], noHolder), 'Provisioning'],
+    ['holder lost before Ready', settled(held, ['Joined', 'Joined'], noHolder), 'Degraded'],
+    [
+      'not Ready yet: tables pending',
+      settled(held, ['Joined', 'Joined'], { tablesPending: true }),
+      'Provisioning',
+    ],
+    ['not Ready yet: joining', settled(held, ['Joined', 'Joining']), 'Provisioning'],
+    ['not Ready yet: reconciling', settled(held, ['Joined'], { reconciling: true }), 'Recovering'],
+    // after Ready: an addition does not change the phase
+    ['Ready, a host added (Pending)', settled(ready, ['Joined', 'Joined', 'Pending']), 'Ready'],
+    ['Ready, a host joining', settled(ready, ['Joined', 'Joined', 'Joining']), 'Ready'],
+    [
+      'Ready, tables of the addition pending',
+      settled(ready, ['Joined', 'Joined'], { tablesPending: true }),
+      'Ready',
+    ],
+    // a cluster Ready without any control-plane host (so no holder ever) gets its first one: VipAssigned
+    // reports the election, the phase stays
+    ['Ready, first control plane joining', firstControlPlane('Joining'), 'Ready'],
+    ['Ready, first control plane joined, no holder yet', firstControlPlane('Joined'), 'Ready'],
+    // after Ready: real faults, as before
+    ['Ready, joining, a host lost', settled(ready, ['Joined', 'Lost', 'Joining']), 'Degraded'],
+    ['Ready, a host failed', settled(ready, ['Joined', 'Failed']), 'Degraded'],
+    ['Ready, the added host failed', settled(ready, ['Joined', 'Joined', 'Failed']), 'Degraded'],
+    [
+      'Ready, joining, a push failed',
+      settled(ready, ['Joined', 'Joining'], { reconcileFailures: ['h0'] }),
+      'Degraded',
+    ],
+    [
+      'Ready, joining, a push stalled',
+      settled(ready, ['Joined', 'Joining'], { stalled: ['h0'] }),
+      'Degraded',
+    ],
+    ['Ready, joining, holder lost', settled(ready, ['Joined', 'Joining'], noHolder), 'Degraded'],
+    [
+      'Ready, joining, underlay changed',
+      settled(ready, ['Joined', 'Joining'], { reconciling: true }),
+      'Recovering',
+    ],
+    [
+      'Ready, tables pending, underlay changed',
+      settled(ready, ['Joined'], { reconciling: true, tablesPending: true }),
+      'Recovering',
+    ],
+    [
+      'Ready, tables pending, a host lost',
+      settled(ready, ['Joined', 'Lost'], { tablesPending: true }),
+      'Degraded',
+    ],
+    ['Ready, deleting', settled(ready, ['Joining'], { deleting: true }), 'Deleting'],
+  ])('%s → %s', (_n, s, phase) => {
+    expect(computePhase(s)).toBe(phase);
+  });
+
+  it('without it (old histories) the old rule: a missing holder is Degraded, an add Provisioning', () => {
+    expect(computePhase(snap(['Joined', 'Joined'], noHolder))).toBe('Degraded');
+    expect(computePhase(snap(['Joined', 'Joined', 'Joining']))).toBe('Provisioning');
+    expect(computePhase(snap(['Joined', 'Joined'], { tablesPending: true }))).toBe('Provisioning');
+  });
+
+  it('the Ready condition follows the phase: True while a host joins a Ready cluster', () => {
+    const s = settled(ready, ['Joined', 'Joined', 'Joining']);
+    const list = computeConditions(s, [], 't');
+    expect(list.find((c) => c.type === 'Ready')?.status).toBe('True');
+    expect(list.find((c) => c.type === 'HostsJoined')).toMatchObject({
+      status: 'False',
+      reason: 'HostsJoining',
+    });
   });
 });
 
