@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import type { ClusterOptions } from './cluster-options.js';
 import { resolveClusterOptions } from './cluster-options.js';
+import type { PhaseHistory } from './cluster-status.js';
 import type { IpamState } from './ipam.js';
 import { peerTableDigest } from './peer-digest.js';
 import { type SiteVipSnapshot, siteVipSnapshotSchema } from './site-vip-policy.js';
@@ -59,6 +60,9 @@ export interface ClusterSnapshot {
   /** Since 'site-vip-election' (decided when the cluster was created): the hosts elect the VIP holder and
    * this is the policy and the reports. Absent: the control plane assigns the VIP (VipAssigner). */
   siteVip?: SiteVipSnapshot;
+  /** Since 'phase-settled' (decided when the cluster was created): what the phase remembers
+   * (domain/cluster-status). Absent: the phase rule before it. */
+  phaseSettled?: PhaseHistory;
 }
 
 /** GET /v1/clusters/:name of a snapshot (copies: the answer never aliases state). */
@@ -119,6 +123,7 @@ const common = {
   initialized: z.boolean(),
   phase: phaseSchema,
   siteVip: siteVipSnapshotSchema.optional(),
+  phaseSettled: z.object({ holderSeen: z.boolean(), wasReady: z.boolean() }).optional(),
 };
 
 /** [hostId, role, overlayIp, underlayIp, state, lastSeen, claimed, appliedDigest, reason, underlaySeq?] */
@@ -198,6 +203,7 @@ export function encodeSnapshot(s: Readonly<ClusterSnapshot>): CarriedSnapshot {
     initialized: s.initialized,
     phase: s.phase,
     ...(s.siteVip ? { siteVip: s.siteVip } : {}),
+    ...(s.phaseSettled ? { phaseSettled: { ...s.phaseSettled } } : {}),
   };
 }
 
@@ -260,5 +266,6 @@ function base(c: z.infer<z.ZodObject<typeof common>>) {
     initialized: c.initialized,
     phase: c.phase,
     ...(c.siteVip ? { siteVip: c.siteVip } : {}),
+    ...(c.phaseSettled ? { phaseSettled: { ...c.phaseSettled } } : {}),
   };
 }

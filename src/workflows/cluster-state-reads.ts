@@ -1,6 +1,7 @@
 // Read access to one cluster's state: the snapshot stays private to the ClusterState hierarchy; the rest of
 // the workflow sees read-only views and changes state only through ClusterState's named methods.
 import type { ClusterOptions } from '../domain/cluster-options.js';
+import type { StatusSnapshot } from '../domain/cluster-status.js';
 import { type ClusterSnapshot, clusterView, type HostEntry } from '../domain/cluster-snapshot.js';
 import { freeCount } from '../domain/ipam.js';
 import { desiredDigests } from '../domain/peer-digest.js';
@@ -109,6 +110,21 @@ export abstract class ClusterStateReads {
 
   view(): ClusterView {
     return clusterView(this.s);
+  }
+
+  /** What the phase and the conditions are computed from (domain/cluster-status). */
+  protected statusInput(reconciling: boolean): StatusSnapshot {
+    return {
+      deleting: this.s.deleting,
+      initializing: !this.s.initialized,
+      reconciling: reconciling || this.reconcilingNow || this.hasPendingUnderlay(),
+      reconcileFailures: this.s.reconcileFailures,
+      hosts: this.s.hosts,
+      vipHolder: this.s.vipHolder,
+      stalled: [...this.stalledHosts.keys()],
+      tablesPending: this.tablesPendingNow(),
+      ...(this.s.phaseSettled ? { settled: this.s.phaseSettled } : {}),
+    };
   }
 
   protected reindex(): void {

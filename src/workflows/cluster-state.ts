@@ -2,7 +2,7 @@
 // through a named method below; the snapshot itself is private to this class and ClusterStateReads
 // (snapshot() hands it to continue-as-new). No Temporal calls here except reading workflow time through
 // Date, which the sandbox makes replay-safe.
-import { computeConditions, computePhase, type StatusSnapshot } from '../domain/cluster-status.js';
+import { computeConditions, computePhase } from '../domain/cluster-status.js';
 import type { HostEntry } from '../domain/cluster-snapshot.js';
 import { appendEvent, makeEvent, summarizeIds } from '../domain/event-log.js';
 import { allocate, release } from '../domain/ipam.js';
@@ -263,11 +263,13 @@ export class ClusterState extends ClusterStateReads {
   /** Without an event: the holder is cleared at deletion. */
   setVipHolder(hostId: string | null): void {
     this.s.vipHolder = hostId;
+    // Noted here, not at the next refresh: a holder gained and lost within one activation still counts.
+    if (hostId !== null && this.s.phaseSettled) this.s.phaseSettled.holderSeen = true;
   }
 
   /** The VIP moved (VipMoved, with the new holder's id when there is one). */
   moveVip(from: string | null, to: string | null, reason: string, failures: Record<string, string>): void {
-    this.s.vipHolder = to;
+    this.setVipHolder(to);
     const data = { from, to, vip: this.s.spec.vip, reason, failures };
     this.record('VipMoved', data, to ?? undefined);
   }
@@ -275,19 +277,10 @@ export class ClusterState extends ClusterStateReads {
   // ---- status ------------------------------------------------------------------------------------------
   /** Recomputes phase and conditions; returns the new phase when it changed (an event is recorded). */
   refreshStatus(reconciling = false): ClusterPhase | null {
-    const snapshot: StatusSnapshot = {
-      deleting: this.s.deleting,
-      initializing: !this.s.initialized,
-      reconciling: reconciling || this.reconcilingNow || Object.keys(this.s.pendingUnderlay).length > 0,
-      reconcileFailures: this.s.reconcileFailures,
-      hosts: this.s.hosts,
-      vipHolder: this.s.vipHolder,
-      stalled: [...this.stalledHosts.keys()],
-      tablesPending: this.tablesPendingNow(),
-    };
-    const now = nowIso();
-    this.s.conditions = computeConditions(snapshot, this.s.conditions, now);
+    const snapshot = this.statusInput(reconciling);
+    this.s.conditions = computeConditions(snapshot, this.s.conditions, nowIso());
     const phase = computePhase(snapshot);
+    if (phase === 'Ready' && this.s.phaseSettled) this.s.phaseSettled.wasReady = true;
     if (phase === this.s.phase) return null;
     this.record('PhaseChanged', { from: this.s.phase, to: phase });
     this.s.phase = phase;

@@ -10,6 +10,7 @@ import {
 } from '@temporalio/workflow';
 import { clusterDetails } from '../domain/cluster-details.js';
 import { decodeSnapshot } from '../domain/cluster-snapshot.js';
+import { newPhaseHistory } from '../domain/cluster-status.js';
 import { ErrorType } from '../domain/errors.js';
 import type { ClusterView } from '../domain/types.js';
 import { ClusterNameAttr, ClusterPhaseAttr, HostCountAttr } from '../temporal/search-attributes.js';
@@ -36,6 +37,9 @@ import { fail, parseOrFail } from './validate.js';
 
 /** v4: atomic admission, background host commands, digests instead of peer tables, validated messages. */
 export const CONTROL_PLANE_TRUTH_PATCH = 'control-plane-truth';
+/** v10: the first election is Provisioning, not Degraded, and an add no longer flips a Ready cluster
+ * (domain/cluster-status computePhase). The phase goes into search attributes and memo: a command. */
+export const PHASE_SETTLED_PATCH = 'phase-settled';
 
 export interface LoopContext {
   input: ClusterInput;
@@ -65,6 +69,10 @@ export async function clusterWorkflow(input: ClusterInput, carried?: unknown): P
   // v7: the site elects its VIP. Decided once, when the cluster is created, and carried from run to run
   // (snapshot.siteVip), so a cluster never changes who places its VIP halfway through its life.
   if (!carried && v4 && patched(SITE_VIP_PATCH)) snapshot.siteVip = initialSiteVip(input.hosts);
+  // v10: the phase rule, decided once when the cluster is created and carried the same way
+  // (snapshot.phaseSettled, with the facts it remembers). Not at some later refreshStatus: a running cluster
+  // would switch rules halfway through its life without knowing whether it ever had a holder or was Ready.
+  if (!carried && v4 && patched(PHASE_SETTLED_PATCH)) snapshot.phaseSettled = newPhaseHistory();
   const state = new ClusterState(snapshot);
   const admission = new Admission(state, input);
   const flags = { wake: true };

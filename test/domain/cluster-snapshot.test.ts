@@ -110,6 +110,17 @@ describe('bounded cluster state at 1000 hosts', () => {
     }
   });
 
+  it("carries the phase rule's facts, and reads a snapshot from before 'phase-settled' without them", () => {
+    const small = bigCluster(3);
+    const carried = encodeSnapshot(small);
+    expect(carried).not.toHaveProperty('phaseSettled');
+    expect(decodeSnapshot(JSON.parse(JSON.stringify(carried)))).not.toHaveProperty('phaseSettled');
+    const settled = { ...small, phaseSettled: { holderSeen: true, wasReady: false } };
+    const back = decodeSnapshot(JSON.parse(JSON.stringify(encodeSnapshot(settled))));
+    expect(back.phaseSettled).toEqual({ holderSeen: true, wasReady: false });
+    expect(() => decodeSnapshot({ ...carried, phaseSettled: { holderSeen: 'yes' } })).toThrow();
+  });
+
   it('refuses hostile input', () => {
     const carried = encodeSnapshot(bigCluster(3));
     expect(() => decodeSnapshot({ ...carried, hosts: [['x', 'worker', '999.0.0.1']] })).toThrow();

@@ -1,13 +1,16 @@
 // Recorded histories (scripts/record-histories.ts) replayed against the current workflow bundle: a change
 // that alters the commands a workflow issues fails here until it goes behind patched().
-// Versions: cluster v9 is current: v8's markers plus 'ready-after-table-pushes' (cluster-loop.ts). Cluster v8: v7's
-// plus 'peer-tables-by-reference' (peer-refs.ts: pushes and join children carry a reference to the peering set;
-// host-join v5 are such children). Cluster v7: v6's markers plus 'site-vip-election' (site-vip-state.ts, decided when the
-// cluster is created) and 'admission-underlay-check' (admission.ts). Cluster v6 (v5's markers, then 'cluster-task-queue' (activity-options.ts), 'bounded-push-waves'
-// (push-waves.ts), 'underlay-batch-per-activation' (cluster-loop.ts), 'join-waves' (joins.ts) and, where a verify
-// round ran, 'probe-with-push' (peer-sync.ts)). Cluster v5 ('host-channel-v2' right after 'control-plane-truth', src/workflows/cluster.ts:
-// host commands through the control worker's relay, presence liveness, no beacon key; host-join v3 has the same
-// marker). v4 ('control-plane-truth': admission, background host commands, digests) replays the v4 loop. v3 ('background-joins', src/workflows/joins.ts) and v2
+// Versions: cluster v10 is current: v9's markers plus 'phase-settled' (cluster.ts, decided when the cluster
+// is created). Cluster v9: v8's markers plus 'ready-after-table-pushes' (cluster-loop.ts). Cluster v8: v7's
+// plus 'peer-tables-by-reference' (peer-refs.ts: pushes and join children carry a reference to the peering
+// set; host-join v5 are such children). Cluster v7: v6's markers plus 'site-vip-election' (site-vip-state.ts,
+// decided when the cluster is created) and 'admission-underlay-check' (admission.ts). Cluster v6 (v5's
+// markers, then 'cluster-task-queue' (activity-options.ts), 'bounded-push-waves' (push-waves.ts),
+// 'underlay-batch-per-activation' (cluster-loop.ts), 'join-waves' (joins.ts) and, where a verify round ran,
+// 'probe-with-push' (peer-sync.ts)). Cluster v5 ('host-channel-v2' right after 'control-plane-truth',
+// src/workflows/cluster.ts: host commands through the control worker's relay, presence liveness, no beacon
+// key; host-join v3 has the same marker). v4 ('control-plane-truth': admission, background host commands,
+// digests) replays the v4 loop. v3 ('background-joins', src/workflows/joins.ts) and v2
 // ('peers-before-join') histories replay the old loop (cluster-loop-v3.ts); cluster-failing-host-v1 and
 // cluster-remove-host-v1 predate both. host-join and host-register are at v2 (unchanged).
 import { readdirSync } from 'node:fs';
@@ -34,7 +37,10 @@ describe('replay of recorded histories', () => {
     expect(files.some((f) => f.startsWith('host-register'))).toBe(true);
   });
 
-  it('covers every branch: v1 without markers, v2 awaited joins, v3 background joins, v4 control-plane truth, v5 host channel, v6 waves and cluster queue, v7 site VIP election, v8 peer tables by reference, v9 ready after table pushes', () => {
+  // v1 without markers, v2 awaited joins, v3 background joins, v4 control-plane truth, v5 host channel, v6
+  // waves and cluster queue, v7 site VIP election, v8 peer tables by reference, v9 ready after table pushes,
+  // v10 phase settled
+  it('covers every branch: the markers of each cluster version', () => {
     const patchesOf = (version: string) =>
       files
         .filter((f) => f.startsWith('cluster-') && f.endsWith(`-${version}.json`))
@@ -102,6 +108,14 @@ describe('replay of recorded histories', () => {
     const v9Base = [...v8Base.slice(0, 8), 'ready-after-table-pushes', ...v8Base.slice(8)];
     for (const [, ids] of v9)
       expect((ids as string[]).filter((id) => id !== 'probe-with-push')).toEqual(v9Base);
+    // v10: the phase rule decided once per cluster (cluster.ts): the first election is Provisioning, an add
+    // leaves a Ready cluster Ready
+    const v10 = patchesOf('v10');
+    expect(v10.length).toBeGreaterThanOrEqual(18);
+    const v10Base = [...v9Base.slice(0, 4), 'phase-settled', ...v9Base.slice(4)];
+    for (const [, ids] of v10)
+      expect((ids as string[]).filter((id) => id !== 'probe-with-push')).toEqual(v10Base);
+    expect(v10.map(([f]) => f)).toContain('cluster-phase-add-host-v10.json');
     const joinsV5 = files.filter((f) => f.startsWith('host-join-') && f.endsWith('-v5.json'));
     expect(joinsV5.length).toBeGreaterThanOrEqual(2);
     for (const f of joinsV5) {

@@ -93,7 +93,13 @@ describe('a slow join', () => {
     // Let the slow host finish: it joins with the current table, and every table converges.
     release();
     const members = [standby, worker, slow];
-    const ready = await h.waitForView(name, 'slow host joined', (v) => v.phase === 'Ready', 15_000);
+    // Since 'phase-settled' the cluster is Ready while a host joins it: wait for the host, not the phase.
+    const ready = await h.waitForView(
+      name,
+      'slow host joined',
+      (v) => v.phase === 'Ready' && v.hosts.find((x) => x.hostId === slow.hostId)?.state === 'Joined',
+      15_000,
+    );
     expect(ready.hosts.map((x) => [x.hostId, x.state])).toEqual(
       members.map((f) => [f.hostId, 'Joined']).sort(([a], [b]) => a!.localeCompare(b!)),
     );

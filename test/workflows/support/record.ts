@@ -11,11 +11,11 @@ import { temporalAddress } from '../../helpers/temporal.js';
 // src/workflows/joins.ts); v4: 'control-plane-truth' (src/workflows/cluster.ts); v5 (and host-join v3):
 // 'host-channel-v2' (src/workflows/activity-options.ts); host v3: 'announce-membership'; cluster v6:
 // 'cluster-task-queue' (activity-options.ts); cluster v7: 'site-vip-election' (site-vip-state.ts; recorded
-// with 'admission-underlay-check' in place); host-join v4: 'preflight-overlay-check' (host-join.ts); cluster v8:
-// 'peer-tables-by-reference' (peer-refs.ts), and host-join v5: the same children given a reference; cluster v9:
-// 'ready-after-table-pushes' (cluster-loop.ts). Older
-// versions stay committed: they replay through the unpatched branches.
-export const HISTORY_VERSIONS: Record<string, string> = { cluster: 'v9', 'host-join': 'v5', host: 'v3' };
+// with 'admission-underlay-check' in place); host-join v4: 'preflight-overlay-check' (host-join.ts);
+// cluster v8: 'peer-tables-by-reference' (peer-refs.ts), and host-join v5: the same children given a
+// reference; cluster v9: 'ready-after-table-pushes' (cluster-loop.ts); cluster v10: 'phase-settled'
+// (cluster.ts). Older versions stay committed: they replay through the unpatched branches.
+export const HISTORY_VERSIONS: Record<string, string> = { cluster: 'v10', 'host-join': 'v5', host: 'v3' };
 const DEFAULT_HISTORY_VERSION = 'v2';
 export const historiesDir = fileURLToPath(new URL('../../replay/histories/', import.meta.url));
 const temporalCli = fileURLToPath(new URL('../../../.tools/bin/temporal', import.meta.url));
