@@ -10,23 +10,24 @@
 //  - a candidate is eligible, past its hold-down and seen by a majority (`quorum` in its advert);
 //  - a voter votes for the best-ranked present candidate but stays with a present holder, and moves only
 //    as its promise allows; a fresh agent votes for nobody during its hold-down;
-//  - a host claims when its ballot has a majority of votes, no seen host advertises the VIP and DAD is
-//    clean; a holder releases at once when not eligible (NotEligible), a better-ranked host also holds
+//  - a host claims when its ballot has a majority of votes, no seen host advertises the VIP and a DAD
+//    was clean within 3A (it runs ahead of the claim, dad-ahead.ts); a holder releases at once when not eligible (NotEligible), a better-ranked host also holds
 //    (Conflict), a better-ranked candidate is present (Outranked), its votes fall below a majority
 //    (QuorumLost) or the kernel lost the address (LeaseExpired);
 //  - a VIP in the kernel that this run did not claim is released: a host never claims from its state.
 import type { VipAdvert } from './advert.js';
 import type { Followed } from './advert-cadence.js';
-import type { Election, ElectionSelf, ElectionStatus, VipDecision, VipReason } from './election-types.js';
+import type { Election, ElectionSelf, ElectionStatus, VipDecision } from './election-types.js';
 import { type Ballot, keepPromise, laterBallot, mayVoteFor, sameBallot, type VotePromise } from './ballot.js';
+import { DadAhead } from './dad-ahead.js';
 import { LastHolder } from './last-holder.js';
+import { releaseReason } from './release-reason.js';
 import { PeerTable } from './peers.js';
 import {
   isEligible,
   isVoter,
   majority,
   priorityOf,
-  ranksBetter,
   samePolicy,
   sameVoters,
   type VipPolicy,
@@ -61,8 +62,7 @@ class VipElection implements Election {
   private releasedAt = Number.NEGATIVE_INFINITY;
   private vote: Ballot | undefined;
   private promise: VotePromise | undefined;
-  private probeSince: number | undefined;
-  private dirtyAt = Number.NEGATIVE_INFINITY;
+  private readonly dad = new DadAhead();
   private readonly lastHolder = new LastHolder();
 
   constructor(
@@ -96,20 +96,8 @@ class VipElection implements Election {
 
   onDad(clean: boolean, nowMs: number): VipDecision {
     return this.step(nowMs, () => {
-      this.probeSince = undefined;
-      if (!clean) {
-        this.dirtyAt = nowMs;
-        return this.decide(nowMs);
-      }
-      this.updateVote(nowMs);
-      if (!this.canClaim(nowMs)) return this.decide(nowMs);
-      const reason = this.lastHolder.claimReason(this.policy, this.self.hostId);
-      this.holding = true;
-      this.kernel = true; // the add is on its way: "present" until a tick reads the kernel after it
-      this.renewedAt = nowMs;
-      this.claimedAt = nowMs;
-      this.lastHolder.claimed(this.self.hostId);
-      return { action: 'claim', reason, advertNow: true };
+      this.dad.result(clean, nowMs);
+      return this.decide(nowMs); // claims at once when every rule holds, else later while the result is fresh
     });
   }
 
@@ -143,7 +131,7 @@ class VipElection implements Election {
 
   follows(nowMs: number): Followed | undefined {
     const v = this.vote;
-    if (this.vipPresent() || this.probeSince !== undefined || !v || v.hostId === this.self.hostId) return;
+    if (this.vipPresent() || this.dad.probing || !v || v.hostId === this.self.hostId) return;
     const e = this.peers.holding(v, this.policy, nowMs, this.win.freshMs);
     return e && { hostId: e.advert.hostId, receivedAt: e.receivedAt };
   }
@@ -194,7 +182,9 @@ class VipElection implements Election {
     if (this.holding) {
       // The add lands within the action delay; after 2A an absent address means the lease lapsed.
       const lapsed = !this.kernel && nowMs - this.claimedAt >= 2 * this.win.advertMs;
-      const reason = this.releaseReason(nowMs) ?? (lapsed ? 'LeaseExpired' : undefined);
+      const { policy, peers, win } = this;
+      const why = releaseReason(this.self.hostId, policy, peers, win, this.votes(nowMs), nowMs);
+      const reason = why ?? (lapsed ? 'LeaseExpired' : undefined);
       if (reason) {
         this.holding = false;
         this.gen += 1; // the ballot is given up: no vote for it counts any more
@@ -213,23 +203,31 @@ class VipElection implements Election {
       this.releasedAt = nowMs;
       return { action: 'release', reason: 'QuorumLost', advertNow: true };
     }
-    if (!this.canClaim(nowMs)) return NONE;
-    const probing = this.probeSince !== undefined && nowMs - this.probeSince < 5 * this.win.advertMs;
-    if (probing || nowMs - this.dirtyAt < this.win.dadRetryMs) return NONE;
-    this.probeSince = nowMs;
+    const can = this.canClaim(nowMs);
+    if (can && this.dad.isFresh(nowMs, this.win)) return this.claim(nowMs);
+    if (!(can || this.claimsSoon(nowMs)) || !this.dad.mayStart(nowMs, this.win)) return NONE;
+    this.dad.started(nowMs);
     return { action: 'probe', advertNow: false };
   }
 
-  private releaseReason(nowMs: number): VipReason | undefined {
-    const me = this.self.hostId;
-    if (!isEligible(this.policy, me)) return 'NotEligible';
-    const better = (h: string) => ranksBetter(this.policy, h, me);
-    if (this.peers.holdersSeen(nowMs, this.win.seenMs).some((e) => better(e.advert.hostId)))
-      return 'Conflict';
-    if (this.peers.candidates(this.policy, nowMs, this.win.freshMs).some((e) => better(e.advert.hostId)))
-      return 'Outranked';
-    if (this.votes(nowMs) < majority(this.policy)) return 'QuorumLost';
-    return undefined;
+  private claim(nowMs: number): VipDecision {
+    const reason = this.lastHolder.claimReason(this.policy, this.self.hostId);
+    this.holding = true;
+    this.kernel = true; // the add is on its way: "present" until a tick reads the kernel after it
+    this.renewedAt = nowMs;
+    this.claimedAt = nowMs;
+    this.lastHolder.claimed(this.self.hostId);
+    this.dad.used();
+    return { action: 'claim', reason, advertNow: true };
+  }
+
+  /** Claims once votes and W_s allow (dad-ahead.ts): no VIP, no present holder, the best candidate. */
+  private claimsSoon(nowMs: number): boolean {
+    // cheap checks first: a follower of a present holder stops at the second
+    if (this.vipPresent() || this.peers.holdersSeen(nowMs, this.win.freshMs).length > 0) return false;
+    const best =
+      this.isCandidate(nowMs) && this.peers.best(this.policy, nowMs, this.win.freshMs, this.ownBallot());
+    return best !== false && best?.hostId === this.self.hostId;
   }
 
   private canClaim(nowMs: number): boolean {
