@@ -1,4 +1,5 @@
 // npm run bench:vip -- [--runs 5] [--hosts 3] [--faults power-off,sigkill,isolate] [--stack [--control-cut]]
+//   [--seed N] (the fault phases; printed in the JSON, so a run can be repeated)
 // The site VIP election on the real kernel (src/lab/vip-lab.ts): N hosts in network namespaces on one L2
 // with a unicast VxLAN overlay, one elector process per host, all voters, equal priorities. For each
 // fault type, `runs` times (whoever holds is the victim, at a random phase of the advert timer):
@@ -28,6 +29,7 @@ import {
   waitSettled,
 } from '../src/lab/vip-lab-faults.js';
 import { AgentVipLab } from '../src/lab/agent-vip-lab.js';
+import { Rng, seedFrom } from '../src/lab/rng.js';
 import { VipLab } from '../src/lab/vip-lab.js';
 
 const { values } = parseArgs({
@@ -37,6 +39,7 @@ const { values } = parseArgs({
     faults: { type: 'string', default: VIP_FAULTS.join(',') },
     stack: { type: 'boolean', default: false },
     'control-cut': { type: 'boolean', default: false },
+    seed: { type: 'string' },
   },
 });
 const runs = Number(values.runs);
@@ -51,6 +54,8 @@ if (values['control-cut'] && !values.stack)
 if (faults.some((f) => !VIP_FAULTS.includes(f))) throw new Error(`--faults: one of ${VIP_FAULTS.join(', ')}`);
 if (process.getuid?.() !== 0) throw new Error('bench:vip creates network namespaces: run it as root');
 const say = (m: string) => process.stderr.write(`[bench:vip] ${m}\n`);
+const seed = seedFrom(values.seed);
+const rng = new Rng(seed);
 
 const lab: VipFaultLab & { cleanup(): Promise<void> } = values.stack
   ? await AgentVipLab.create({
@@ -75,7 +80,7 @@ try {
   }
   for (const fault of faults)
     for (let i = 0; i < runs; i++) {
-      const r = await runFault(lab, fault);
+      const r = await runFault(lab, fault, rng);
       results.push(r);
       say(JSON.stringify(r));
     }
@@ -135,6 +140,7 @@ process.stdout.write(
         : 'electors alone',
       hosts,
       runsPerFault: runs,
+      seed,
       startMs,
       byFault,
       samples,

@@ -6,6 +6,7 @@
 // failoverMs: fault → the VIP answers ping from every surviving host, each reply after the successor's
 // claim (so a dead holder's lingering copy never counts). settleMs: restore (power on, heal, restart) →
 // exactly one holder at every later sample of the observation window.
+import type { Rng } from './rng.js';
 import type { HolderChecker, HolderSample, VipPinger } from './vip-lab-watch.js';
 
 /** What a fault run needs of a lab: the electors alone (vip-lab.ts) or real agents under the whole control
@@ -98,9 +99,9 @@ async function until<T>(get: () => T | undefined, timeoutMs: number, what: strin
   }
 }
 
-export async function runFault(lab: VipFaultLab, fault: VipFaultKind): Promise<VipFaultRun> {
+export async function runFault(lab: VipFaultLab, fault: VipFaultKind, rng: Rng): Promise<VipFaultRun> {
   const victim = await waitSettled(lab);
-  await sleep(Math.random() * 100); // a different phase against the advert and tick timers each run
+  await sleep(rng.next() * 100); // a different phase against the advert and tick timers each run
   const v = lab.indexOf(victim);
   const firstSample = lab.checker.samples.length;
   await lab.beforeFault?.();

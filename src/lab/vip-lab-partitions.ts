@@ -4,6 +4,7 @@
 //          side: the holder keeps the VIP without a gap), then healed;
 //   flap   the holder's switch port goes down and up every periodMs for a while, then stays up.
 // Both measured on the kernel: the checker's samples (two holders: violations) and the pingers.
+import type { Rng } from './rng.js';
 import type { VipLab } from './vip-lab.js';
 import {
   heldWhileCut,
@@ -31,12 +32,12 @@ export async function runSplit(
   lab: VipLab,
   minoritySize: number,
   holderSide: 'minority' | 'majority',
+  rng: Rng,
 ): Promise<VipSplitRun> {
   const victim = await waitSettled(lab);
-  await sleep(Math.random() * 100);
+  await sleep(rng.next() * 100);
   const v = lab.indexOf(victim);
-  const others = lab.hosts.map((_, i) => i).filter((i) => i !== v);
-  others.sort(() => Math.random() - 0.5);
+  const others = rng.shuffle(lab.hosts.map((_, i) => i).filter((i) => i !== v));
   const minority =
     holderSide === 'minority' ? [v, ...others.slice(0, minoritySize - 1)] : others.slice(0, minoritySize);
   const majority = lab.hosts.map((_, i) => i).filter((i) => !minority.includes(i));

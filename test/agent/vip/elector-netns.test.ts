@@ -17,10 +17,14 @@ import {
   type VipFaultRun,
   waitSettled,
 } from '../../../src/lab/vip-lab-faults.js';
+import { Rng, seedFrom } from '../../../src/lab/rng.js';
 import { VipLab } from '../../../src/lab/vip-lab.js';
+import { runSplit } from '../../../src/lab/vip-lab-partitions.js';
 import { notRoot } from '../../helpers/netns-lab.js';
 
 const RUNS_PER_FAULT = 2;
+/** VIP_SEED=N repeats a run's fault phases and split sides exactly (the seed is printed first). */
+const SEED = seedFrom(process.env['VIP_SEED']);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until<T>(get: () => T | undefined, timeoutMs: number): Promise<T> {
@@ -36,7 +40,10 @@ describe.skipIf(notRoot('VIP elector (netns)'))('VIP elector on the real kernel 
   let lab: VipLab;
   const runs: VipFaultRun[] = [];
 
+  const rng = new Rng(SEED);
+
   beforeAll(async () => {
+    console.log(`[vip-elector] seed ${SEED} (VIP_SEED=${SEED} repeats it)`);
     lab = await VipLab.create({ hosts: 3 });
   });
   afterAll(async () => {
@@ -60,7 +67,7 @@ describe.skipIf(notRoot('VIP elector (netns)'))('VIP elector on the real kernel 
   for (const fault of VIP_FAULTS)
     it(`${fault} of the holder: a successor answers everyone within 2 s, never two holders`, async () => {
       for (let run = 0; run < RUNS_PER_FAULT; run++) {
-        const r = await runFault(lab, fault);
+        const r = await runFault(lab, fault, rng);
         runs.push(r);
         console.log(`[vip-elector] ${JSON.stringify(r)}`);
         expect(r.violations).toBe(0);
@@ -73,6 +80,17 @@ describe.skipIf(notRoot('VIP elector (netns)'))('VIP elector on the real kernel 
         }
       }
     });
+
+  it('2|1 split, holder on the 2-side: it keeps the VIP at every sample; the 1-side holds none', async () => {
+    const r = await runSplit(lab, 1, 'majority', rng);
+    console.log(`[vip-elector] ${JSON.stringify(r)}`);
+    expect(r.violations).toBe(0);
+    expect(r.gapSamples).toBe(0);
+    expect(r.minorityHeld).toBe(0);
+    expect(r.settleMs).not.toBeNull();
+    expect(r.settleMs!).toBeLessThanOrEqual(1000);
+    expect(lab.gainsAfter(Date.now() - 5000)).toEqual([]); // nobody claimed: no move at all
+  });
 
   it('stop without release leaves the address to its lifetime; stop with release deletes it at once', async () => {
     const holder = await waitSettled(lab);

@@ -6,13 +6,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitSettled } from '../../../src/lab/vip-lab-faults.js';
 import { runFlap, runSplit } from '../../../src/lab/vip-lab-partitions.js';
+import { Rng, seedFrom } from '../../../src/lab/rng.js';
 import { VipLab } from '../../../src/lab/vip-lab.js';
 import { notRoot } from '../../helpers/netns-lab.js';
 
+/** VIP_SEED=N repeats a run's fault phases and split sides exactly (the seed is printed first). */
+const SEED = seedFrom(process.env['VIP_SEED']);
+
 describe.skipIf(notRoot('VIP elector partitions (netns)'))('VIP elector partitions (5 netns hosts)', () => {
   let lab: VipLab;
+  const rng = new Rng(SEED);
 
   beforeAll(async () => {
+    console.log(`[vip-partitions] seed ${SEED} (VIP_SEED=${SEED} repeats it)`);
     lab = await VipLab.create({ hosts: 5 });
     await lab.start();
     await waitSettled(lab, 1000, 15_000);
@@ -23,7 +29,7 @@ describe.skipIf(notRoot('VIP elector partitions (netns)'))('VIP elector partitio
 
   it('2|3 split with the holder on the 2-side: the 3-side takes over within 2 s, the 2-side holds nothing', async () => {
     for (let run = 0; run < 2; run++) {
-      const r = await runSplit(lab, 2, 'minority');
+      const r = await runSplit(lab, 2, 'minority', rng);
       console.log(`[vip-partitions] ${JSON.stringify(r)}`);
       expect(r.violations).toBe(0);
       expect(r.minorityHeld).toBe(0);
@@ -35,7 +41,7 @@ describe.skipIf(notRoot('VIP elector partitions (netns)'))('VIP elector partitio
   });
 
   it('2|3 split with the holder on the 3-side: it keeps the VIP at every sample', async () => {
-    const r = await runSplit(lab, 2, 'majority');
+    const r = await runSplit(lab, 2, 'majority', rng);
     console.log(`[vip-partitions] ${JSON.stringify(r)}`);
     expect(r.violations).toBe(0);
     expect(r.gapSamples).toBe(0);

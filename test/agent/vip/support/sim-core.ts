@@ -1,35 +1,9 @@
 // Building blocks of the VIP election simulation: a seeded PRNG, a time-ordered event queue, and the kernel
 // model of one host's VIP address (lifetime measured on this kernel: gone 0.82–1.26 s after the last renew).
 
-/** mulberry32: small, fast and fully determined by the seed. */
-export class Rng {
-  private s: number;
-  constructor(seed: number) {
-    this.s = seed >>> 0;
-  }
-  next(): number {
-    this.s = (this.s + 0x6d2b79f5) >>> 0;
-    let t = this.s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  /** Integer in [lo, hi]. */
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  shuffle<T>(items: readonly T[]): T[] {
-    const out = [...items];
-    for (let i = out.length - 1; i > 0; i--) {
-      const j = this.int(0, i);
-      [out[i], out[j]] = [out[j]!, out[i]!];
-    }
-    return out;
-  }
-}
+import { Rng } from '../../../../src/lab/rng.js';
+
+export { Rng };
 
 interface QueuedEvent {
   at: number;
