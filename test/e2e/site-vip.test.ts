@@ -3,13 +3,16 @@
 // the truth: a checker reads `ip -j addr` of every host every 50 ms for the whole run (never two holders);
 // pingers in every namespace time when the VIP answers again. The API's vipHolder and VipMoved events must
 // follow the kernel within 2 s while the control plane can reach the hosts, and catch up once it can again.
+// Faults: the holder cut off (the cut-off side holds nothing after 1 s; one holder within 1 s of the heal);
+// the control plane cut off the whole site (nothing moves); the control plane cut off and the holder's agent
+// SIGKILLed (the site moves the VIP alone).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterStatus } from '../../src/cli/api-client.js';
 import { waitFor } from '../../src/dev/process.js';
 import { OVERLAY_BRIDGE } from '../../src/domain/constants.js';
 import { startControlAccess, stopControlAccess } from '../../src/lab/control-access.js';
 import { startAgent } from '../../src/lab/lab-agent.js';
-import { settledFrom } from '../../src/lab/vip-lab-faults.js';
+import { FENCED_AFTER_MS, settledFrom } from '../../src/lab/vip-lab-faults.js';
 import { type HolderSample, HolderChecker, VipPinger } from '../../src/lab/vip-lab-watch.js';
 import { processRunner } from '../../src/net/index.js';
 import { notRoot } from '../helpers/netns-lab.js';
@@ -122,6 +125,13 @@ describe.skipIf(!root)('e2e: the site elects its VIP holder (netns, root)', () =
       const events = await env.api.events(env.name);
       const move = events.filter((e) => e.type === 'VipMoved').at(-1);
       expect(move?.data).toMatchObject({ to: only(gain) });
+      // The cut-off side holds nothing once it had time to fence itself (its own copy expired or released).
+      await sleep(Math.max(0, t0 + FENCED_AFTER_MS + 500 - Date.now()));
+      const cutOffHeld = checker
+        .samplesBetween(t0 + FENCED_AFTER_MS, Date.now())
+        .filter((x) => x.holders.includes(victim)).length;
+      report['powerOff'] = { ...(report['powerOff'] as object), cutOffHeld };
+      expect(cutOffHeld).toBe(0);
     } finally {
       await processRunner.run('ip', ['-n', env.lab.switchNs, 'link', 'set', host.switchPort, 'up']);
     }
@@ -151,6 +161,29 @@ describe.skipIf(!root)('e2e: the site elects its VIP holder (netns, root)', () =
       throw new Error(`${err.message}; events since the cut: ${JSON.stringify(since)}`);
     });
   }, 90_000);
+
+  it('control plane cut off from the whole site: the VIP stays put, and the API still names it after', async () => {
+    const holder = await settled();
+    const mark = Math.max(0, ...(await env.api.events(env.name)).map((e) => e.seq));
+    const t0 = Date.now();
+    await stopControlAccess(env.lab);
+    try {
+      await sleep(3000); // well past every election window: the site needs nothing from the control plane
+    } finally {
+      await startControlAccess(env.lab, env.targets);
+    }
+    const back = Date.now();
+    // one holder, the same one, at every sample of the cut
+    const during = checker.samplesBetween(t0, back);
+    expect(during.length).toBeGreaterThan(40);
+    expect(during.filter((x) => only(x) !== holder)).toEqual([]);
+    const api = await apiCatchesUp(back, 5000);
+    report['controlCut'] = { holder, samples: during.length, apiAfterMs: api.ms };
+    expect(api.view.vipHolder).toBe(holder);
+    expect(api.ms).toBeLessThanOrEqual(API_LAG_MAX_MS);
+    const moves = (await env.api.events(env.name)).filter((e) => e.seq > mark && e.type === 'VipMoved');
+    expect(moves).toEqual([]);
+  }, 60_000);
 
   it('control plane cut off, holder agent SIGKILLed: the site moves the VIP alone; the API catches up after', async () => {
     const victim = await settled();
