@@ -4,7 +4,8 @@
 // deadline). Run only once every claim rule held, it came on top of the wait for the voters' promises and
 // for the old holder's adverts to age past W_s: failover on real agents was ~1 s median. So a host that
 // will claim once those run out (the best-ranked candidate, no present holder) probes while it waits, and
-// a clean result is used for a claim made within `freshMs` of it. This costs no safety: the claim itself
+// a clean result is used for a claim made within D of it (dadFreshMs: the longest the wait for the votes
+// lasts once the holder is absent, so one probe covers it). This costs no safety: the claim itself
 // still needs a majority of votes and no seen holder (the election's safety rests on the votes, ballot.ts);
 // DAD only guards against a copy left by a host outside the election (an agent killed with the address in
 // its kernel), and such a copy is never added after a clean probe: a dead agent adds nothing.

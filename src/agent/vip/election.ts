@@ -11,9 +11,10 @@
 //  - a voter votes for the best-ranked present candidate but stays with a present holder, and moves only
 //    as its promise allows; a fresh agent votes for nobody during its hold-down;
 //  - a host claims when its ballot has a majority of votes, no seen host advertises the VIP and a DAD
-//    was clean within 3A (it runs ahead of the claim, dad-ahead.ts); a holder releases at once when not eligible (NotEligible), a better-ranked host also holds
-//    (Conflict), a better-ranked candidate is present (Outranked), its votes fall below a majority
-//    (QuorumLost) or the kernel lost the address (LeaseExpired);
+//    was clean within D (it runs ahead of the claim, dad-ahead.ts); a holder releases at once when not
+//    eligible (NotEligible), a better-ranked host also holds (Conflict), a better-ranked candidate is
+//    present (Outranked), its votes fall below a majority (QuorumLost) or the kernel lost the address
+//    (LeaseExpired);
 //  - a VIP in the kernel that this run did not claim is released: a host never claims from its state.
 import type { VipAdvert } from './advert.js';
 import type { Followed } from './advert-cadence.js';

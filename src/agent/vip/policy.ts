@@ -36,7 +36,8 @@ export interface VipWindows {
   holdDownMs: number;
   /** DAD is retried this often until it is clean [100]. */
   dadRetryMs: number;
-  /** A clean DAD may be used by a claim this long after it (it runs ahead of the claim, dad-ahead.ts) [300]. */
+  /** A clean DAD may be used by a claim this long after it (it runs ahead of the claim, dad-ahead.ts): D,
+   * the longest a successor waits for its votes once the holder is absent [500]. */
   dadFreshMs: number;
   /** The holder renews its kernel lease this often: 2A [200]. A renewal comes at most T + the action delay
    * later, well within the lease's limit for a renewal (kernel-lease.ts maxRenewGapMs, lifetime / 2 =
@@ -60,7 +61,7 @@ export function windowsOf(policy: Pick<VipPolicy, 'advertIntervalMs'>): VipWindo
     promiseMs,
     holdDownMs: Math.max(seenMs, promiseMs),
     dadRetryMs: a,
-    dadFreshMs: 3 * a,
+    dadFreshMs: promiseMs,
     renewMs: 2 * a,
   };
 }

@@ -22,7 +22,7 @@ describe('VIP policy', () => {
       promiseMs: 500,
       holdDownMs: 600,
       dadRetryMs: 100,
-      dadFreshMs: 300,
+      dadFreshMs: 500,
       renewMs: 200,
     });
   });
