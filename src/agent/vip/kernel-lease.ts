@@ -28,6 +28,7 @@ import {
   IpBatch,
   type Runner,
 } from '../../net/index.js';
+import { VIP_LIFETIME_S } from './policy.js';
 
 export type ProbeResult = 'clean' | 'taken';
 export type RenewResult = 'renewed' | 'lapsed';
@@ -81,7 +82,7 @@ export class VipLease {
   constructor(private readonly opts: VipLeaseOptions) {
     this.batch = new IpBatch(opts.netns);
     this.runner = opts.runner ?? processRunner;
-    this.lifetimeS = opts.lifetimeS ?? 1;
+    this.lifetimeS = opts.lifetimeS ?? VIP_LIFETIME_S;
     this.maxRenewGapMs = opts.maxRenewGapMs ?? (this.lifetimeS * 1000) / 2;
     this.now = opts.now ?? (() => performance.now());
     const lifetime = (verb: 'replace' | 'change') =>

@@ -39,13 +39,16 @@ export interface VipWindows {
   /** A clean DAD may be used by a claim this long after it (it runs ahead of the claim, dad-ahead.ts): D,
    * the longest a successor waits for its votes once the holder is absent [500]. */
   dadFreshMs: number;
-  /** The holder renews its kernel lease this often: 2A [200]. A renewal comes at most T + the action delay
+  /** The holder renews its kernel lease this often: 2A, less for a slow A [200]. A renewal comes at most T + the action delay
    * later, well within the lease's limit for a renewal (kernel-lease.ts maxRenewGapMs, lifetime / 2 =
    * 500 ms); renewing every A cost a kernel change, an `ip` wake-up and an `ip monitor` event twice as
    * often for nothing: only the holder's own renewals keep its copy, and after a SIGKILL the copy lives at
    * most a lifetime past the last one, whatever the interval. */
   renewMs: number;
 }
+
+/** The VIP's kernel lifetime (s): a SIGKILLed holder's copy lives at most this long past its last renewal. */
+export const VIP_LIFETIME_S = 1;
 
 export function windowsOf(policy: Pick<VipPolicy, 'advertIntervalMs'>): VipWindows {
   const a = policy.advertIntervalMs;
@@ -62,7 +65,9 @@ export function windowsOf(policy: Pick<VipPolicy, 'advertIntervalMs'>): VipWindo
     holdDownMs: Math.max(seenMs, promiseMs),
     dadRetryMs: a,
     dadFreshMs: promiseMs,
-    renewMs: 2 * a,
+    // The lease refuses a renewal more than half the VIP's lifetime after the last one (kernel-lease.ts), and
+    // a renewal comes up to T + the action delay (50 ms) after it is due: keep 50 ms more in hand.
+    renewMs: Math.min(2 * a, (VIP_LIFETIME_S * 1000) / 2 - a / 2 - 100),
   };
 }
 

@@ -2,7 +2,13 @@
 // (our send time of the echoed counter + the voter's reported age); the hold-down after start; adverts of
 // another policy version or of non-voters never count.
 import { describe, expect, it } from 'vitest';
-import { compareRank, majority, vipPolicySchema, windowsOf } from '../../../src/agent/vip/policy.js';
+import {
+  compareRank,
+  majority,
+  VIP_LIFETIME_S,
+  vipPolicySchema,
+  windowsOf,
+} from '../../../src/agent/vip/policy.js';
 import { allVoteMe, Harness, policy3, type PeerScript } from './support/harness.js';
 
 const eligibleAll = (ids: string[]) => ids.map((hostId) => ({ hostId, priority: 1 }));
@@ -25,6 +31,23 @@ describe('VIP policy', () => {
       dadFreshMs: 500,
       renewMs: 200,
     });
+  });
+
+  it.each([20, 50, 100, 150, 200, 250])(
+    'A = %i ms: a renewal, up to T + 50 ms late, still comes within the lease limit (half the lifetime)',
+    (a) => {
+      const w = windowsOf({ advertIntervalMs: a });
+      expect(w.renewMs + w.tickMs + 50).toBeLessThan((VIP_LIFETIME_S * 1000) / 2);
+      // and failover (the old holder's adverts age past W_s, ~6.5 A) stays within issue 13's 2 s
+      expect(w.seenMs + a / 2).toBeLessThanOrEqual(2000);
+    },
+  );
+
+  it('advert intervals outside 20..250 ms are refused', () => {
+    const base = policy3();
+    expect(vipPolicySchema.safeParse({ ...base, advertIntervalMs: 250 }).success).toBe(true);
+    expect(vipPolicySchema.safeParse({ ...base, advertIntervalMs: 251 }).success).toBe(false);
+    expect(vipPolicySchema.safeParse({ ...base, advertIntervalMs: 19 }).success).toBe(false);
   });
 
   it.each([
