@@ -123,7 +123,10 @@ const common = {
   initialized: z.boolean(),
   phase: phaseSchema,
   siteVip: siteVipSnapshotSchema.optional(),
-  phaseSettled: z.object({ holderSeen: z.boolean(), wasReady: z.boolean() }).optional(),
+  // A snapshot carried before the handover fact existed has none: false, as if no release was recorded.
+  phaseSettled: z
+    .object({ holderSeen: z.boolean(), wasReady: z.boolean(), handover: z.boolean().default(false) })
+    .optional(),
 };
 
 /** [hostId, role, overlayIp, underlayIp, state, lastSeen, claimed, appliedDigest, reason, underlaySeq?] */

@@ -22,15 +22,33 @@ export interface StatusSnapshot {
   settled?: PhaseHistory;
 }
 
-/** Facts carried across continue-as-new, each set once and never cleared. */
+/** Facts carried across continue-as-new: holderSeen and wasReady are set once and never cleared. */
 export interface PhaseHistory {
   /** A VIP holder was recorded: from then on a missing one is a fault (Degraded), not the first election. */
   holderSeen: boolean;
   /** The cluster was Ready: from then on hosts being added do not change the phase. */
   wasReady: boolean;
+  /** The last change of the VIP record was a planned release (isPlannedRelease): the hosts are handing the
+   * VIP over, so a missing holder is the next one not reported yet. Cleared when a holder is recorded. */
+  handover: boolean;
 }
 
-export const newPhaseHistory = (): PhaseHistory => ({ holderSeen: false, wasReady: false });
+export const newPhaseHistory = (): PhaseHistory => ({ holderSeen: false, wasReady: false, handover: false });
+
+/**
+ * Releases that are the start of a handover, not a loss: the holder stepped down for a better-ranked host
+ * (Outranked), or because the policy no longer lets it hold (NotEligible: removed or demoted), or its elector
+ * stopped (Stopped: its teardown); HolderRemoved is the workflow's own record of a removed holder whose
+ * report can no longer be taken. The next holder's claim comes some 0.3-0.5 s later (issue 13). Any other
+ * reason (QuorumLost, LeaseExpired, Conflict, …) means the site could not keep the VIP: a fault.
+ */
+const PLANNED_RELEASES: ReadonlySet<string> = new Set([
+  'Outranked',
+  'NotEligible',
+  'Stopped',
+  'HolderRemoved',
+]);
+export const isPlannedRelease = (reason: string): boolean => PLANNED_RELEASES.has(reason);
 
 const isJoining = (h: { state: HostState }) => h.state === 'Pending' || h.state === 'Joining';
 
@@ -41,23 +59,28 @@ export function computePhase(s: StatusSnapshot): ClusterPhase {
   if (s.hosts.some(isJoining)) return 'Provisioning';
   if (s.reconciling) return 'Recovering';
   if (s.tablesPending) return 'Provisioning';
-  // Right after the first joins the hosts' own election takes about a second to report a holder: the VIP is
-  // still being provisioned then, not lost (before 'phase-settled' that showed as Degraded).
-  const firstElection = s.settled !== undefined && !s.settled.holderSeen;
-  if (degraded(s, !firstElection)) return 'Degraded';
-  return firstElection && holderMissing(s) ? 'Provisioning' : 'Ready';
+  // Right after the first joins the hosts' own election takes about a second to report a holder, and a
+  // first holder is often handed over to a better-ranked one that joined later: the VIP is still being
+  // provisioned then, not lost (before 'phase-settled' that showed as Degraded).
+  const awaited = s.settled !== undefined && holderAwaited(s.settled);
+  if (degraded(s, !awaited)) return 'Degraded';
+  return awaited && holderMissing(s) ? 'Provisioning' : 'Ready';
 }
+
+/** No holder is expected yet: none was ever recorded, or the last one released it for the next. */
+const holderAwaited = (past: PhaseHistory): boolean => !past.holderSeen || past.handover;
 
 /**
  * Once Ready, hosts being added (Pending, Joining) are left out: HostsJoined and their own state report
  * them, so an add never flips a healthy cluster. Pending peer tables are left out too: after Ready they
  * come from a membership change (the newcomers to the members, the full table to a newcomer), while an
  * underlay change shows as Recovering (reconciling) and a push that failed or stalled as Degraded.
- * A holder never recorded (the cluster's first control-plane host was just added) is VipAssigned's to report.
+ * A holder never recorded (the cluster's first control-plane host was just added) or being handed over is
+ * VipAssigned's to report.
  */
 function phaseAfterReady(s: StatusSnapshot, past: PhaseHistory): ClusterPhase {
   if (s.reconciling) return 'Recovering';
-  return degraded({ ...s, hosts: s.hosts.filter((h) => !isJoining(h)) }, past.holderSeen)
+  return degraded({ ...s, hosts: s.hosts.filter((h) => !isJoining(h)) }, !holderAwaited(past))
     ? 'Degraded'
     : 'Ready';
 }
@@ -135,6 +158,11 @@ export function vipAssignedCondition(s: StatusSnapshot): ConditionInput {
   }
   if (!s.hosts.some((h) => h.role === 'control-plane')) {
     return { type, status: 'False', reason: Reason.NoControlPlane, message: 'no control-plane host' };
+  }
+  if (s.settled?.handover) {
+    // False all the same: nobody answers on the VIP until the next holder claims it.
+    const message = 'the holder released it for another: waiting for the next holder';
+    return { type, status: 'False', reason: Reason.VipHandover, message };
   }
   const message = 'no joined, healthy control-plane host';
   return { type, status: 'False', reason: Reason.NoHealthyControlPlane, message };

@@ -26,6 +26,7 @@ export const Reason = {
   VipHeld: 'VipHeld',
   NoHealthyControlPlane: 'NoHealthyControlPlane',
   NoControlPlane: 'NoControlPlane',
+  VipHandover: 'VipHandover',
   DeletionRequested: 'DeletionRequested',
   NotDeleting: 'NotDeleting',
   CommandsAnswered: 'CommandsAnswered',

@@ -2,7 +2,7 @@
 // through a named method below; the snapshot itself is private to this class and ClusterStateReads
 // (snapshot() hands it to continue-as-new). No Temporal calls here except reading workflow time through
 // Date, which the sandbox makes replay-safe.
-import { computeConditions, computePhase } from '../domain/cluster-status.js';
+import { computeConditions, computePhase, isPlannedRelease } from '../domain/cluster-status.js';
 import type { HostEntry } from '../domain/cluster-snapshot.js';
 import { appendEvent, makeEvent, summarizeIds } from '../domain/event-log.js';
 import { allocate, release } from '../domain/ipam.js';
@@ -260,11 +260,16 @@ export class ClusterState extends ClusterStateReads {
   }
 
   // ---- VIP ---------------------------------------------------------------------------------------------
-  /** Without an event: the holder is cleared at deletion. */
-  setVipHolder(hostId: string | null): void {
+  /** Without an event: the holder is cleared at deletion. `reason`: why the record changed (the site's
+   * report or the workflow's own, VipMoved's reason); a planned release starts a handover for the phase. */
+  setVipHolder(hostId: string | null, reason?: string): void {
     this.s.vipHolder = hostId;
-    // Noted here, not at the next refresh: a holder gained and lost within one activation still counts.
-    if (hostId !== null && this.s.phaseSettled) this.s.phaseSettled.holderSeen = true;
+    const past = this.s.phaseSettled;
+    if (!past) return;
+    // Noted here, not at the next refresh: a holder gained and lost within one activation still counts, and
+    // the handover is decided by the record's last change, whatever came before it in the activation.
+    if (hostId !== null) past.holderSeen = true;
+    past.handover = hostId === null && reason !== undefined && isPlannedRelease(reason);
   }
 
   /** The VIP moved (VipMoved, with the new holder's id when there is one). */

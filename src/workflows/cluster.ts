@@ -37,7 +37,8 @@ import { fail, parseOrFail } from './validate.js';
 
 /** v4: atomic admission, background host commands, digests instead of peer tables, validated messages. */
 export const CONTROL_PLANE_TRUTH_PATCH = 'control-plane-truth';
-/** v10: the first election is Provisioning, not Degraded, and an add no longer flips a Ready cluster
+/** v10: the first election and a planned handover of the VIP (the holder released it as Outranked,
+ * NotEligible or Stopped) are not Degraded, and an add no longer flips a Ready cluster
  * (domain/cluster-status computePhase). The phase goes into search attributes and memo: a command. */
 export const PHASE_SETTLED_PATCH = 'phase-settled';
 

@@ -133,7 +133,7 @@ export class SiteVipState {
   }
 
   private move(from: string | null, to: string | null, reason: string, extra: Record<string, number>): void {
-    this.state.setVipHolder(to);
+    this.state.setVipHolder(to, reason);
     const data = { from, to, vip: this.state.spec.vip, reason, ...extra };
     this.state.record('VipMoved', data, to ?? undefined);
     this.wake();

@@ -115,9 +115,12 @@ describe('bounded cluster state at 1000 hosts', () => {
     const carried = encodeSnapshot(small);
     expect(carried).not.toHaveProperty('phaseSettled');
     expect(decodeSnapshot(JSON.parse(JSON.stringify(carried)))).not.toHaveProperty('phaseSettled');
-    const settled = { ...small, phaseSettled: { holderSeen: true, wasReady: false } };
+    const settled = { ...small, phaseSettled: { holderSeen: true, wasReady: false, handover: true } };
     const back = decodeSnapshot(JSON.parse(JSON.stringify(encodeSnapshot(settled))));
-    expect(back.phaseSettled).toEqual({ holderSeen: true, wasReady: false });
+    expect(back.phaseSettled).toEqual({ holderSeen: true, wasReady: false, handover: true });
+    // carried before the handover fact: no release recorded
+    const before = decodeSnapshot({ ...carried, phaseSettled: { holderSeen: true, wasReady: true } });
+    expect(before.phaseSettled).toEqual({ holderSeen: true, wasReady: true, handover: false });
     expect(() => decodeSnapshot({ ...carried, phaseSettled: { holderSeen: 'yes' } })).toThrow();
   });
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   computeConditions,
   computePhase,
+  isPlannedRelease,
   type PhaseHistory,
   type StatusSnapshot,
 } from '../../src/domain/cluster-status.js';
@@ -43,10 +44,13 @@ describe('computePhase', () => {
 });
 
 // Since 'phase-settled'. `fresh`: no holder recorded yet, never Ready (the first election); `held`: a holder
-// was recorded, not Ready yet; `ready`: was Ready (a holder was recorded on the way).
-const fresh: PhaseHistory = { holderSeen: false, wasReady: false };
-const held: PhaseHistory = { holderSeen: true, wasReady: false };
-const ready: PhaseHistory = { holderSeen: true, wasReady: true };
+// was recorded, not Ready yet; `ready`: was Ready (a holder was recorded on the way). `handingOver`,
+// `readyHandingOver`: the same two after a planned release (the record's last change).
+const fresh: PhaseHistory = { holderSeen: false, wasReady: false, handover: false };
+const held: PhaseHistory = { holderSeen: true, wasReady: false, handover: false };
+const ready: PhaseHistory = { holderSeen: true, wasReady: true, handover: false };
+const handingOver: PhaseHistory = { ...held, handover: true };
+const readyHandingOver: PhaseHistory = { ...ready, handover: true };
 const settled = (past: PhaseHistory, states: HostState[], extra: Partial<StatusSnapshot> = {}) =>
   snap(states, { settled: past, ...extra });
 const noHolder = { vipHolder: null };
@@ -57,7 +61,7 @@ const firstControlPlane = (state: HostState): StatusSnapshot =>
       { hostId: 'c', role: 'control-plane', state },
     ],
     vipHolder: null,
-    settled: { holderSeen: false, wasReady: true },
+    settled: { holderSeen: false, wasReady: true, handover: false },
   });
 
 describe("computePhase since 'phase-settled'", () => {
@@ -124,8 +128,55 @@ describe("computePhase since 'phase-settled'", () => {
       'Degraded',
     ],
     ['Ready, deleting', settled(ready, ['Joining'], { deleting: true }), 'Deleting'],
+    // a planned release (Outranked, NotEligible, Stopped): the next holder is on its way, like the first one
+    ['handover before Ready', settled(handingOver, ['Joined', 'Joined'], noHolder), 'Provisioning'],
+    [
+      'handover before Ready, tables pending',
+      settled(handingOver, ['Joined', 'Joined'], { ...noHolder, tablesPending: true }),
+      'Provisioning',
+    ],
+    ['handover before Ready, a host lost', settled(handingOver, ['Joined', 'Lost'], noHolder), 'Degraded'],
+    ['handover after Ready', settled(readyHandingOver, ['Joined', 'Joined'], noHolder), 'Ready'],
+    [
+      'handover after Ready, a host failed',
+      settled(readyHandingOver, ['Joined', 'Failed'], noHolder),
+      'Degraded',
+    ],
+    [
+      'handover after Ready, a push stalled',
+      settled(readyHandingOver, ['Joined', 'Joined'], { ...noHolder, stalled: ['h1'] }),
+      'Degraded',
+    ],
+    // any other release (QuorumLost, LeaseExpired, Conflict…) leaves handover false: a fault, as before
+    ['unplanned release before Ready', settled(held, ['Joined', 'Joined'], noHolder), 'Degraded'],
+    ['unplanned release after Ready', settled(ready, ['Joined', 'Joined'], noHolder), 'Degraded'],
   ])('%s → %s', (_n, s, phase) => {
     expect(computePhase(s)).toBe(phase);
+  });
+
+  it.each([
+    ['Outranked', true],
+    ['NotEligible', true],
+    ['Stopped', true],
+    ['HolderRemoved', true],
+    ['QuorumLost', false],
+    ['LeaseExpired', false],
+    ['Conflict', false],
+    ['HolderLost', false],
+    ['NoHealthyControlPlane', false],
+  ])('a release for %s is planned: %s', (reason, planned) => {
+    expect(isPlannedRelease(reason)).toBe(planned);
+  });
+
+  it('VipAssigned stays False during a handover, and says so', () => {
+    const during = computeConditions(settled(readyHandingOver, ['Joined', 'Joined'], noHolder), [], 't');
+    expect(during.find((c) => c.type === 'VipAssigned')).toMatchObject({
+      status: 'False',
+      reason: 'VipHandover',
+    });
+    expect(during.find((c) => c.type === 'Ready')?.status).toBe('True');
+    const lost = computeConditions(settled(ready, ['Joined', 'Joined'], noHolder), [], 't');
+    expect(lost.find((c) => c.type === 'VipAssigned')?.reason).toBe('NoHealthyControlPlane');
   });
 
   it('without it (old histories) the old rule: a missing holder is Degraded, an add Provisioning', () => {
