@@ -1,6 +1,7 @@
 // The phase a user watches (issue 14, point 6; 'phase-settled'): a new cluster goes Provisioning → Ready
-// without Degraded while its hosts elect their first VIP holder, and adding a host to a Ready cluster does
-// not flip it: the newcomer shows in HostsJoined and in its own state.
+// without Degraded while its hosts elect their first VIP holder, or hand it over to a better-ranked one,
+// and adding a host to a Ready cluster does not flip it: the newcomer shows in HostsJoined and in its own
+// state. A holder lost for any other reason (QuorumLost) is Degraded.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { addHostsUpdate } from '../../src/contract/workflow-messages.js';
 import { clusterWorkflowId } from '../../src/domain/ids.js';
@@ -12,6 +13,9 @@ import { recordHistory } from './support/record.js';
 const phaseChanges = (events: DomainEvent[]) =>
   events.filter((e) => e.type === 'PhaseChanged').map((e) => [e.data.from, e.data.to]);
 const peersOf = (f: FakeHost) => f.peers.map((p) => p.hostId).sort();
+const vipMoves = (events: DomainEvent[]) =>
+  events.filter((e) => e.type === 'VipMoved').map((e) => [e.data.from, e.data.to, e.data.reason]);
+const lastSeq = (events: DomainEvent[]) => Math.max(...events.map((e) => e.seq));
 
 describe('cluster phase', () => {
   let h: ClusterHarness;
@@ -30,8 +34,7 @@ describe('cluster phase', () => {
 
   it('a create goes Provisioning → Ready; an add-host leaves a Ready cluster Ready', async () => {
     // Two control planes and a worker, as README's create: with two voters the site seats its first holder
-    // only once both have the final policy, so no holder is seated and then handed over (a handover is a
-    // moment without a holder, Degraded by design once a holder was recorded).
+    // only once both have the final policy, so no holder is seated and then handed over (see the next tests).
     const hosts = await h.addHosts(3);
     const { name, handle } = await h.startCluster(roles(hosts, 2));
     const ready = await h.waitForView(
@@ -88,5 +91,62 @@ describe('cluster phase', () => {
     const desc = await handle.describe();
     expect(desc.searchAttributes).toMatchObject({ ClusterPhase: ['Ready'], HostCount: [4] });
     await recordHistory(h.client, 'cluster', 'phase-add-host', clusterWorkflowId(name));
+  });
+
+  it('a create whose first holder is handed over (Outranked) goes Provisioning → Ready', async () => {
+    // Three control planes, h1's join held back: h2 is seated first, then h1 (ranked first) joins and
+    // outranks it. The site reports h2's release, and h1's claim only some 0.4 s later: the record has no
+    // holder in between, which is a handover, not a lost VIP.
+    h.site.handoverGapMs = 400;
+    let letJoin = () => {};
+    const gate = new Promise<void>((r) => {
+      letJoin = r;
+    });
+    // The pushes reach h1, then h3, then h2 (h3 and h2 lag, as loaded hosts would): h2 keeps the VIP under
+    // its version until h1 and h3 have the newer one, where h1 outranks it. Were h3 or h2 first on it, h2's
+    // version would have no majority left (the fake site has no vote leases): QuorumLost.
+    const lag = [0, 600, 300];
+    const slow = (i: number) => ({ ...(i === 0 ? { preflightGate: gate } : {}), setPeersDelayMs: lag[i]! });
+    const hosts = await h.addHosts(3, 'h', slow);
+    const [h1, h2] = hosts as [FakeHost, FakeHost, FakeHost];
+    const { name } = await h.startCluster(roles(hosts, 3));
+    await h.waitForView(name, 'h2 seated while h1 joins', (v) => v.vipHolder === h2.hostId);
+    letJoin();
+    await h.waitForView(name, 'Ready on h1', (v) => v.phase === 'Ready' && v.vipHolder === h1.hostId);
+    const created = await h.events(name);
+    expect(vipMoves(created)).toEqual([
+      [null, h2.hostId, 'Initial'],
+      [h2.hostId, null, 'Outranked'],
+      [null, h1.hostId, 'HolderReleased'],
+    ]);
+    expect(phaseChanges(created)).toEqual([['Provisioning', 'Ready']]);
+    await recordHistory(h.client, 'cluster', 'phase-handover', clusterWorkflowId(name));
+  });
+
+  it('a holder that releases for QuorumLost is a fault: Degraded until a holder is back', async () => {
+    const hosts = await h.addHosts(3);
+    const [h1, h2, h3] = hosts as [FakeHost, FakeHost, FakeHost];
+    const { name } = await h.startCluster(roles(hosts, 3));
+    await h.waitForView(name, 'Ready on h1', (v) => v.phase === 'Ready' && v.vipHolder === h1.hostId);
+    const mark = lastSeq(await h.events(name));
+    // The other two cut off from the site: h1 alone is no majority and releases the VIP.
+    h.site.setDown(h2, true);
+    h.site.setDown(h3, true);
+    const degraded = await h.waitForView(name, 'Degraded', (v) => v.phase === 'Degraded');
+    expect(degraded.vipHolder).toBeNull();
+    expect(degraded.conditions.find((c) => c.type === 'VipAssigned')).toMatchObject({
+      status: 'False',
+      reason: 'NoHealthyControlPlane',
+    });
+    h.site.setDown(h2, false);
+    h.site.setDown(h3, false);
+    await h.waitForView(name, 'Ready again', (v) => v.phase === 'Ready' && v.vipHolder === h1.hostId);
+    const events = (await h.events(name)).filter((e) => e.seq > mark);
+    expect(vipMoves(events)[0]).toEqual([h1.hostId, null, 'QuorumLost']);
+    expect(phaseChanges(events)).toEqual([
+      ['Ready', 'Degraded'],
+      ['Degraded', 'Ready'],
+    ]);
+    await recordHistory(h.client, 'cluster', 'phase-quorum-lost', clusterWorkflowId(name));
   });
 });

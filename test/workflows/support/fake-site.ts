@@ -17,6 +17,9 @@ export interface SiteReport extends VipReport {
 export class FakeSite {
   /** Every report sent, in order (tests read it). */
   readonly sent: SiteReport[] = [];
+  /** A scripted handover: a claim after a release (HolderReleased) is reported this much later than the
+   * release, as a real site's is (the new holder's DAD and first adverts, 0.3-0.5 s); 0: right after it. */
+  handoverGapMs = 0;
   private chain: Promise<void> = Promise.resolve();
   /** Clusters that had a holder, and hosts that held (for the claim's reason). */
   private readonly hadHolder = new Set<string>();
@@ -83,6 +86,9 @@ export class FakeSite {
       if (quorum) next = ranked.map((e) => on(e.hostId)).find((h) => h !== undefined) ?? null;
     }
     if (next === current) return;
+    // The holder counts the votes of its own version, as the agent does: a newer policy reaching a host
+    // that had no say in it (a newcomer) is no loss of quorum while the holder's version keeps a majority.
+    if (current && next === null && holdsOwnMajority(current, members)) return;
     if (current) {
       const eligible = newest?.eligible.some((e) => e.hostId === current.hostId) ?? false;
       this.release(current, !quorum ? 'QuorumLost' : !eligible ? 'NotEligible' : 'Outranked');
@@ -120,12 +126,24 @@ export class FakeSite {
       policyVersion: host.vipPolicy?.policyVersion ?? 1,
     };
     if (host.siteDown) host.queuedReports.push(r);
-    else this.send(r);
+    else this.send(r, holding && reason === 'HolderReleased' ? this.handoverGapMs : 0);
   }
 
-  private send(r: SiteReport): void {
+  private send(r: SiteReport, afterMs = 0): void {
     this.sent.push(r);
     const handle = this.client.workflow.getHandle(clusterWorkflowId(r.cluster));
-    this.chain = this.chain.then(() => handle.signal(vipReportSignal, r).catch(() => undefined));
+    const gap = () => new Promise<void>((done) => setTimeout(done, afterMs));
+    const ready = afterMs > 0 ? this.chain.then(gap) : this.chain;
+    this.chain = ready.then(() => handle.signal(vipReportSignal, r).catch(() => undefined));
   }
+}
+
+/** A strict majority of the voters of the holder's own version are up and on that version. */
+function holdsOwnMajority(holder: FakeHost, members: readonly FakeHost[]): boolean {
+  const own = holder.vipPolicy;
+  if (!own) return false;
+  const on = own.voters.filter((id) =>
+    members.some((h) => h.hostId === id && !h.siteDown && h.vipPolicy?.policyVersion === own.policyVersion),
+  );
+  return on.length * 2 > own.voters.length;
 }
