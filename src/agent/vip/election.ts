@@ -226,9 +226,10 @@ class VipElection implements Election {
   private claimsSoon(nowMs: number): boolean {
     // cheap checks first: a follower of a present holder stops at the second
     if (this.vipPresent() || this.peers.holdersSeen(nowMs, this.win.freshMs).length > 0) return false;
-    const best =
-      this.isCandidate(nowMs) && this.peers.best(this.policy, nowMs, this.win.freshMs, this.ownBallot());
-    return best !== false && best?.hostId === this.self.hostId;
+    if (!this.isCandidate(nowMs)) return false;
+    return (
+      this.peers.best(this.policy, nowMs, this.win.freshMs, this.ownBallot())?.hostId === this.self.hostId
+    );
   }
 
   private canClaim(nowMs: number): boolean {

@@ -77,18 +77,14 @@ export class FakeSite {
     let next: FakeHost | null = null;
     let quorum = false;
     if (newest) {
-      const on = (id: string) =>
-        members.find(
-          (h) => h.hostId === id && !h.siteDown && h.vipPolicy!.policyVersion === newest.policyVersion,
-        );
-      quorum = newest.voters.filter((id) => on(id)).length * 2 > newest.voters.length;
+      quorum = hasMajority(newest, members);
       const ranked = [...newest.eligible].sort((a, b) => b.priority - a.priority);
-      if (quorum) next = ranked.map((e) => on(e.hostId)).find((h) => h !== undefined) ?? null;
+      if (quorum) next = ranked.map((e) => onVersion(newest, members, e.hostId)).find((h) => h) ?? null;
     }
     if (next === current) return;
     // The holder counts the votes of its own version, as the agent does: a newer policy reaching a host
     // that had no say in it (a newcomer) is no loss of quorum while the holder's version keeps a majority.
-    if (current && next === null && holdsOwnMajority(current, members)) return;
+    if (current?.vipPolicy && next === null && hasMajority(current.vipPolicy, members)) return;
     if (current) {
       const eligible = newest?.eligible.some((e) => e.hostId === current.hostId) ?? false;
       this.release(current, !quorum ? 'QuorumLost' : !eligible ? 'NotEligible' : 'Outranked');
@@ -138,12 +134,10 @@ export class FakeSite {
   }
 }
 
-/** A strict majority of the voters of the holder's own version are up and on that version. */
-function holdsOwnMajority(holder: FakeHost, members: readonly FakeHost[]): boolean {
-  const own = holder.vipPolicy;
-  if (!own) return false;
-  const on = own.voters.filter((id) =>
-    members.some((h) => h.hostId === id && !h.siteDown && h.vipPolicy?.policyVersion === own.policyVersion),
-  );
-  return on.length * 2 > own.voters.length;
-}
+/** The member `id` when it is up and on `policy`'s version (it counts for that version only). */
+const onVersion = (policy: SiteVipPolicyInput, members: readonly FakeHost[], id: string) =>
+  members.find((h) => h.hostId === id && !h.siteDown && h.vipPolicy?.policyVersion === policy.policyVersion);
+
+/** A strict majority of `policy`'s voters are up and on its version. */
+const hasMajority = (policy: SiteVipPolicyInput, members: readonly FakeHost[]): boolean =>
+  policy.voters.filter((id) => onVersion(policy, members, id)).length * 2 > policy.voters.length;
