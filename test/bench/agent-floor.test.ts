@@ -1,7 +1,8 @@
 // bench:agent-floor as a user runs it: it bundles its child, measures in the agent's own node flags and
 // prints one JSON line whose numbers hang together (every operation costs something, a receive and a
-// signature check cost more than a MAC, the holder's floor is above a follower's and scales with the
-// advert rate), and it leaves no namespace behind. Root: the renewal runs in a namespace of its own.
+// signature check cost more than a MAC, the holder's floor is above a follower's, and the interval given
+// for 1 % agrees with the floor at the interval asked for), and it leaves no namespace behind. Root: the
+// renewal runs in a namespace of its own.
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../../src/dev/paths.js';
@@ -10,7 +11,7 @@ import { notRoot } from '../helpers/netns-lab.js';
 interface Floor {
   holderPercent: number;
   followerPercent: number;
-  holderOnePercentAtAdvertMs: number;
+  holderOnePercentAtAdvertMs: number | null;
 }
 
 async function floorBench(args: string[]) {
@@ -37,8 +38,11 @@ describe.skipIf(notRoot('bench:agent-floor'))('bench:agent-floor (root)', () => 
     for (const f of [r.ed25519, r.pairwiseMac]) {
       expect(f.holderPercent).toBeGreaterThan(f.followerPercent);
       expect(f.followerPercent).toBeGreaterThan(0);
-      // 1 % at A ms means the floor at 200 ms is 100 x A / 200 / 100 = A / 200 %
-      expect(f.holderPercent).toBeCloseTo(f.holderOnePercentAtAdvertMs / 200, 1);
+      // the shortest interval for 1 % (null: none) agrees with the floor measured at 200 ms
+      const oneAt = f.holderOnePercentAtAdvertMs;
+      if (f.holderPercent < 0.98) expect(oneAt).not.toBeNull();
+      if (f.holderPercent < 0.98) expect(oneAt!).toBeLessThanOrEqual(200);
+      if (f.holderPercent > 1.02) expect(oneAt).not.toBe(200);
     }
     expect(r.pairwiseMac.holderPercent).toBeLessThan(r.ed25519.holderPercent);
     const { stdout } = await execa('ip', ['netns', 'list']);
