@@ -67,7 +67,7 @@ try {
     outfile: child,
     logLevel: 'error',
   });
-  process.stderr.write(`[bench:agent-floor] measuring in node ${flags.join(' ')} (~25 s)\n`);
+  process.stderr.write(`[bench:agent-floor] measuring in node ${flags.join(' ')} (~30 s)\n`);
   ({ stdout } = await execa(process.execPath, [...flags, child]));
 } finally {
   rmSync(dir, { recursive: true, force: true });
