@@ -274,7 +274,7 @@ export class ClusterState extends ClusterStateReads {
 
   /** The VIP moved (VipMoved, with the new holder's id when there is one). */
   moveVip(from: string | null, to: string | null, reason: string, failures: Record<string, string>): void {
-    this.setVipHolder(to);
+    this.setVipHolder(to, reason);
     const data = { from, to, vip: this.s.spec.vip, reason, failures };
     this.record('VipMoved', data, to ?? undefined);
   }
