@@ -6,11 +6,12 @@
 import { spawn } from 'node:child_process';
 import { createHmac, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { signBytes, verifyBytes } from '../src/agent/beacon/keys.js';
 import { VipLease } from '../src/agent/vip/kernel-lease.js';
 import { processRunner } from '../src/net/index.js';
+import { childrenOf } from './agent-measure.js';
 
 /** An advert on the wire is ~300 bytes (JSON payload and a 64-byte signature). */
 const PAYLOAD = randomBytes(300);
@@ -23,13 +24,10 @@ const ownCpuUs = () => {
 /** CPU (µs) of the running children of this process (the ip -batch child): schedstat's time on a CPU, in
  * ns (stat's utime/stime come in 10 ms ticks, too coarse for a few dozen renewals). */
 function childrenCpuUs(): number {
-  let sum = 0;
-  for (const tid of readdirSync('/proc/self/task')) {
-    const kids = readFileSync(`/proc/self/task/${tid}/children`, 'utf8').trim();
-    for (const pid of kids ? kids.split(' ') : [])
-      sum += Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1000;
-  }
-  return sum;
+  return childrenOf(process.pid).reduce(
+    (sum, pid) => sum + Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1000,
+    0,
+  );
 }
 
 /** µs of CPU per call of a synchronous operation (many calls back to back: its own cost only). */

@@ -50,7 +50,7 @@ export function cpuTicks(pid: number): number {
 }
 
 /** Live child processes of `pid` (from /proc/<pid>/task/<tid>/children). */
-function childrenOf(pid: number): number[] {
+export function childrenOf(pid: number): number[] {
   const out: number[] = [];
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     const text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
