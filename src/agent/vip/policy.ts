@@ -39,11 +39,11 @@ export interface VipWindows {
   /** A clean DAD may be used by a claim this long after it (it runs ahead of the claim, dad-ahead.ts): D,
    * the longest a successor waits for its votes once the holder is absent [500]. */
   dadFreshMs: number;
-  /** The holder renews its kernel lease this often: 2A, less for a slow A [200]. A renewal comes at most T + the action delay
-   * later, well within the lease's limit for a renewal (kernel-lease.ts maxRenewGapMs, lifetime / 2 =
-   * 500 ms); renewing every A cost a kernel change, an `ip` wake-up and an `ip monitor` event twice as
-   * often for nothing: only the holder's own renewals keep its copy, and after a SIGKILL the copy lives at
-   * most a lifetime past the last one, whatever the interval. */
+  /** The holder renews its kernel lease this often: 2A, less for a slow A [200]. A renewal comes at most
+   * T + the action delay later, well within the lease's limit for a renewal (kernel-lease.ts maxRenewGapMs,
+   * lifetime / 2 = 500 ms); renewing every A cost a kernel change, an `ip` wake-up and an `ip monitor`
+   * event twice as often for nothing: only the holder's own renewals keep its copy, and after a SIGKILL the
+   * copy lives at most a lifetime past the last one, whatever the interval. */
   renewMs: number;
 }
 
